@@ -1,0 +1,118 @@
+/**
+ * Observations: what a client saw, as plain data. Nothing here judges; the
+ * verdict module (src/verdict) turns observations into check results.
+ *
+ * Times are client-side milliseconds relative to the check's own start
+ * (`startedAt`, client epoch). Origin times appear only as offsets the origin
+ * computed on its own clock (`offsetMs` since its channel started), so no
+ * judgement depends on the two clocks agreeing.
+ */
+
+export const TRANSPORTS = ['short-poll', 'long-poll', 'sse', 'websocket'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+/** The checks a probe can run; which ones apply depends on the transport. */
+export const CHECK_IDS = [
+  'connect',
+  'delivery',
+  'latency',
+  'idle',
+  'hold',
+  'duration',
+  'resume',
+  'large',
+  'echo',
+  'freshness',
+] as const;
+export type CheckId = (typeof CHECK_IDS)[number];
+
+/** One HTTP answer (or WebSocket handshake answer) as the client saw it. */
+export interface HttpAnswer {
+  /** ms after the check started */
+  atMs: number;
+  status?: number;
+  /** a few response headers, lower-cased names */
+  headers?: Record<string, string>;
+  /** first bytes of the body, for error pages */
+  bodySnippet?: string;
+  /** a transport-level failure instead of an answer: ECONNRESET, ECONNREFUSED, timeout... */
+  error?: { code: string; message: string };
+}
+
+/** One event as it reached the client. */
+export interface Arrival {
+  seq: number;
+  /** when the origin emitted it, in ms since its channel started (origin clock) */
+  offsetMs: number;
+  /** when the client received it, ms after the check started (client clock) */
+  arrivedMs: number;
+  bytes: number;
+  /** which connection (0 = first, 1 = after the first reconnect...) */
+  connection: number;
+  /** payload matched the origin's length and fill pattern */
+  intact: boolean;
+}
+
+/** How a stream or connection ended, as far as the client can tell. */
+export type EndHow =
+  | 'complete' // the origin ended it after its last event (expected end)
+  | 'clean-close' // FIN / end of body / WebSocket close frame before the origin was done
+  | 'reset' // ECONNRESET or 1006 without close frame
+  | 'error-status' // a reconnect or retry answered with an error status
+  | 'silent' // nothing more arrived and nothing closed: dropped silently
+  | 'open'; // still open when the check stopped waiting (for checks that expect that)
+
+export interface StreamEnd {
+  atMs: number;
+  how: EndHow;
+  connection: number;
+  /** WebSocket close code, HTTP status of a retry, error code... */
+  code?: string | number;
+  detail?: string;
+}
+
+/** What the origin saw for one request (from GET /_seen). */
+export interface SeenRequest {
+  at: number;
+  method: string;
+  path: string;
+  httpVersion: string;
+  headers: Record<string, string>;
+  upgraded: boolean;
+}
+
+/** The scenario the origin was asked to play, echoed into the observation. */
+export interface Scenario {
+  channel: string;
+  count: number;
+  intervalMs: number;
+  payloadBytes?: number;
+  silentMs?: number;
+  heartbeatMs?: number;
+  holdMs?: number;
+  endAfter?: number;
+  mitigations?: string[];
+}
+
+/**
+ * Everything one check of one transport observed. Fields are optional because
+ * each check fills the part it measures.
+ */
+export interface Observation {
+  transport: Transport;
+  check: CheckId;
+  /** client epoch ms when the check started */
+  startedAt: number;
+  durationMs: number;
+  scenario?: Scenario;
+  /** every HTTP/handshake answer in order (first = initial connect) */
+  answers: HttpAnswer[];
+  arrivals: Arrival[];
+  ends: StreamEnd[];
+  /** what the origin recorded for this check's requests */
+  seen?: SeenRequest[];
+  /** free-form measured numbers specific to the check (echo round trip, poll pairs...) */
+  extra?: Record<string, unknown>;
+  /** set when the tester itself could not run the check (never the proxy's fault) */
+  testerError?: string;
+}
