@@ -30,13 +30,51 @@ is_port "$origin_port" || die "ORIGIN_PORT must be 1-65535, got '$origin_port'"
 work_dir="$(mktemp -d "/tmp/pushthrough-$product-XXXXXX")"
 
 # --- per-product data, mirroring src/proxy/real/products/<product>.ts --------
-# config file name, foreground argv (bash array), optional prepare step.
-config_name="$product.conf"
-prepare() { :; }
+# config file name, foreground argv (bash array), extra environment.
 case "$product" in
   nginx)
     config_name=nginx.conf
     set_args() { args=(/usr/sbin/nginx -p "$work_dir" -c "$config" -g "daemon off; pid $work_dir/nginx.pid;"); }
+    ;;
+  haproxy)
+    config_name=haproxy.cfg
+    set_args() { args=(/usr/sbin/haproxy -db -f "$config"); }
+    ;;
+  apache2)
+    config_name=apache2.conf
+    set_args() { args=(/usr/sbin/apache2 -D FOREGROUND -d "$work_dir" -f "$config"); }
+    ;;
+  caddy)
+    config_name=Caddyfile
+    set_args() { args=(/usr/bin/caddy run --adapter caddyfile --config "$config"); }
+    export XDG_DATA_HOME="$work_dir/xdg-data" XDG_CONFIG_HOME="$work_dir/xdg-config"
+    ;;
+  squid)
+    config_name=squid.conf
+    set_args() { args=(/usr/sbin/squid -N -f "$config"); }
+    ;;
+  # The products below have no spec in src/proxy/real/products/ yet: these are
+  # each program's documented foreground flags; align them with the spec when
+  # it lands (or switch the lab to `pushthrough proxy`, which uses the spec).
+  varnish)
+    config_name=default.vcl
+    # -F foreground, -a listen, -n private state dir (varnishd(1)); the VCL names the backend.
+    set_args() { args=(/usr/sbin/varnishd -F -f "$config" -a "127.0.0.1:$listen_port" -n "$work_dir/varnish" -s malloc,64m); }
+    ;;
+  lighttpd)
+    config_name=lighttpd.conf
+    set_args() { args=(/usr/sbin/lighttpd -D -f "$config"); }
+    ;;
+  h2o)
+    config_name=h2o.conf
+    set_args() { args=(/usr/bin/h2o -c "$config"); }
+    ;;
+  tinyproxy)
+    config_name=tinyproxy.conf
+    set_args() { args=(/usr/bin/tinyproxy -d -c "$config"); }
+    ;;
+  trafficserver)
+    die "trafficserver needs the launcher's prepared config directory: run it through 'pushthrough proxy' once that command exists"
     ;;
   *)
     die "PRODUCT '$product' is not one the lab knows (nginx haproxy apache2 caddy squid varnish lighttpd h2o trafficserver tinyproxy)"
@@ -57,7 +95,6 @@ if leftover="$(grep -oE '\{\{ *[A-Za-z0-9_]+ *\}\}' "$config" | sort -u | tr '\n
   die "template $template has unknown placeholder(s): $leftover"
 fi
 
-prepare
 set_args
 
 # Like the native launcher: as root, run the proxy as nobody so it cannot
