@@ -1,0 +1,36 @@
+/** Parsing of option values shared by commands; bad values are UsageErrors. */
+import { TRANSPORTS, type Transport } from '../observation/types';
+import { UsageError } from './usage-error';
+
+export function parseSeconds(name: string, raw: string, { min = 0.05, max = 3600 } = {}): number {
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !Number.isFinite(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a number of seconds from ${min} to ${max}, got '${raw}'`);
+  }
+  return Math.round(n * 1000);
+}
+
+export function parseTransports(raw: string): Transport[] {
+  const list = raw.split(',').map((t) => t.trim()).filter(Boolean);
+  const bad = list.filter((t) => !(TRANSPORTS as readonly string[]).includes(t));
+  if (bad.length || list.length === 0) {
+    throw new UsageError(`--transports: unknown transport '${bad[0] ?? raw}' (expected a comma-separated list of: ${TRANSPORTS.join(', ')})`);
+  }
+  return [...new Set(list)] as Transport[];
+}
+
+export function parsePort(raw: string): number {
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got '${raw}'`);
+  return Number(raw);
+}
+
+export function parseHttpUrl(name: string, raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new UsageError(`${name} must be an http:// or https:// URL, got '${raw}'`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`${name} must be an http:// or https:// URL, got '${raw}'`);
+  return u.toString().replace(/\/$/, '');
+}

@@ -1,0 +1,38 @@
+/**
+ * Where a probe sends its requests. A probe does not care whether a proxy,
+ * which one, or none sits in front of the origin: it only knows this base URL
+ * (and optionally a forward proxy to go through, the corporate-proxy case).
+ */
+import { randomBytes } from 'node:crypto';
+
+export interface ProbeTarget {
+  /** base URL of the origin as the client reaches it, e.g. http://127.0.0.1:8080 or https://lb.example.com/rt */
+  baseUrl: string;
+  /** forward proxy every client goes through (HTTP proxy for http/ws, CONNECT for https/wss) */
+  via?: string;
+  /** the origin's --token, when it was started with one */
+  token?: string;
+}
+
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomBytes(6).toString('hex')}`;
+}
+
+/** Builds an endpoint URL on the target, keeping any path prefix of the base. */
+export function endpointUrl(target: ProbeTarget, path: string, params: Record<string, string | number | boolean | undefined>): URL {
+  const base = new URL(target.baseUrl);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const url = new URL(`${prefix}${path}`, base);
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === false) continue;
+    url.searchParams.set(k, v === true ? '1' : String(v));
+  }
+  if (target.token) url.searchParams.set('token', target.token);
+  return url;
+}
+
+export function wsUrl(url: URL): string {
+  const u = new URL(url);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  return u.toString();
+}

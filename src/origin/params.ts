@@ -1,0 +1,90 @@
+/**
+ * Query parameters drive every scenario, so one origin serves every check,
+ * also when it is deployed behind someone's real infrastructure. Each
+ * parameter is validated; a bad one becomes a 400 with a JSON error naming it.
+ */
+
+export class BadParameter extends Error {
+  constructor(
+    readonly param: string,
+    readonly expected: string,
+    readonly got: string,
+  ) {
+    super(`invalid parameter '${param}': expected ${expected}, got '${got.slice(0, 40)}'`);
+  }
+}
+
+export interface ScenarioParams {
+  channel?: string;
+  since: number;
+  count: number;
+  intervalMs: number;
+  payloadBytes: number;
+  silentMs?: number;
+  heartbeatMs?: number;
+  holdMs: number;
+  /** close the stream right after sending this seq */
+  endAfter?: number;
+  /** close the stream after the channel's last event */
+  closeWhenDone: boolean;
+  retryMs: number;
+  probe?: string;
+  /** mitigation: send `X-Accel-Buffering: no` (nginx's per-response switch) */
+  noBuffering: boolean;
+  /** mitigation: a 2 KiB comment first, to push small-buffer proxies to flush */
+  pad: boolean;
+  /** mitigation: `Cache-Control: no-store` on poll answers */
+  noStore: boolean;
+}
+
+export const PAD_BYTES = 2048;
+const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+const ID_RE = /^[A-Za-z0-9._:-]{1,80}$/;
+
+function int(q: URLSearchParams, name: string, min: number, max: number, fallback: number): number;
+function int(q: URLSearchParams, name: string, min: number, max: number): number | undefined;
+function int(q: URLSearchParams, name: string, min: number, max: number, fallback?: number): number | undefined {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new BadParameter(name, `an integer from ${min} to ${max}`, raw);
+  const n = Number(raw);
+  if (n < min || n > max) throw new BadParameter(name, `an integer from ${min} to ${max}`, raw);
+  return n;
+}
+
+function flag(q: URLSearchParams, name: string): boolean {
+  const raw = q.get(name);
+  if (raw === null || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new BadParameter(name, '1, true, 0 or false', raw);
+}
+
+function id(q: URLSearchParams, name: string): string | undefined {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!ID_RE.test(raw)) throw new BadParameter(name, 'up to 80 characters of A-Z a-z 0-9 . _ : -', raw);
+  return raw;
+}
+
+/** Parses and validates a request's query; throws BadParameter. */
+export function parseScenario(q: URLSearchParams): ScenarioParams {
+  const channel = id(q, 'channel');
+  return {
+    channel,
+    since: int(q, 'since', 0, Number.MAX_SAFE_INTEGER, 0),
+    // Without a count the channel is an endless ticker, handy for curl.
+    count: int(q, 'count', 0, 1_000_000) ?? Infinity,
+    intervalMs: int(q, 'intervalMs', 10, 3_600_000, 1000),
+    payloadBytes: int(q, 'payloadBytes', 0, MAX_PAYLOAD_BYTES, 16),
+    silentMs: int(q, 'silentMs', 0, 3_600_000),
+    heartbeatMs: int(q, 'heartbeatMs', 10, 3_600_000),
+    holdMs: int(q, 'hold', 0, 3_600_000, 25_000),
+    endAfter: int(q, 'endAfter', 1, 1_000_000),
+    closeWhenDone: flag(q, 'close'),
+    retryMs: int(q, 'retryMs', 0, 3_600_000, 1000),
+    probe: id(q, 'probe'),
+    noBuffering: flag(q, 'noBuffering'),
+    pad: flag(q, 'pad'),
+    noStore: flag(q, 'noStore'),
+  };
+}

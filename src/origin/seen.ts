@@ -1,0 +1,46 @@
+/**
+ * What reached the origin, per probe id. A report can then say "the proxy
+ * removed the Upgrade header" from evidence instead of guessing.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { SeenRequest } from '../observation/types';
+
+const MAX_PROBES = 5000;
+const MAX_PER_PROBE = 200;
+const MAX_HEADER_CHARS = 512;
+
+export class SeenLog {
+  private readonly byProbe = new Map<string, SeenRequest[]>();
+
+  record(probe: string | undefined, req: IncomingMessage, upgraded: boolean): void {
+    if (!probe) return;
+    let list = this.byProbe.get(probe);
+    if (!list) {
+      if (this.byProbe.size >= MAX_PROBES) {
+        // Oldest first: Map keeps insertion order.
+        const oldest = this.byProbe.keys().next().value;
+        if (oldest !== undefined) this.byProbe.delete(oldest);
+      }
+      list = [];
+      this.byProbe.set(probe, list);
+    }
+    if (list.length >= MAX_PER_PROBE) return;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v === undefined) continue;
+      headers[k] = (Array.isArray(v) ? v.join(', ') : v).slice(0, MAX_HEADER_CHARS);
+    }
+    list.push({
+      at: Date.now(),
+      method: req.method ?? '',
+      path: (req.url ?? '').slice(0, 1000),
+      httpVersion: req.httpVersion,
+      headers,
+      upgraded,
+    });
+  }
+
+  get(probe: string): SeenRequest[] {
+    return this.byProbe.get(probe) ?? [];
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * The instrumented origin: one HTTP server, the four transports on one port,
+ * sharing channels (scheduled event feeds).
+ *
+ *   GET /health                         200 {"status":"ok"}
+ *   GET /poll?since=N                   200 events with seq > N, at once
+ *   GET /long-poll?since=N&hold=MS      200 when an event > N exists, 204 after hold
+ *   GET /sse                            text/event-stream, id: lines, Last-Event-ID, retry:
+ *   GET /ws                             WebSocket: pushes events, echoes messages
+ *   GET /_seen?id=PROBE                 what reached the origin for that probe id
+ *
+ * Scenario parameters (all transports): channel, since, count, intervalMs,
+ * payloadBytes, silentMs, heartbeatMs, hold, endAfter, close, retryMs, probe,
+ * and the opt-in mitigations noBuffering, pad, noStore.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { WebSocketServer } from 'ws';
+import { ChannelRegistry, type Channel } from './channel';
+import { BadParameter, parseScenario, type ScenarioParams } from './params';
+import { SeenLog } from './seen';
+import { handleLongPoll, handlePoll } from './polling';
+import { handleSse } from './sse';
+import { serveWebSocket } from './websocket';
+import { VERSION } from '../version';
+
+export interface OriginOptions {
+  port?: number;
+  host?: string;
+  /** when set, every request but /health must carry ?token= or X-Pushthrough-Token */
+  token?: string;
+}
+
+export interface RunningOrigin {
+  url: string;
+  /** random id of this origin process */
+  instance: string;
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MAX_WS_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
+function json(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...extra });
+  res.end(text);
+}
+
+/** Writes a minimal HTTP answer on a raw socket (for refused upgrades). */
+function rawAnswer(socket: Socket, status: number, reason: string, body: string, extra: Record<string, string> = {}): void {
+  if (socket.destroyed) return;
+  const head = [
+    `HTTP/1.1 ${status} ${reason}`,
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+    ...Object.entries(extra).map(([k, v]) => `${k}: ${v}`),
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+}
+
+function tokenOk(req: IncomingMessage, url: URL, token: string | undefined): boolean {
+  if (!token) return true;
+  return url.searchParams.get('token') === token || req.headers['x-pushthrough-token'] === token;
+}
+
+export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrigin> {
+  const host = opts.host ?? '127.0.0.1';
+  /** names this origin process in answers, so a balanced pair can be told apart */
+  const instance = randomBytes(4).toString('hex');
+  const channels = new ChannelRegistry();
+  const seen = new SeenLog();
+  const sockets = new Set<Socket>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD_BYTES, perMessageDeflate: false });
+
+  /**
+   * Per-instance state, as real apps keep it: a client that claims a cursor
+   * (since > 0, Last-Event-ID) on a channel this instance never created is a
+   * session that belongs to another instance. Answer as Socket.IO does
+   * ("Session ID unknown", 400), so a non-sticky balancer shows as it is.
+   */
+  const unknownSession = (req: IncomingMessage, p: ScenarioParams): boolean =>
+    p.channel !== undefined && !channels.has(p.channel) && (p.since > 0 || req.headers['last-event-id'] !== undefined);
+  const sessionUnknownBody = (p: ScenarioParams) => ({
+    error: `session unknown: channel '${p.channel}' was not created on this origin instance`,
+    code: 'session-unknown',
+    instance,
+  });
+
+  const channelFor = (p: ScenarioParams): { ch: Channel; release: () => void } => {
+    const ch = channels.get(p.channel, {
+      count: p.count,
+      intervalMs: p.intervalMs,
+      payloadBytes: p.payloadBytes,
+      silentMs: p.silentMs,
+    });
+    // A private channel lives as long as its one request.
+    return { ch, release: p.channel === undefined ? () => ch.close() : () => {} };
+  };
+
+  const server = http.createServer((req, res) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://origin.invalid');
+    } catch {
+      json(res, 400, { error: 'invalid request target' });
+      return;
+    }
+    if (url.pathname === '/health') {
+      json(res, 200, { status: 'ok', tool: 'pushthrough', version: VERSION, instance });
+      return;
+    }
+    if (!tokenOk(req, url, opts.token)) {
+      json(res, 401, { error: 'missing or wrong token (pass ?token= or X-Pushthrough-Token)' });
+      return;
+    }
+    if (url.pathname === '/_seen') {
+      const id = url.searchParams.get('id') ?? '';
+      json(res, 200, { id, requests: seen.get(id) }, { 'Cache-Control': 'no-store' });
+      return;
+    }
+    const route = url.pathname;
+    if (!['/poll', '/long-poll', '/sse', '/ws'].includes(route)) {
+      json(res, 404, { error: `no such endpoint: ${route}`, endpoints: ['/poll', '/long-poll', '/sse', '/ws', '/health', '/_seen'] });
+      return;
+    }
+    let p: ScenarioParams;
+    try {
+      p = parseScenario(url.searchParams);
+    } catch (e) {
+      if (e instanceof BadParameter) {
+        json(res, 400, { error: e.message, param: e.param });
+        return;
+      }
+      throw e;
+    }
+    seen.record(p.probe, req, false);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      json(res, 405, { error: `method ${req.method} not allowed (expected GET)` }, { Allow: 'GET' });
+      return;
+    }
+    if (route === '/ws') {
+      // What `ws` itself answers to a plain GET: a proxy that dropped the
+      // Upgrade header makes the client see exactly this.
+      json(res, 426, { error: 'upgrade required: /ws speaks WebSocket only' }, { Upgrade: 'websocket' });
+      return;
+    }
+    if (unknownSession(req, p)) {
+      json(res, 400, sessionUnknownBody(p));
+      return;
+    }
+    const { ch, release } = channelFor(p);
+    if (route === '/poll') {
+      handlePoll(req, res, ch, p);
+      release();
+    } else if (route === '/long-poll') {
+      handleLongPoll(req, res, ch, p, release);
+    } else {
+      handleSse(req, res, ch, p, release);
+    }
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    let url: URL;
+    let p: ScenarioParams;
+    try {
+      url = new URL(req.url ?? '/', 'http://origin.invalid');
+      if (!tokenOk(req, url, opts.token)) {
+        rawAnswer(socket, 401, 'Unauthorized', JSON.stringify({ error: 'missing or wrong token' }));
+        return;
+      }
+      if (url.pathname !== '/ws') {
+        rawAnswer(socket, 404, 'Not Found', JSON.stringify({ error: `no WebSocket endpoint at ${url.pathname} (expected /ws)` }));
+        return;
+      }
+      p = parseScenario(url.searchParams);
+    } catch (e) {
+      const msg = e instanceof BadParameter ? e.message : 'invalid request';
+      rawAnswer(socket, 400, 'Bad Request', JSON.stringify({ error: msg }));
+      return;
+    }
+    seen.record(p.probe, req, true);
+    if (unknownSession(req, p)) {
+      rawAnswer(socket, 400, 'Bad Request', JSON.stringify(sessionUnknownBody(p)));
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const { ch, release } = channelFor(p);
+      serveWebSocket(ws, req, ch, p, release);
+    });
+  });
+
+  // Garbage on the wire: answer 400 and drop the connection; never crash.
+  server.on('clientError', (_err, socket: Socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  // Streams are long-lived by design: no server-side timeouts.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${port}`,
+    instance,
+    host,
+    port,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const ws of wss.clients) ws.close(1001, 'origin shutting down');
+        channels.close();
+        // Give close frames a moment to leave, then cut what remains.
+        const t = setTimeout(() => {
+          for (const s of sockets) s.destroy();
+          for (const ws of wss.clients) ws.terminate();
+        }, 200);
+        t.unref();
+        for (const s of sockets) if (!(s as Socket & { _httpMessage?: unknown })._httpMessage) s.destroy();
+        server.closeIdleConnections();
+      }).then(() => {
+        for (const s of sockets) s.destroy();
+        wss.close();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Server-Sent Events (WHATWG HTML §9.2). Baseline: `text/event-stream` and
+ * `Cache-Control: no-cache`, as the spec's examples do, and nothing else that
+ * helps a proxy: no X-Accel-Buffering, no padding, no heartbeat. Honours
+ * Last-Event-ID so a reconnect resumes without loss; sends `retry:`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Channel } from './channel';
+import { PAD_BYTES, type ScenarioParams } from './params';
+import { eventJson } from './event-json';
+
+export function parseLastEventId(req: IncomingMessage): number | undefined {
+  const raw = req.headers['last-event-id'];
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw.trim())) return undefined;
+  return Number(raw.trim());
+}
+
+export function handleSse(req: IncomingMessage, res: ServerResponse, ch: Channel, p: ScenarioParams, onFinish: () => void): void {
+  const lastId = parseLastEventId(req) ?? p.since;
+  // A finished stream answers 204 to a reconnect: the spec's way of telling
+  // the client to stop reconnecting.
+  if (ch.done && lastId >= ch.total) {
+    res.writeHead(204, { 'Cache-Control': 'no-cache' });
+    res.end();
+    onFinish();
+    return;
+  }
+  const h: Record<string, string> = { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' };
+  if (p.noBuffering) h['X-Accel-Buffering'] = 'no';
+  res.writeHead(200, h);
+  if (p.pad) res.write(`:${' '.repeat(PAD_BYTES)}\n\n`);
+  res.write(`retry: ${p.retryMs}\n\n`);
+
+  let ended = false;
+  let heartbeat: NodeJS.Timeout | undefined;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    unsubscribe();
+    if (heartbeat) clearInterval(heartbeat);
+    if (!res.writableEnded) res.end();
+    onFinish();
+  };
+  let unsubscribe: () => void = () => {};
+  unsubscribe = ch.subscribe(
+    lastId,
+    (e) => {
+      if (ended) return;
+      res.write(`id: ${e.seq}\ndata: ${eventJson(ch.id, e)}\n\n`);
+      if (p.endAfter !== undefined && e.seq === p.endAfter) setImmediate(end);
+    },
+    () => {
+      if (p.closeWhenDone) setImmediate(end);
+    },
+  );
+  if (p.heartbeatMs !== undefined) {
+    heartbeat = setInterval(() => res.write(': heartbeat\n\n'), p.heartbeatMs);
+  }
+  req.on('close', end);
+  res.on('error', end);
+}

@@ -1,0 +1,67 @@
+/**
+ * Brings a setup up in front of the origin(s) and down again. The probe only
+ * ever sees the resulting target URL: it does not care whether a proxy, which
+ * one, or none sits in front of the origin.
+ */
+import path from 'node:path';
+import type { RunningOrigin } from '../origin/server';
+import type { ProbeTarget } from '../client/target';
+import type { Setup } from '../setup/types';
+import { startSimulatedProxy } from '../proxy/simulated/simulated-proxy';
+import { ProxyStartError, ProxyUnavailable, startRealProxy } from '../proxy/real/launcher';
+
+export interface ActiveSetup {
+  target: ProbeTarget;
+  /** the origin itself, for /_seen without the proxy in between */
+  originUrl?: string;
+  product?: string;
+  logs(): string[];
+  stop(): Promise<void>;
+}
+
+/** The setup could not be brought up through no fault of the proxy's behaviour. */
+export class SetupUnavailable extends Error {
+  constructor(
+    message: string,
+    readonly verdict: 'skipped' | 'error',
+    readonly logs: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+export async function bringUp(setup: Setup, origins: RunningOrigin[], via?: string): Promise<ActiveSetup> {
+  const origin = origins[0];
+  switch (setup.kind) {
+    case 'direct':
+      return { target: { baseUrl: origin.url, via }, originUrl: origin.url, logs: () => [], stop: async () => {} };
+    case 'external':
+      if (!setup.url) throw new SetupUnavailable(`setup ${setup.id} has no url`, 'error');
+      return { target: { baseUrl: setup.url, via }, logs: () => [], stop: async () => {} };
+    case 'simulated': {
+      const n = Math.max(1, setup.origins ?? 1);
+      const proxy = await startSimulatedProxy({ targets: origins.slice(0, n).map((o) => o.url), faults: setup.faults ?? [] });
+      // With several origins behind it, /_seen must go through the proxy's
+      // balancing too; with one, ask the origin directly.
+      return { target: { baseUrl: proxy.url, via }, originUrl: n === 1 ? origin.url : undefined, logs: () => [], stop: () => proxy.close() };
+    }
+    case 'real': {
+      if (!setup.real) throw new SetupUnavailable(`setup ${setup.id} names no product/template`, 'error');
+      try {
+        const proxy = await startRealProxy({
+          product: setup.real.product,
+          templatePath: path.resolve(PROJECT_ROOT, setup.real.template),
+          originHost: origin.host,
+          originPort: origin.port,
+        });
+        return { target: { baseUrl: proxy.url, via }, originUrl: origin.url, product: `${proxy.product} ${proxy.version}`.trim(), logs: () => proxy.logs(), stop: () => proxy.stop() };
+      } catch (err) {
+        if (err instanceof ProxyUnavailable) throw new SetupUnavailable(`${err.message} — install it: ${err.installHint}`, 'skipped');
+        if (err instanceof ProxyStartError) throw new SetupUnavailable(`the proxy did not start: ${err.message}`, 'error', err.logs);
+        throw new SetupUnavailable(`the proxy did not start: ${(err as Error).message}`, 'error');
+      }
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import type { Transport } from '../observation/types';
+import type { Expectation } from '../verdict/types';
+import type { SetupKind } from '../report/types';
+
+/** A fault as a setup file names it: `{ name: idle-timeout, params: { idleMs: 1000 } }`. */
+export interface FaultSpec {
+  name: string;
+  params?: Record<string, unknown>;
+}
+
+/**
+ * One thing to put between the client and the origin. Setups are data: a
+ * built-in simulated setup is one YAML file under proxies/simulated/, a real
+ * one is a template under proxies/<product>/.
+ */
+export interface Setup {
+  id: string;
+  kind: SetupKind;
+  description: string;
+  /** the real system a simulated setup imitates */
+  imitates?: string;
+  /** where its numbers come from */
+  source?: string;
+  /** simulated: the fault stack, in order */
+  faults?: FaultSpec[];
+  /** simulated: how many origin instances stand behind it (a balance fault spreads over them) */
+  origins?: number;
+  /** real: which product and which config template */
+  real?: { product: string; template: string };
+  /** external: the URL of an origin deployed behind someone's infrastructure */
+  url?: string;
+  /** expected verdict and reason per transport */
+  expect?: Partial<Record<Transport, Expectation>>;
+  /** the file it came from, for error messages */
+  file?: string;
+}
+
+export const DIRECT_SETUP: Setup = {
+  id: 'direct',
+  kind: 'direct',
+  description: 'no proxy: the client talks to the origin itself (the baseline every other setup is measured against)',
+  expect: {
+    'short-poll': { verdict: 'pass', reason: 'none' },
+    'long-poll': { verdict: 'pass', reason: 'none' },
+    sse: { verdict: 'pass', reason: 'none' },
+    websocket: { verdict: 'pass', reason: 'none' },
+  },
+};

@@ -1,0 +1,79 @@
+/**
+ * Timing analysis of a delivered stream, independent of the two hosts'
+ * clocks: each event's lateness is its arrival (client clock, since the check
+ * started) minus its emit offset (origin clock, since its channel started).
+ * The constant part (connection set-up, one-way latency, clock offset) is the
+ * smallest lateness; what is left over is delay the path added to some events
+ * and not others — a buffer.
+ */
+import type { Arrival } from '../observation/types';
+
+export interface TimingSummary {
+  events: number;
+  /** lateness beyond the best-delivered event, per event, in seq order */
+  extraDelayMs: number[];
+  /** largest extra delay: how far the worst event was held back */
+  maxLateMs: number;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  /** groups of events that arrived together although emitted apart */
+  bursts: number;
+  largestBurst: number;
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[idx];
+}
+
+const round = (n: number): number => Math.round(n);
+
+/** Arrivals of one connection (first copies of each seq), in arrival order. */
+export function summariseTiming(arrivals: Arrival[], intervalMs: number): TimingSummary {
+  const firsts: Arrival[] = [];
+  const seen = new Set<number>();
+  for (const a of arrivals) {
+    if (seen.has(a.seq)) continue;
+    seen.add(a.seq);
+    firsts.push(a);
+  }
+  const lateness = firsts.map((a) => a.arrivedMs - a.offsetMs);
+  const best = lateness.length ? Math.min(...lateness) : 0;
+  const extra = lateness.map((l) => round(l - best));
+  // A burst: consecutive events that arrive closer together than a fraction
+  // of their emit gap (events emitted ≥ interval apart, arriving within ¼ of it).
+  const burstGapMs = Math.max(20, intervalMs / 4);
+  let bursts = 0;
+  let largest = firsts.length ? 1 : 0;
+  let run = 1;
+  for (let i = 1; i < firsts.length; i++) {
+    const arrivalGap = firsts[i].arrivedMs - firsts[i - 1].arrivedMs;
+    const emitGap = firsts[i].offsetMs - firsts[i - 1].offsetMs;
+    if (arrivalGap < burstGapMs && emitGap >= intervalMs * 0.5) {
+      run++;
+      if (run === 2) bursts++;
+      largest = Math.max(largest, run);
+    } else run = 1;
+  }
+  return {
+    events: firsts.length,
+    extraDelayMs: extra,
+    maxLateMs: extra.length ? Math.max(...extra) : 0,
+    latencyP50Ms: round(percentile(lateness, 50)),
+    latencyP95Ms: round(percentile(lateness, 95)),
+    bursts,
+    largestBurst: largest,
+  };
+}
+
+/**
+ * How late an event may be before we call the path buffering. Never one lucky
+ * run: at least 2.5 emit intervals and 600 ms, and at least twice what the
+ * unproxied baseline measured in the same run plus 250 ms, so a loaded 2-core
+ * machine does not turn scheduling jitter into a false "buffered".
+ */
+export function bufferThresholdMs(intervalMs: number, baselineMaxLateMs?: number): number {
+  return Math.max(600, 2.5 * intervalMs, baselineMaxLateMs !== undefined ? 2 * baselineMaxLateMs + 250 : 0);
+}
