@@ -30,8 +30,9 @@ interface WsSessionSpec {
 }
 
 async function wsSession(ctx: CheckContext, rec: CheckRecorder, spec: WsSessionSpec): Promise<void> {
-  const waiter = new Waiter(() => spec.until(rec), spec.deadlineMs);
   const live = new Set<WebSocket>();
+  // Done when the check has what it needs, or when no connection is left to wait on.
+  const waiter = new Waiter(() => spec.until(rec) || (live.size === 0 && rec.answers.length > 0), spec.deadlineMs);
   let connection = -1;
 
   const connect = (params: Params): void => {
@@ -55,7 +56,10 @@ async function wsSession(ctx: CheckContext, rec: CheckRecorder, spec: WsSessionS
       const chunks: Buffer[] = [];
       let size = 0;
       const answer = rec.answer({ status: res.statusCode, headers: pickHeaders((h) => res.headers[h] as string | undefined) });
+      let finished = false;
       const done = (): void => {
+        if (finished) return;
+        finished = true;
         answer.bodySnippet = snippet(Buffer.concat(chunks).toString('utf8'));
         rec.end({ how: 'error-status', connection: conn, code: res.statusCode });
         res.destroy();
