@@ -17,7 +17,6 @@ import { originCommand } from './commands/origin';
 import { probeCommand } from './commands/probe';
 import { runCommand } from './commands/run';
 import { setupsCommand } from './commands/setups';
-import { diffCommandCli } from './commands/diff-cli';
 import { installSignalHandlers } from './cleanup';
 
 export function buildProgram(): Command {
@@ -87,7 +86,10 @@ export function buildProgram(): Command {
     .argument('<new>', 'the later JSON report')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'markdown']).default('table'))
     .option('--out <file>', 'write to a file instead of stdout')
-    .action(diffCommandCli);
+    .action((oldPath: string, newPath: string, opts: { format: 'table' | 'json' | 'markdown'; out?: string }) =>
+      // Loaded on use: keeps start-up quick for the common commands.
+      (require('./commands/diff-cli') as typeof import('./commands/diff-cli')).diffCommandCli(oldPath, newPath, opts),
+    );
 
   return program;
 }

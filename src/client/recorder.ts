@@ -10,7 +10,7 @@ import { payloadIntact } from '../origin/channel';
 /** Headers worth keeping as evidence of who answered and what they did. */
 const EVIDENCE_HEADERS = [
   'server', 'via', 'content-type', 'content-encoding', 'content-length', 'transfer-encoding', 'cache-control',
-  'age', 'x-cache', 'x-served-by', 'connection', 'upgrade', 'x-accel-buffering', 'retry-after', 'cf-ray', 'x-request-id',
+  'age', 'x-cache', 'x-served-by', 'connection', 'upgrade', 'x-accel-buffering', 'retry-after', 'cf-ray', 'x-request-id', 'x-pushthrough-instance',
 ];
 
 export function pickHeaders(get: (name: string) => string | null | undefined): Record<string, string> {

@@ -50,13 +50,14 @@ function json(res: ServerResponse, status: number, body: unknown, extra: Record<
 }
 
 /** Writes a minimal HTTP answer on a raw socket (for refused upgrades). */
-function rawAnswer(socket: Socket, status: number, reason: string, body: string, extra: Record<string, string> = {}): void {
+function rawAnswer(instanceId: string, socket: Socket, status: number, reason: string, body: string, extra: Record<string, string> = {}): void {
   if (socket.destroyed) return;
   const head = [
     `HTTP/1.1 ${status} ${reason}`,
     'Content-Type: application/json',
     `Content-Length: ${Buffer.byteLength(body)}`,
     'Connection: close',
+    `X-Pushthrough-Instance: ${instanceId}`,
     ...Object.entries(extra).map(([k, v]) => `${k}: ${v}`),
   ];
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
@@ -75,6 +76,7 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
   const seen = new SeenLog();
   const sockets = new Set<Socket>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD_BYTES, perMessageDeflate: false });
+  wss.on('headers', (headers) => headers.push(`X-Pushthrough-Instance: ${instance}`));
 
   /**
    * Per-instance state, as real apps keep it: a client that claims a cursor
@@ -102,6 +104,9 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
   };
 
   const server = http.createServer((req, res) => {
+    // Names the instance on every answer, so a prober sees when one client's
+    // requests are spread over several instances (a balancer without affinity).
+    res.setHeader('X-Pushthrough-Instance', instance);
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://origin.invalid');
@@ -170,22 +175,22 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
     try {
       url = new URL(req.url ?? '/', 'http://origin.invalid');
       if (!tokenOk(req, url, opts.token)) {
-        rawAnswer(socket, 401, 'Unauthorized', JSON.stringify({ error: 'missing or wrong token' }));
+        rawAnswer(instance, socket, 401, 'Unauthorized', JSON.stringify({ error: 'missing or wrong token' }));
         return;
       }
       if (url.pathname !== '/ws') {
-        rawAnswer(socket, 404, 'Not Found', JSON.stringify({ error: `no WebSocket endpoint at ${url.pathname} (expected /ws)` }));
+        rawAnswer(instance, socket, 404, 'Not Found', JSON.stringify({ error: `no WebSocket endpoint at ${url.pathname} (expected /ws)` }));
         return;
       }
       p = parseScenario(url.searchParams);
     } catch (e) {
       const msg = e instanceof BadParameter ? e.message : 'invalid request';
-      rawAnswer(socket, 400, 'Bad Request', JSON.stringify({ error: msg }));
+      rawAnswer(instance, socket, 400, 'Bad Request', JSON.stringify({ error: msg }));
       return;
     }
     seen.record(p.probe, req, true);
     if (unknownSession(req, p)) {
-      rawAnswer(socket, 400, 'Bad Request', JSON.stringify(sessionUnknownBody(p)));
+      rawAnswer(instance, socket, 400, 'Bad Request', JSON.stringify(sessionUnknownBody(p)));
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

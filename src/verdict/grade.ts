@@ -503,8 +503,30 @@ export function gradeCell(transport: Transport, observations: Observation[], ctx
       primary = [...fails].sort((a, b) => rank(a.reason) - rank(b.reason))[0];
     }
   }
-  const reason: Reason = primary?.reason ?? 'none';
-  const explanation = primary ? `${primary.id}: ${primary.detail}` : summaryOfPass(transport, checks);
+  let reason: Reason = primary?.reason ?? 'none';
+  let explanation = primary ? `${primary.id}: ${primary.detail}` : summaryOfPass(transport, checks);
+
+  // A refusal for capacity explains whatever else failed in the cell: the
+  // transport works below the limit.
+  const limited = checks.find((c) => c.reason === 'connection-limit');
+  if (verdict !== 'error' && limited) {
+    const refused = checks.filter((c) => c.reason === 'connection-limit').length;
+    verdict = 'degraded';
+    reason = 'connection-limit';
+    explanation = `${limited.id}: ${limited.detail} (${refused} of ${checks.length} checks refused while the others held connections)`;
+  }
+  // One client's requests answered by several origin instances: the balancer
+  // has no affinity, and per-instance state (cursors, sessions) is lost.
+  const instances = [...new Set(observations.flatMap((o) => o.answers.map((a) => a.headers?.['x-pushthrough-instance']).filter((x): x is string => !!x)))];
+  if (instances.length > 1 && (verdict === 'pass' || (verdict === 'degraded' && rank('not-sticky') < rank(reason)))) {
+    const lost = checks.find((c) => c.reason === 'not-sticky');
+    verdict = 'degraded';
+    reason = 'not-sticky';
+    explanation = lost
+      ? `${lost.id}: ${lost.detail}`
+      : `this client's requests were answered by ${instances.length} different origin instances (${instances.join(', ')}): without affinity, a reconnect or the next poll can land where its session is unknown`;
+    for (const c of checks) if (c.id === 'connect') c.measured.instances = instances;
+  }
   return { transport, verdict, reason: verdict === 'error' ? 'tester-error' : reason, explanation, checks };
 }
 
