@@ -1,0 +1,122 @@
+/**
+ * buffer: holds response bodies instead of streaming them.
+ *
+ * - `bytes` (default): sends a body on in blocks of `maxBytes` (and the rest
+ *   at its end), like nginx's default `proxy_buffering on`, where the response
+ *   goes out when a `proxy_buffer_size` buffer (one memory page, 4 KiB on
+ *   x86-64) fills — users see SSE events "held and delivered in batches or only
+ *   at end" (catalog B1, H1–H4);
+ * - `until-end`: holds the whole response, head included, until it ends
+ *   (lighttpd `server.stream-response-body = 0`, Azure Application Gateway,
+ *   mitmproxy's default; catalog B8, G, I);
+ * - `interval`: flushes every `flushMs` after the first held byte, or earlier
+ *   when `maxBytes` gather (Traefik `responseForwarding.flushInterval` 100 ms
+ *   with Go's 4 KiB response buffer; catalog B12).
+ *
+ * With `honorAccelBuffering` (nginx's behaviour) a response carrying
+ * `X-Accel-Buffering: no` passes unbuffered, and the header itself is always
+ * hidden from the client (nginx's default `proxy_hide_header` list).
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import type { FaultDefinition } from '../fault-types';
+import { headerText } from '../http-util';
+
+export type BufferMode = 'until-end' | 'bytes' | 'interval';
+
+export interface BufferParams {
+  mode: BufferMode;
+  /** block size for `bytes`, early-flush size for `interval` */
+  maxBytes: number;
+  /** flush period for `interval` */
+  flushMs: number;
+  /** `X-Accel-Buffering: no` from the origin turns buffering off for that response */
+  honorAccelBuffering: boolean;
+}
+
+/** Holds chunks and lets them go as one, by size, by timer, or at the end. */
+export class HoldingBuffer extends Transform {
+  private chunks: Buffer[] = [];
+  private held = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly mode: BufferMode,
+    private readonly maxBytes: number,
+    private readonly flushMs: number,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.chunks.push(chunk);
+    this.held += chunk.length;
+    if (this.mode !== 'until-end' && this.held >= this.maxBytes) this.release();
+    if (this.mode === 'interval' && this.held > 0 && !this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.release();
+      }, this.flushMs);
+    }
+    cb();
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.release();
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (error: Error | null) => void): void {
+    if (this.timer) clearTimeout(this.timer);
+    cb(err);
+  }
+
+  private release(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.held === 0) return;
+    const out = Buffer.concat(this.chunks);
+    this.chunks = [];
+    this.held = 0;
+    this.push(out);
+  }
+}
+
+export const buffer: FaultDefinition<BufferParams> = {
+  name: 'buffer',
+  summary: 'holds response bodies: until they end, until N bytes gather, or flushing every N ms (nginx, lighttpd, Traefik)',
+  paramsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      mode: { type: 'string', enum: ['until-end', 'bytes', 'interval'], default: 'bytes' },
+      maxBytes: { type: 'integer', minimum: 1, default: 4096 },
+      flushMs: { type: 'integer', minimum: 0, default: 100 },
+      honorAccelBuffering: { type: 'boolean', default: true },
+    },
+  },
+  explain(p) {
+    const how =
+      p.mode === 'until-end'
+        ? 'holds each response, head included, until it ends and then sends it at once'
+        : p.mode === 'bytes'
+          ? `holds response bodies until ${p.maxBytes} bytes gather (or the body ends)`
+          : `flushes response bodies every ${p.flushMs} ms (or when ${p.maxBytes} bytes gather)`;
+    return p.honorAccelBuffering ? `${how}; a response with X-Accel-Buffering: no passes unbuffered` : how;
+  },
+  create(p) {
+    return {
+      response(_ex, res) {
+        if (p.honorAccelBuffering) {
+          const value = headerText(res.head.headers['x-accel-buffering']).trim().toLowerCase();
+          delete res.head.headers['x-accel-buffering'];
+          if (value === 'no') return;
+        }
+        if (!res.hasBody) return;
+        if (p.mode === 'until-end') res.head.holdHead = true;
+        res.pipeBody(new HoldingBuffer(p.mode, p.maxBytes, p.flushMs));
+      },
+    };
+  },
+};

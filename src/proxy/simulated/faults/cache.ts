@@ -1,0 +1,157 @@
+/**
+ * cache: a shared cache in front of the origin. GET responses are stored for
+ * `ttlMs` (or the response's own `s-maxage`/`max-age`) and later requests for
+ * the same URL get the stored copy with `Age` and `X-Cache: HIT` — a short
+ * poll sees stale data, a long poll comes back at once with an old answer.
+ *
+ * Honouring mode (default) follows Varnish's builtin VCL (catalog B7): no
+ * caching when the request has `Authorization` or `Cookie`, or the response
+ * says `no-store`, `no-cache`, `private`, `max-age=0`, has `Set-Cookie` or
+ * `Vary: *`; otherwise `default_ttl` (120 s) applies to responses without
+ * cache headers — exactly the baseline poll answer. `ignoreCacheControl`
+ * imitates a CDN "cache everything" rule (Cloudflare cache rules, Fastly's 1 h
+ * fallback TTL; E1, E2): then event streams are cached too, and a cached
+ * stream "is no longer a stream. Later clients receive a recording of the
+ * first client's events, all at once" (Bunny CDN, catalog A).
+ *
+ * Not modelled: request collapsing (concurrent misses all go to the origin),
+ * revalidation, grace, Vary other than `*`.
+ */
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { Exchange, FaultDefinition } from '../fault-types';
+import { headerText } from '../http-util';
+import { Tap } from '../streams';
+
+export interface CacheParams {
+  ttlMs: number;
+  ignoreQuery: boolean;
+  ignoreCacheControl: boolean;
+  /** larger responses are passed on but not stored */
+  maxObjectBytes: number;
+}
+
+interface Entry {
+  status: number;
+  statusMessage: string;
+  headers: OutgoingHttpHeaders;
+  body: Buffer;
+  storedAt: number;
+  ttlMs: number;
+}
+
+/** Statuses cacheable by default (RFC 9110 §15.1 "heuristically cacheable"), minus 206. */
+const CACHEABLE_STATUS = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501]);
+
+/** The freshness lifetime a response allows, or null when it must not be stored. */
+export function storableTtlMs(headers: OutgoingHttpHeaders, defaultTtlMs: number): number | null {
+  const directives = headerText(headers['cache-control'])
+    .toLowerCase()
+    .split(',')
+    .map((d) => d.trim())
+    .filter(Boolean);
+  if (directives.some((d) => d === 'no-store' || d === 'no-cache' || d === 'private' || d.startsWith('no-cache=') || d.startsWith('private='))) return null;
+  if (headers['set-cookie'] !== undefined) return null;
+  if (headerText(headers['vary']).trim() === '*') return null;
+  for (const name of ['s-maxage', 'max-age']) {
+    const d = directives.find((x) => x.startsWith(`${name}=`));
+    if (d) {
+      const seconds = Number(d.slice(name.length + 1).replace(/"/g, ''));
+      if (!Number.isFinite(seconds) || seconds <= 0) return null;
+      return seconds * 1000;
+    }
+  }
+  return defaultTtlMs;
+}
+
+export const cache: FaultDefinition<CacheParams> = {
+  name: 'cache',
+  summary: 'caches GET responses for N ms and serves them with Age and X-Cache: HIT (Varnish 120 s default, CDN rules)',
+  paramsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      ttlMs: { type: 'integer', minimum: 0, default: 120_000 },
+      ignoreQuery: { type: 'boolean', default: false },
+      ignoreCacheControl: { type: 'boolean', default: false },
+      maxObjectBytes: { type: 'integer', minimum: 0, default: 8_388_608 },
+    },
+  },
+  explain(p) {
+    const key = p.ignoreQuery ? 'by path, ignoring the query string' : 'by path and query';
+    const honour = p.ignoreCacheControl
+      ? 'whatever the response says (streams included)'
+      : 'unless the response forbids it (no-store, no-cache, private, max-age=0, Set-Cookie)';
+    return `caches GET responses ${key} for ${p.ttlMs} ms ${honour}, answering later requests with X-Cache: HIT`;
+  },
+  create(p) {
+    const store = new Map<string, Entry>();
+    const misses = new WeakMap<Exchange, string>();
+    const keyOf = (ex: Exchange): string => {
+      const u = new URL(ex.url, 'http://cache.invalid');
+      return p.ignoreQuery ? u.pathname : u.pathname + u.search;
+    };
+    return {
+      request(ex) {
+        if (ex.method !== 'GET' || ex.upgrade) return;
+        // Varnish's builtin vcl_recv passes requests with credentials.
+        if (!p.ignoreCacheControl && (ex.headers['authorization'] !== undefined || ex.headers['cookie'] !== undefined)) return;
+        const key = keyOf(ex);
+        const hit = store.get(key);
+        const now = Date.now();
+        if (hit && now - hit.storedAt < hit.ttlMs) {
+          return {
+            status: hit.status,
+            statusMessage: hit.statusMessage,
+            headers: {
+              ...hit.headers,
+              'content-length': hit.body.length,
+              age: String(Math.floor((now - hit.storedAt) / 1000)),
+              'x-cache': 'HIT',
+            },
+            body: hit.body,
+          };
+        }
+        if (hit) store.delete(key);
+        misses.set(ex, key);
+      },
+      response(ex, res) {
+        const key = misses.get(ex);
+        if (key === undefined) return;
+        const h = res.head.headers;
+        const snapshot: OutgoingHttpHeaders = { ...h };
+        h['x-cache'] = 'MISS';
+        if (res.source !== 'origin' || res.upgraded || !CACHEABLE_STATUS.has(res.head.status)) return;
+        const ttlMs = p.ignoreCacheControl ? p.ttlMs : storableTtlMs(snapshot, p.ttlMs);
+        if (ttlMs === null || ttlMs <= 0) return;
+        delete snapshot['content-length'];
+        delete snapshot['age'];
+        const { status, statusMessage } = res.head;
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        const record = (body: Buffer): void => {
+          store.set(key, { status, statusMessage, headers: snapshot, body, storedAt: Date.now(), ttlMs });
+        };
+        if (!res.hasBody) {
+          record(Buffer.alloc(0));
+          return;
+        }
+        res.pipeBody(
+          new Tap(
+            (chunk) => {
+              bytes += chunk.length;
+              if (bytes <= p.maxObjectBytes) chunks.push(chunk);
+            },
+            () => {
+              // Stored only when the body ended normally: a cut or reset
+              // stream never reaches this flush.
+              if (bytes <= p.maxObjectBytes && !ex.wasCut) record(Buffer.concat(chunks));
+            },
+          ),
+        );
+      },
+      close() {
+        store.clear();
+      },
+    };
+  },
+};

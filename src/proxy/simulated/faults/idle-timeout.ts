@@ -1,0 +1,94 @@
+/**
+ * idle-timeout: an inactivity timer, reset by every byte that passes this
+ * fault in either direction (nginx `proxy_read_timeout`/`proxy_send_timeout`
+ * are "between two successive read or write operations, not for the
+ * transmission of the whole response"; catalog B1).
+ *
+ * - Before the response head: the proxy answers `statusBeforeHeaders` with a
+ *   small HTML page — nginx 504, HAProxy 504, Apache 502, Varnish 503,
+ *   Cloudflare 524 (catalog B1, B3, B4, B7, E1, J4).
+ * - After the head (an SSE stream, a held long-poll, a WebSocket tunnel):
+ *   `afterHeaders` says how the connection ends — `close` (FIN; nginx
+ *   "upstream timed out", HAProxy `cD`/`sD`), `reset` (RST), or `drop`
+ *   (forward nothing more and close nothing, like a NAT or firewall flow that
+ *   expired: AWS Network Firewall drops packets silently, catalog F).
+ *
+ * Upgraded tunnels are covered: bytes either way restart the timer (nginx WS:
+ * "closed if the proxied server does not transmit any data within 60 seconds").
+ */
+import type { CutHow, Exchange, FaultDefinition } from '../fault-types';
+import { errorPage } from '../http-util';
+import { Tap } from '../streams';
+
+export interface IdleTimeoutParams {
+  idleMs: number;
+  statusBeforeHeaders: 502 | 503 | 504 | 524;
+  afterHeaders: CutHow;
+}
+
+interface IdleTimer {
+  restart(): void;
+  stop(): void;
+}
+
+export const idleTimeout: FaultDefinition<IdleTimeoutParams> = {
+  name: 'idle-timeout',
+  summary: 'ends a request, stream or tunnel after N ms without bytes (nginx 60 s/504, Cloudflare 524, NAT silent drop)',
+  paramsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      idleMs: { type: 'integer', minimum: 0, default: 60_000 },
+      statusBeforeHeaders: { type: 'integer', enum: [502, 503, 504, 524], default: 504 },
+      afterHeaders: { type: 'string', enum: ['close', 'reset', 'drop'], default: 'close' },
+    },
+  },
+  explain(p) {
+    const after = { close: 'closes the connection', reset: 'resets the connection (RST)', drop: 'silently stops forwarding and keeps both sockets open' }[p.afterHeaders];
+    return `answers ${p.statusBeforeHeaders} if no response head comes within ${p.idleMs} ms; once streaming, ${after} after ${p.idleMs} ms without bytes`;
+  },
+  create(p) {
+    const timers = new WeakMap<Exchange, IdleTimer>();
+    const fire = (ex: Exchange): void => {
+      if (ex.headPassed || !ex.respond(errorPage(p.statusBeforeHeaders, 'idle-timeout', `no bytes for ${p.idleMs} ms`))) ex.cut(p.afterHeaders);
+    };
+    return {
+      request(ex) {
+        let cancel = ex.timer(p.idleMs, () => fire(ex));
+        const t: IdleTimer = {
+          restart() {
+            cancel();
+            cancel = ex.timer(p.idleMs, () => fire(ex));
+          },
+          stop() {
+            cancel();
+          },
+        };
+        timers.set(ex, t);
+        ex.pipeRequestBody(new Tap(() => t.restart()));
+      },
+      response(ex, res) {
+        const t = timers.get(ex);
+        if (!t) return;
+        t.restart();
+        if (res.upgraded) return; // the tunnel hook keeps watching
+        if (!res.hasBody) {
+          t.stop();
+          return;
+        }
+        res.pipeBody(
+          new Tap(
+            () => t.restart(),
+            () => t.stop(),
+          ),
+        );
+      },
+      tunnel(ex) {
+        const t = timers.get(ex);
+        if (!t) return;
+        t.restart();
+        return { toClient: new Tap(() => t.restart()), toOrigin: new Tap(() => t.restart()) };
+      },
+    };
+  },
+};

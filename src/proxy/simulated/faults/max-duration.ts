@@ -1,0 +1,44 @@
+/**
+ * max-duration: a hard cap on how long any response or tunnel may last,
+ * whatever the traffic. Counted from the request's arrival.
+ *
+ * Imitates: Envoy's route `timeout` (15 s for the *complete* response, "not
+ * compatible with streaming responses"; 504 "upstream request timeout" before
+ * headers, stream reset after; catalog B11, H20), GCP's 30 s WebSocket
+ * lifetime (D5), Varnish `send_timeout` 600 s (B7), ATS
+ * `transaction_active_timeout_in` 900 s (B10), Azure Front Door's 4 h (D7).
+ */
+import type { FaultDefinition } from '../fault-types';
+import { errorPage } from '../http-util';
+
+export interface MaxDurationParams {
+  maxMs: number;
+  how: 'close' | 'reset';
+  statusBeforeHeaders: number;
+}
+
+export const maxDuration: FaultDefinition<MaxDurationParams> = {
+  name: 'max-duration',
+  summary: 'ends every response or tunnel N ms after the request, whatever the traffic (Envoy 15 s route timeout)',
+  paramsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      maxMs: { type: 'integer', minimum: 0, default: 15_000 },
+      how: { type: 'string', enum: ['close', 'reset'], default: 'close' },
+      statusBeforeHeaders: { type: 'integer', minimum: 400, maximum: 599, default: 504 },
+    },
+  },
+  explain(p) {
+    return `ends every response or tunnel ${p.maxMs} ms after its request (${p.how === 'close' ? 'closing' : 'resetting'} the connection; ${p.statusBeforeHeaders} if no head came yet)`;
+  },
+  create(p) {
+    return {
+      request(ex) {
+        ex.timer(p.maxMs, () => {
+          if (ex.headPassed || !ex.respond(errorPage(p.statusBeforeHeaders, 'max-duration', `response took longer than ${p.maxMs} ms`))) ex.cut(p.how);
+        });
+      },
+    };
+  },
+};

@@ -1,0 +1,54 @@
+/**
+ * strip-headers: removes named request headers (on their way to the origin)
+ * and response headers (on their way to the client), and optionally every
+ * request header whose name contains `_`.
+ *
+ * Imitates: nginx's defaults `underscores_in_headers off` /
+ * `ignore_invalid_headers on` (catalog A, B1); CDNs that forward only
+ * allow-listed headers (CloudFront origin-request policies would drop
+ * `Last-Event-ID`, `Sec-WebSocket-*`; A, D4); proxies hiding response headers
+ * (`proxy_hide_header`).
+ */
+import type { FaultDefinition } from '../fault-types';
+
+export interface StripHeadersParams {
+  request: string[];
+  response: string[];
+  underscoreRequestHeaders: boolean;
+}
+
+export const stripHeaders: FaultDefinition<StripHeadersParams> = {
+  name: 'strip-headers',
+  summary: 'removes named request/response headers, and request headers with underscores (nginx default)',
+  paramsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      request: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+      response: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+      underscoreRequestHeaders: { type: 'boolean', default: false, description: 'drop every request header whose name contains "_"' },
+    },
+  },
+  explain(p) {
+    const parts: string[] = [];
+    if (p.request.length > 0) parts.push(`request headers ${p.request.join(', ')}`);
+    if (p.underscoreRequestHeaders) parts.push('request headers whose names contain "_"');
+    if (p.response.length > 0) parts.push(`response headers ${p.response.join(', ')}`);
+    return parts.length === 0 ? 'removes no headers' : `removes ${parts.join('; ')}`;
+  },
+  create(p) {
+    const requestNames = p.request.map((n) => n.toLowerCase());
+    const responseNames = p.response.map((n) => n.toLowerCase());
+    return {
+      request(ex) {
+        for (const name of requestNames) delete ex.headers[name];
+        if (p.underscoreRequestHeaders) {
+          for (const name of Object.keys(ex.headers)) if (name.includes('_')) delete ex.headers[name];
+        }
+      },
+      response(_ex, res) {
+        for (const name of responseNames) delete res.head.headers[name];
+      },
+    };
+  },
+};
