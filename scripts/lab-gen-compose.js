@@ -9,8 +9,9 @@
  * `scripts/lab-compose.sh` runs this with --check and refuses to start when
  * the committed file is stale.
  *
- * Usage: node scripts/lab-gen-compose.js [--check] [--base-port N]
+ * Usage: node scripts/lab-gen-compose.js [--check | --plan] [--base-port N]
  *   --check        exit 1 (one line) when docker-compose.yml differs from what would be written
+ *   --plan         print the port plan as JSON (scripts/lab-compose.sh reads it) and write nothing
  *   --base-port N  origin on N, proxies on N+1, N+2, ... (default 47100)
  *
  * Plain CommonJS with Node built-ins only: it runs before anything is built.
@@ -34,15 +35,16 @@ const UNVERIFIED = [
 ];
 
 function usage(message) {
-  process.stderr.write(`lab-gen-compose: ${message}\nusage: node scripts/lab-gen-compose.js [--check] [--base-port N]\n`);
+  process.stderr.write(`lab-gen-compose: ${message}\nusage: node scripts/lab-gen-compose.js [--check | --plan] [--base-port N]\n`);
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const opts = { check: false, basePort: DEFAULT_BASE_PORT };
+  const opts = { check: false, plan: false, basePort: DEFAULT_BASE_PORT };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--check') opts.check = true;
+    else if (arg === '--plan') opts.plan = true;
     else if (arg === '--base-port') {
       const value = Number(argv[++i]);
       if (!Number.isInteger(value) || value < 1024 || value > 65000) usage(`--base-port must be an integer 1024-65000, got '${argv[i]}'`);
@@ -50,6 +52,21 @@ function parseArgs(argv) {
     } else usage(`unknown argument '${arg}'`);
   }
   return opts;
+}
+
+/**
+ * A variant whose expectations file says `forward: true` is a forward proxy:
+ * pushthrough uses it with --via, never as a reverse-proxy setup
+ * (src/setup/load.ts), so the lab leaves it out too. Only that one key is
+ * read, so a line match is enough and no YAML parser is needed here.
+ */
+function isForwardProxy(product, variant) {
+  try {
+    const text = fs.readFileSync(path.join(REPO, 'proxies', product, `${variant}.expect.yaml`), 'utf8');
+    return /^forward:\s*true\s*(#.*)?$/m.test(text);
+  } catch {
+    return false;
+  }
 }
 
 /** Every product × variant with a template, sorted, so ports are stable for a given tree. */
@@ -65,6 +82,7 @@ function listProxies() {
     }
     for (const file of files.filter((f) => f.endsWith('.conf.tmpl')).sort()) {
       const variant = file.slice(0, -'.conf.tmpl'.length);
+      if (isForwardProxy(product, variant)) continue;
       found.push({ product, variant, id: `${product}-${variant}`, template: `proxies/${product}/${file}` });
     }
   }
@@ -224,7 +242,11 @@ function render(basePort) {
 
 function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const { text, proxies } = render(opts.basePort);
+  const { text, proxies, originPort, envoyPort, traefikPort } = render(opts.basePort);
+  if (opts.plan) {
+    process.stdout.write(`${JSON.stringify({ originPort, proxies, unverified: { envoy: envoyPort, traefik: traefikPort } }, null, 2)}\n`);
+    return;
+  }
   if (opts.check) {
     let current = '';
     try {
@@ -237,6 +259,11 @@ function main() {
       process.exit(1);
     }
     return;
+  }
+  if (opts.basePort !== DEFAULT_BASE_PORT) {
+    // docker/envoy/envoy.yaml and docker/traefik/*.yml are static files that
+    // name the ports of the default plan.
+    process.stderr.write(`lab-gen-compose: note: docker/envoy and docker/traefik still use the default ports (${DEFAULT_BASE_PORT}, +90, +91): edit them for the unverified profile\n`);
   }
   fs.writeFileSync(OUT, text);
   process.stderr.write(`lab-gen-compose: wrote docker-compose.yml with ${proxies.length} proxy service(s)\n`);
