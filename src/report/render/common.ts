@@ -1,0 +1,326 @@
+/**
+ * What every renderer shares: verdict vocabulary, number formatting, and the
+ * read-only views of a report (the matrix, timelines, cost rows, fixes) that
+ * the renderers lay out. Everything here is pure and deterministic: no clock,
+ * no locale, no I/O, so rendered output can be compared with golden files.
+ */
+import { TRANSPORTS, type Transport } from '../../observation/types';
+import { fixesFor, fixFor, productId, type FixProduct } from '../../verdict/fixes';
+import type { Cell, CheckResult, Fix, Verdict } from '../../verdict/types';
+import type { Report, SetupResult } from '../types';
+
+/** Verdicts in the order the legend and the summary list them. */
+export const VERDICT_ORDER: readonly Verdict[] = ['pass', 'degraded', 'fail', 'skipped', 'error'];
+
+/** A symbol per verdict, so the matrix reads without colour. */
+export const VERDICT_SYMBOLS: Record<Verdict, string> = {
+  pass: '✓',
+  degraded: '◐',
+  fail: '✗',
+  skipped: '–',
+  error: '!',
+};
+
+/** Short labels ("error" alone would read as the proxy's error). */
+export const VERDICT_LABELS: Record<Verdict, string> = {
+  pass: 'pass',
+  degraded: 'degraded',
+  fail: 'fail',
+  skipped: 'skipped',
+  error: 'tester error',
+};
+
+/** One sentence per verdict for the legend. */
+export const VERDICT_MEANINGS: Record<Verdict, string> = {
+  pass: 'works as a real-time channel through this setup',
+  degraded: 'works, but late, in bursts or only with a workaround',
+  fail: 'broken through this setup: events lost, connection refused or cut',
+  skipped: 'not run (the reason says why and how to run it)',
+  error: 'the tester itself broke; says nothing about the setup',
+};
+
+/** The transports a report covers, in the canonical order. */
+export function reportTransports(report: Report): Transport[] {
+  const seen = new Set<Transport>();
+  for (const setup of report.setups) for (const cell of setup.cells) seen.add(cell.transport);
+  return TRANSPORTS.filter((t) => seen.has(t));
+}
+
+export function cellOf(setup: SetupResult, transport: Transport): Cell | undefined {
+  return setup.cells.find((c) => c.transport === transport);
+}
+
+/** Counts per verdict over all cells, and how many cells contradict their expectation. */
+export interface VerdictSummary {
+  counts: Record<Verdict, number>;
+  cells: number;
+  mismatches: number;
+}
+
+export function summarize(report: Report): VerdictSummary {
+  const counts: Record<Verdict, number> = { pass: 0, degraded: 0, fail: 0, skipped: 0, error: 0 };
+  let cells = 0;
+  let mismatches = 0;
+  for (const setup of report.setups) {
+    for (const cell of setup.cells) {
+      counts[cell.verdict] += 1;
+      cells += 1;
+      if (cell.matches === false) mismatches += 1;
+    }
+  }
+  return { counts, cells, mismatches };
+}
+
+/** Whether the reason adds anything to the verdict's label ("tester error (tester-error)" would not). */
+export function showsReason(verdict: Verdict, reason: string): boolean {
+  return reason !== 'none' && !(verdict === 'error' && reason === 'tester-error');
+}
+
+/** "verdict (reason)", leaving out a reason that adds nothing. */
+export function verdictText(verdict: Verdict, reason: string): string {
+  return showsReason(verdict, reason) ? `${VERDICT_LABELS[verdict]} (${reason})` : VERDICT_LABELS[verdict];
+}
+
+export function isProblem(cell: Cell): boolean {
+  return cell.verdict === 'fail' || cell.verdict === 'degraded';
+}
+
+// ---------------------------------------------------------------- numbers
+
+/** A finite number, or undefined for anything else (measured data is untyped). */
+export function num(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** Fixed-point without trailing zeros, locale-independent: 1.50 → "1.5". */
+export function decimal(value: number, digits: number): string {
+  const text = value.toFixed(digits);
+  return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+}
+
+/**
+ * Integers with thousands separated by a thin space from 10 000 on, so 17312
+ * reads as "17 312" in every locale while codes like 1006 stay intact.
+ */
+export function integer(value: number): string {
+  const sign = value < 0 ? '-' : '';
+  const digits = String(Math.round(Math.abs(value)));
+  return sign + (digits.length > 4 ? digits.replace(/\B(?=(\d{3})+(?!\d))/g, '\u2009') : digits);
+}
+
+/** Durations as people read them: 0.8 ms, 350 ms, 1.4 s, 2 min 5 s. */
+export function formatMs(ms: number): string {
+  const abs = Math.abs(ms);
+  if (abs < 10) return `${decimal(ms, 1)} ms`;
+  if (abs < 1000) return `${Math.round(ms)} ms`;
+  if (abs < 60_000) return `${decimal(ms / 1000, abs < 10_000 ? 2 : 1)} s`;
+  const minutes = Math.floor(abs / 60_000);
+  const seconds = Math.round((abs - minutes * 60_000) / 1000);
+  return `${ms < 0 ? '-' : ''}${minutes} min${seconds ? ` ${seconds} s` : ''}`;
+}
+
+/** Sizes in bytes or binary multiples: 512 B, 10.7 KiB, 1.2 MiB. */
+export function formatBytes(bytes: number): string {
+  if (Math.abs(bytes) < 1024) return `${Math.round(bytes)} B`;
+  if (Math.abs(bytes) < 1024 * 1024) return `${decimal(bytes / 1024, 1)} KiB`;
+  return `${decimal(bytes / (1024 * 1024), 1)} MiB`;
+}
+
+/**
+ * One measured value for display, guessing the unit from the key's suffix
+ * (the project names units in keys: `holdMs`, `bytes`, `payloadBytes`).
+ */
+export function formatMeasured(key: string, value: unknown): string {
+  const n = num(value);
+  if (n !== undefined) {
+    if (/Ms$/.test(key)) return formatMs(n);
+    if (/(^b|B)ytes$/.test(key)) return formatBytes(n);
+    return Number.isInteger(n) ? integer(n) : decimal(n, 2);
+  }
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (value === null || value === undefined) return '—';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return 'none';
+    if (!value.every((v) => typeof v !== 'object')) return `${value.length} items`;
+    return value.length > 12 ? `${value.slice(0, 12).join(', ')} … (${value.length} in all)` : value.join(', ');
+  }
+  const json = JSON.stringify(value);
+  return json.length > 160 ? `${json.slice(0, 157)}…` : json;
+}
+
+/** Keys of `measured` that are charted or listed elsewhere, not in the number list. */
+const CHARTED_KEYS = new Set(['timeline']);
+
+/** The measured values of a check to list as text, in their own order. */
+export function measuredEntries(check: CheckResult): Array<[string, string]> {
+  return Object.entries(check.measured ?? {})
+    .filter(([key]) => !CHARTED_KEYS.has(key))
+    .map(([key, value]) => [key, formatMeasured(key, value)]);
+}
+
+// ---------------------------------------------------------------- timelines
+
+/** One event of a stream: when the origin emitted it and when the client had it. */
+export interface TimelinePoint {
+  seq: number;
+  /** origin schedule, ms since the channel started (origin clock) */
+  offsetMs: number;
+  /** client arrival, ms since the check started (client clock) */
+  arrivedMs: number;
+  connection: number;
+}
+
+/** The check's timeline, validated; undefined when absent or malformed. */
+export function timelineOf(check: CheckResult): TimelinePoint[] | undefined {
+  const raw = check.measured?.timeline;
+  if (!Array.isArray(raw)) return undefined;
+  const points: TimelinePoint[] = [];
+  for (const item of raw) {
+    if (typeof item !== 'object' || item === null) continue;
+    const rec = item as Record<string, unknown>;
+    const seq = num(rec.seq);
+    const offsetMs = num(rec.offsetMs);
+    const arrivedMs = num(rec.arrivedMs);
+    if (seq === undefined || offsetMs === undefined || arrivedMs === undefined) continue;
+    points.push({ seq, offsetMs, arrivedMs, connection: num(rec.connection) ?? 0 });
+  }
+  return points.length > 0 ? points : undefined;
+}
+
+/** Where a proxy cut a stream, from the idle/duration/hold check's measured data. */
+export interface StreamCut {
+  /** on the timeline's axis: ms since the check started */
+  atMs: number;
+  /** `measured.cutAtMs` as the grader reported it */
+  cutAtMs: number;
+  /** what cutAtMs counts from, for labels */
+  from: 'stream start' | 'check start';
+  how?: string;
+  status?: number;
+}
+
+/**
+ * The cut of a check, placed on the timeline. The grader (src/verdict/grade.ts)
+ * measures idle and duration cuts from the stream's start, i.e. the arrival of
+ * its first event, and a held request's cut from the check's start; the
+ * timeline counts from the check's start, so stream cuts are shifted by the
+ * first arrival.
+ */
+export function cutOf(check: CheckResult): StreamCut | undefined {
+  const cutAtMs = num(check.measured?.cutAtMs);
+  if (cutAtMs === undefined) return undefined;
+  const how = typeof check.measured.how === 'string' ? check.measured.how : undefined;
+  const status = num(check.measured.status);
+  const points = timelineOf(check);
+  if ((check.id === 'idle' || check.id === 'duration') && points) {
+    const first = points.filter((p) => p.connection === 0);
+    const start = Math.min(...(first.length > 0 ? first : points).map((p) => p.arrivedMs));
+    return { atMs: start + cutAtMs, cutAtMs, from: 'stream start', how, status };
+  }
+  return { atMs: cutAtMs, cutAtMs, from: 'check start', how, status };
+}
+
+/**
+ * How long the stream had been quiet when it was cut: the cut time minus the
+ * last arrival before it (the heartbeat must be shorter than this).
+ */
+export function idleBeforeCutMs(cell: Cell): number | undefined {
+  for (const check of cell.checks) {
+    const cut = cutOf(check);
+    if (!cut) continue;
+    const before = (timelineOf(check) ?? []).filter((p) => p.arrivedMs <= cut.atMs).map((p) => p.arrivedMs);
+    return before.length > 0 ? cut.atMs - Math.max(...before) : cut.atMs;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------- cost
+
+/** What one delivered event cost on one setup × transport (the seed's pros and cons, in numbers). */
+export interface CostRow {
+  setup: string;
+  transport: Transport;
+  verdict: Verdict;
+  events: number;
+  requests?: number;
+  bytes?: number;
+  requestsPerEvent?: number;
+  bytesPerEvent?: number;
+  latencyP50Ms?: number;
+  latencyP95Ms?: number;
+}
+
+function firstNumber(cell: Cell, key: string, prefer: readonly string[]): number | undefined {
+  const ordered = [...cell.checks].sort((a, b) => rank(a.id) - rank(b.id));
+  function rank(id: string): number {
+    const i = prefer.indexOf(id);
+    return i === -1 ? prefer.length : i;
+  }
+  for (const check of ordered) {
+    const value = num(check.measured?.[key]);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** Cost rows for every cell that measured delivered events; cells without numbers are left out. */
+export function costRows(report: Report): CostRow[] {
+  const rows: CostRow[] = [];
+  const transports = reportTransports(report);
+  for (const setup of report.setups) {
+    for (const transport of transports) {
+      const cell = cellOf(setup, transport);
+      if (!cell) continue;
+      const events = firstNumber(cell, 'events', ['delivery']);
+      if (events === undefined || events <= 0) continue;
+      const requests = firstNumber(cell, 'requests', ['delivery']);
+      const bytes = firstNumber(cell, 'bytes', ['delivery']);
+      rows.push({
+        setup: setup.id,
+        transport,
+        verdict: cell.verdict,
+        events,
+        requests,
+        bytes,
+        requestsPerEvent: requests === undefined ? undefined : requests / events,
+        bytesPerEvent: bytes === undefined ? undefined : bytes / events,
+        latencyP50Ms: firstNumber(cell, 'latencyP50Ms', ['latency', 'delivery']),
+        latencyP95Ms: firstNumber(cell, 'latencyP95Ms', ['latency', 'delivery']),
+      });
+    }
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------- fixes
+
+/** The product a setup is, or imitates, as a catalog id when there is one. */
+export function setupProduct(setup: SetupResult): FixProduct | undefined {
+  return productId(setup.product) ?? productId(setup.imitates);
+}
+
+/** The fix to show for a cell, and every product's snippet when the cell's own fix names none. */
+export interface CellFixes {
+  fix?: Fix;
+  /** one fix per product, for setups whose product is unknown */
+  alternatives: Fix[];
+}
+
+/**
+ * The cell's fix as graded (`cell.fix`), or the catalog's when grading left
+ * it out; plus all products' snippets when no product-specific one applies.
+ */
+export function fixesOfCell(setup: SetupResult, cell: Cell): CellFixes {
+  if (!isProblem(cell)) return { alternatives: [] };
+  const ctx = { idleCutMs: idleBeforeCutMs(cell) };
+  const fix = cell.fix ?? fixFor(cell.reason, cell.transport, setup.product ?? setup.imitates, ctx);
+  const alternatives = fix?.proxy ? [] : fixesFor(cell.reason, cell.transport, ctx);
+  return { fix, alternatives };
+}
+
+/** Last `max` lines of a log, with a note of how many were left out. */
+export function tailLines(lines: readonly string[], max: number): { lines: string[]; omitted: number } {
+  if (lines.length <= max) return { lines: [...lines], omitted: 0 };
+  return { lines: lines.slice(lines.length - max), omitted: lines.length - max };
+}

@@ -1,0 +1,277 @@
+/**
+ * Markdown report (`--format markdown`): the matrix, then every failure and
+ * degradation with its explanation, evidence, mitigations and fix, written to
+ * be pasted into a pull request or an issue (GitHub-flavoured Markdown).
+ */
+import type { Transport } from '../../observation/types';
+import { PRODUCT_LABELS, SNIPPET_LANGUAGES, type FixProduct } from '../../verdict/fixes';
+import type { Cell, Fix, Verdict } from '../../verdict/types';
+import type { Report, SetupResult } from '../types';
+import {
+  cellOf,
+  costRows,
+  decimal,
+  fixesOfCell,
+  formatBytes,
+  formatMs,
+  isProblem,
+  measuredEntries,
+  reportTransports,
+  showsReason,
+  summarize,
+  tailLines,
+  VERDICT_LABELS,
+  VERDICT_MEANINGS,
+  VERDICT_ORDER,
+  verdictText,
+} from './common';
+
+/** Emoji render in colour on GitHub and GitLab, which is where this output goes. */
+const MD_SYMBOLS: Record<Verdict, string> = {
+  pass: '✅',
+  degraded: '⚠️',
+  fail: '❌',
+  skipped: '⏭️',
+  error: '🛠️',
+};
+
+/** Log lines kept per setup: enough for the error, short enough for a PR comment. */
+const MAX_LOG_LINES = 20;
+
+/** Render the report as GitHub-flavoured Markdown. Pure and deterministic. */
+export function renderMarkdown(report: Report): string {
+  const transports = reportTransports(report);
+  const out: string[] = [];
+  out.push('# pushthrough report', '');
+  out.push(header(report, transports.length), '');
+  out.push(summaryLine(report), '');
+  out.push(...matrix(report, transports), '');
+  out.push(legend(), '');
+
+  const problemSetups = report.setups
+    .map((setup) => ({ setup, cells: transports.flatMap((t) => cellOf(setup, t) ?? []).filter(isProblem) }))
+    .filter((group) => group.cells.length > 0);
+  if (problemSetups.length > 0) {
+    out.push('## Problems', '');
+    for (const { setup, cells } of problemSetups) {
+      for (const cell of cells) out.push(...problem(setup, cell));
+      // The log covers the whole run of the setup: once per setup, after its problems.
+      out.push(...logBlock(setup));
+    }
+  }
+
+  const notRun = notRunGroups(report, transports);
+  if (notRun.length > 0) {
+    out.push('## Skipped and tester errors', '');
+    for (const group of notRun) {
+      const which = group.transports.length === transports.length && transports.length > 1 ? 'all transports' : group.transports.join(', ');
+      out.push(
+        `- ${MD_SYMBOLS[group.verdict]} **${inline(group.setup.id)}** (${which}): ${verdictText(group.verdict, group.reason)}. ${text(group.explanation)}`,
+      );
+    }
+    out.push('');
+  }
+
+  const mismatches = report.setups.flatMap((setup) => setup.cells.filter((c) => c.matches === false).map((cell) => ({ setup, cell })));
+  if (mismatches.length > 0) {
+    out.push('## Expectation mismatches', '');
+    for (const { setup, cell } of mismatches) {
+      const expected = cell.expected ? verdictText(cell.expected.verdict, cell.expected.reason) : 'unknown';
+      out.push(`- **${cell.transport} via ${inline(setup.id)}**: expected ${expected}, got ${verdictText(cell.verdict, cell.reason)}`);
+    }
+    out.push('');
+  }
+
+  out.push(...costTable(report));
+  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+}
+
+function header(report: Report, transports: number): string {
+  return [
+    `pushthrough ${text(report.version)}`,
+    `started ${text(report.startedAt)}`,
+    `took ${formatMs(report.durationMs)}`,
+    `${report.setups.length} setup${report.setups.length === 1 ? '' : 's'} × ${transports} transport${transports === 1 ? '' : 's'}`,
+  ].join(' · ');
+}
+
+function summaryLine(report: Report): string {
+  const s = summarize(report);
+  const parts = VERDICT_ORDER.filter((v) => s.counts[v] > 0).map((v) => `${s.counts[v]} ${VERDICT_LABELS[v]}`);
+  const mismatch =
+    s.mismatches === 0 ? '' : ` — **${s.mismatches} cell${s.mismatches === 1 ? '' : 's'} differ${s.mismatches === 1 ? 's' : ''} from the expectations**`;
+  return `**${s.cells} cells:** ${parts.join(' · ')}${mismatch}`;
+}
+
+function matrix(report: Report, transports: Transport[]): string[] {
+  const rows = [`| Setup | ${transports.join(' | ')} |`, `| --- |${transports.map(() => ' --- |').join('')}`];
+  for (const setup of report.setups) {
+    const label = `**${tableText(setup.id)}**<br>${tableText(setupLabel(setup))}`;
+    const cells = transports.map((t) => {
+      const cell = cellOf(setup, t);
+      if (!cell) return '';
+      let value = `${MD_SYMBOLS[cell.verdict]} ${VERDICT_LABELS[cell.verdict]}`;
+      if (showsReason(cell.verdict, cell.reason)) value += `: ${cell.reason}`;
+      if (cell.matches === false && cell.expected) value += ` *(expected ${verdictText(cell.expected.verdict, cell.expected.reason)})*`;
+      return tableText(value);
+    });
+    rows.push(`| ${label} | ${cells.join(' | ')} |`);
+  }
+  return rows;
+}
+
+/** "real: nginx/1.22.1", "simulated: imitates …", "direct". */
+function setupLabel(setup: SetupResult): string {
+  if (setup.kind === 'real' && setup.product) return `real · ${setup.product}`;
+  if (setup.imitates) return `${setup.kind} · ${setup.imitates}`;
+  return setup.kind;
+}
+
+function legend(): string {
+  return `**Legend:** ${VERDICT_ORDER.map((v) => `${MD_SYMBOLS[v]} ${VERDICT_LABELS[v]}: ${VERDICT_MEANINGS[v]}`).join(' · ')}`;
+}
+
+function problem(setup: SetupResult, cell: Cell): string[] {
+  const out: string[] = [];
+  out.push(`### ${MD_SYMBOLS[cell.verdict]} ${cell.transport} via ${text(setup.id)}: ${verdictText(cell.verdict, cell.reason)}`, '');
+  if (cell.matches === false && cell.expected) {
+    out.push(`> Expected ${verdictText(cell.expected.verdict, cell.expected.reason)}.`, '');
+  }
+  out.push(text(cell.explanation), '');
+
+  const evidence = cell.checks.filter((c) => c.status !== 'pass');
+  if (evidence.length > 0) {
+    out.push('**Evidence**', '');
+    for (const check of evidence) {
+      const numbers = measuredEntries(check)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(' · ');
+      out.push(`- \`${check.id}\` ${check.status} (${check.reason}): ${text(check.detail)}${numbers ? `<br>${text(numbers)}` : ''}`);
+    }
+    out.push('');
+  }
+
+  if (cell.mitigations && cell.mitigations.length > 0) {
+    out.push('**Mitigations tried**', '');
+    for (const m of cell.mitigations) {
+      const lands = m.landsOn ? `, lands on ${m.landsOn}` : '';
+      out.push(
+        `- ${m.rescued ? '✅ rescued' : '❌ not rescued'}: ${text(m.description)} → ${verdictText(m.verdict, m.reason)}${lands}. ${text(m.detail)}`,
+      );
+    }
+    out.push('');
+  }
+
+  const { fix, alternatives } = fixesOfCell(setup, cell);
+  if (fix) {
+    out.push('**Fix**', '');
+    out.push(...fixLines(fix));
+    if (alternatives.length > 0) {
+      out.push('<details><summary>Config for other proxies and load balancers</summary>', '');
+      for (const alt of alternatives) out.push(...proxyLines(alt));
+      out.push('</details>', '');
+    }
+  }
+
+  return out;
+}
+
+function logBlock(setup: SetupResult): string[] {
+  if (!setup.logs || setup.logs.length === 0) return [];
+  const { lines, omitted } = tailLines(setup.logs, MAX_LOG_LINES);
+  const out = [`<details><summary>${text(setup.id)} log (${setup.logs.length} line${setup.logs.length === 1 ? '' : 's'})</summary>`, ''];
+  if (omitted > 0) out.push(`${omitted} earlier lines left out.`, '');
+  out.push(...fenced(lines.join('\n'), 'text'), '</details>', '');
+  return out;
+}
+
+/** Skipped and errored cells, merged per setup when they say the same thing (a missing binary skips every transport). */
+interface NotRunGroup {
+  setup: SetupResult;
+  verdict: Verdict;
+  reason: string;
+  explanation: string;
+  transports: Transport[];
+}
+
+function notRunGroups(report: Report, transports: Transport[]): NotRunGroup[] {
+  const groups: NotRunGroup[] = [];
+  for (const setup of report.setups) {
+    for (const t of transports) {
+      const cell = cellOf(setup, t);
+      if (!cell || (cell.verdict !== 'skipped' && cell.verdict !== 'error')) continue;
+      const same = groups.find(
+        (g) => g.setup === setup && g.verdict === cell.verdict && g.reason === cell.reason && g.explanation === cell.explanation,
+      );
+      if (same) same.transports.push(t);
+      else groups.push({ setup, verdict: cell.verdict, reason: cell.reason, explanation: cell.explanation, transports: [t] });
+    }
+  }
+  return groups;
+}
+
+function fixLines(fix: Fix): string[] {
+  const out: string[] = [];
+  if (fix.proxy) out.push(...proxyLines(fix));
+  out.push(`App: ${text(fix.app)}`, '');
+  return out;
+}
+
+function proxyLines(fix: Fix): string[] {
+  if (!fix.proxy) return [];
+  const product = fix.proxy.product as FixProduct;
+  const label = PRODUCT_LABELS[product] ?? fix.proxy.product;
+  return [`${text(label)}:`, '', ...fenced(fix.proxy.snippet, SNIPPET_LANGUAGES[product] ?? 'text'), ''];
+}
+
+function costTable(report: Report): string[] {
+  const rows = costRows(report);
+  if (rows.length === 0) return [];
+  const out = [
+    '## Cost per delivered event',
+    '',
+    '| Setup | Transport | Verdict | Events | Requests/event | Bytes/event | Latency p50 | Latency p95 |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    out.push(
+      `| ${tableText(r.setup)} | ${r.transport} | ${MD_SYMBOLS[r.verdict]} ${VERDICT_LABELS[r.verdict]} | ${r.events} | ${
+        r.requestsPerEvent === undefined ? '—' : decimal(r.requestsPerEvent, 2)
+      } | ${r.bytesPerEvent === undefined ? '—' : formatBytes(r.bytesPerEvent)} | ${r.latencyP50Ms === undefined ? '—' : formatMs(r.latencyP50Ms)} | ${
+        r.latencyP95Ms === undefined ? '—' : formatMs(r.latencyP95Ms)
+      } |`,
+    );
+  }
+  out.push('');
+  return out;
+}
+
+// ---------------------------------------------------------------- escaping
+
+/**
+ * Prose from the report: keep its backticks (explanations quote directives
+ * that way) but neutralise HTML, which GitHub would otherwise interpret.
+ */
+function text(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r?\n/g, ' ');
+}
+
+/** Text inside a table cell: also no pipes and no line breaks. */
+function tableText(value: string): string {
+  return text(value).replace(/\|/g, '\\|');
+}
+
+/** A code span that survives backticks inside the value. */
+function inline(value: string): string {
+  const longest = Math.max(0, ...(value.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = value.startsWith('`') || value.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${value}${pad}${fence}`;
+}
+
+/** A fenced block whose fence is longer than any backtick run inside. */
+function fenced(body: string, language: string): string[] {
+  const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  return [`${fence}${language}`, body, fence];
+}
