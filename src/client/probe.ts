@@ -33,35 +33,52 @@ export interface ProbeRequest {
   mitigationNames?: string[];
 }
 
+/** Checks that mostly wait (a silent stream, a held request): they start at once, side by side. */
+const WAITING: CheckId[] = ['idle', 'duration', 'hold'];
+
+/**
+ * Runs the checks of one transport. The waiting checks start together; the
+ * short ones run one after another beside them. The probe still takes about
+ * its longest wait, but without a burst of simultaneous connections that a
+ * loaded machine would turn into its own delays.
+ */
 export async function probeTransport(req: ProbeRequest): Promise<Observation[]> {
   const runners = CHECKS[req.transport];
   const ids = (req.checks ?? checksFor(req.transport)).filter((id) => runners[id]);
-  return Promise.all(
-    ids.map(async (id): Promise<Observation> => {
-      const ctx: CheckContext = {
-        target: req.target,
-        options: req.options,
-        channel: uniqueId(`${req.transport}-${id}`),
-        probeId: uniqueId('p'),
-        originUrl: req.originUrl,
-        mitigationNames: req.mitigationNames,
+  const runOne = async (id: CheckId): Promise<Observation> => {
+    const ctx: CheckContext = {
+      target: req.target,
+      options: req.options,
+      channel: uniqueId(`${req.transport}-${id}`),
+      probeId: uniqueId('p'),
+      originUrl: req.originUrl,
+      mitigationNames: req.mitigationNames,
+    };
+    const started = Date.now();
+    try {
+      return await runners[id](ctx);
+    } catch (err) {
+      // A bug or crash in the tester is never the proxy's fault.
+      return {
+        transport: req.transport,
+        check: id,
+        startedAt: started,
+        durationMs: Date.now() - started,
+        answers: [],
+        arrivals: [],
+        ends: [],
+        testerError: `the ${id} check crashed: ${(err as Error)?.message ?? String(err)}`,
       };
-      const started = Date.now();
-      try {
-        return await runners[id](ctx);
-      } catch (err) {
-        // A bug or crash in the tester is never the proxy's fault.
-        return {
-          transport: req.transport,
-          check: id,
-          startedAt: started,
-          durationMs: Date.now() - started,
-          answers: [],
-          arrivals: [],
-          ends: [],
-          testerError: `the ${id} check crashed: ${(err as Error)?.message ?? String(err)}`,
-        };
-      }
-    }),
-  );
+    }
+  };
+  const waiting = ids.filter((id) => WAITING.includes(id));
+  const short = ids.filter((id) => !WAITING.includes(id));
+  const results = new Map<CheckId, Observation>();
+  await Promise.all([
+    ...waiting.map(async (id) => results.set(id, await runOne(id))),
+    (async () => {
+      for (const id of short) results.set(id, await runOne(id));
+    })(),
+  ]);
+  return ids.map((id) => results.get(id)!);
 }

@@ -17,6 +17,8 @@ interface SessionSpec {
   /** stop waiting once this is true */
   until: (rec: CheckRecorder) => boolean;
   deadlineMs: number;
+  /** once the first event arrived, wait this long from then instead */
+  deadlineFromFirstEventMs?: number;
   /** seq after which the origin ends the stream on purpose */
   expectedEndSeq?: number;
 }
@@ -94,8 +96,15 @@ async function session(ctx: CheckContext, rec: CheckRecorder, spec: SessionSpec)
   };
 
   const es = new EventSource(url, { fetch: observedFetch });
+  let started = false;
   es.onmessage = (m) => {
-    rec.arrival(m.data, connection, spec.payloadBytes);
+    const a = rec.arrival(m.data, connection, spec.payloadBytes);
+    // The schedule runs from the first event: on a loaded machine the stream
+    // may start late, and the deadline must not count that against the path.
+    if (a && !started && spec.deadlineFromFirstEventMs !== undefined) {
+      started = true;
+      waiter.extend(spec.deadlineFromFirstEventMs);
+    }
     waiter.poke();
   };
   es.onerror = () => waiter.poke();
@@ -137,7 +146,8 @@ export const sseChecks: Record<string, CheckRunner> = {
       params: { count, intervalMs, close: true, retryMs: 250, ...mitigationParams(ctx.options) },
       payloadBytes: 16,
       until: (r) => (hasSeq(r, count) && ended(r)) || r.ends.filter((e) => e.how === 'error-status').length > 0 || r.answers.length > 4,
-      deadlineMs: count * intervalMs + ctx.options.graceMs + 2000,
+      deadlineMs: count * intervalMs + ctx.options.graceMs + ctx.options.connectTimeoutMs,
+      deadlineFromFirstEventMs: count * intervalMs + ctx.options.graceMs + 1000,
       expectedEndSeq: count,
     });
     return rec.finish(await fetchSeen(ctx.target, ctx.probeId, ctx.originUrl));
@@ -192,7 +202,8 @@ async function silentStream(ctx: CheckContext, check: 'idle' | 'duration'): Prom
     // Stop at the second event, or once a cut stream has been answered again
     // (the reconnect's status is part of the evidence).
     until: (r) => hasSeq(r, 2) || (r.ends.length > 0 && r.answers.length >= 2) || r.answers.length > 3,
-    deadlineMs: silentMs + ctx.options.graceMs,
+    deadlineMs: silentMs + ctx.options.graceMs + ctx.options.connectTimeoutMs,
+    deadlineFromFirstEventMs: silentMs + ctx.options.graceMs,
     expectedEndSeq: 2,
   });
   return rec.finish(await fetchSeen(ctx.target, ctx.probeId, ctx.originUrl));

@@ -21,6 +21,8 @@ interface WsSessionSpec {
   payloadBytes: number;
   until: (rec: CheckRecorder) => boolean;
   deadlineMs: number;
+  /** once the first event arrived, wait this long from then instead */
+  deadlineFromFirstEventMs?: number;
   expectedEndSeq?: number;
   onOpen?: (ws: WebSocket, conn: number) => void;
   onBinary?: (data: Buffer) => void;
@@ -84,7 +86,11 @@ async function wsSession(ctx: CheckContext, rec: CheckRecorder, spec: WsSessionS
       if (isBinary) spec.onBinary?.(data);
       else {
         const text = data.toString('utf8');
-        if (!spec.onText?.(text)) rec.arrival(text, conn, spec.payloadBytes);
+        if (!spec.onText?.(text)) {
+          const a = rec.arrival(text, conn, spec.payloadBytes);
+          // The schedule runs from the first event, however late the stream started.
+          if (a && rec.arrivals.length === 1 && spec.deadlineFromFirstEventMs !== undefined) waiter.extend(spec.deadlineFromFirstEventMs);
+        }
       }
       rec.extra.bytes = ((rec.extra.bytes as number) ?? 0) + data.length;
       waiter.poke();
@@ -139,7 +145,8 @@ async function silentStream(ctx: CheckContext, check: 'idle' | 'duration'): Prom
     params: { count: 2, silentMs, heartbeatMs, close: true },
     payloadBytes: 16,
     until: (r) => hasSeq(r, 2) || r.ends.length > 0,
-    deadlineMs: silentMs + ctx.options.graceMs,
+    deadlineMs: silentMs + ctx.options.graceMs + ctx.options.connectTimeoutMs,
+    deadlineFromFirstEventMs: silentMs + ctx.options.graceMs,
     expectedEndSeq: 2,
   });
   return rec.finish(await fetchSeen(ctx.target, ctx.probeId, ctx.originUrl));
@@ -201,7 +208,8 @@ export const websocketChecks: Record<string, CheckRunner> = {
       params: { count, intervalMs, close: true },
       payloadBytes: 16,
       until: (r) => hasSeq(r, count) || r.ends.length > 0,
-      deadlineMs: count * intervalMs + ctx.options.graceMs + 2000,
+      deadlineMs: count * intervalMs + ctx.options.graceMs + ctx.options.connectTimeoutMs,
+      deadlineFromFirstEventMs: count * intervalMs + ctx.options.graceMs + 1000,
       expectedEndSeq: count,
     });
     return rec.finish(await fetchSeen(ctx.target, ctx.probeId, ctx.originUrl));

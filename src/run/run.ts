@@ -33,6 +33,13 @@ export interface RunOptions {
   via?: string;
   /** the origin's token, for external origins started with --token */
   token?: string;
+  /**
+   * How many setups are brought up and probed at once. Every check's burst
+   * of connections lands on one event loop that also runs the origin and the
+   * simulated proxies; bounded waves keep a 2-core machine from turning its
+   * own scheduling delay into a proxy's timeout.
+   */
+  concurrency?: number;
   /** called as setups start and finish, for progress output */
   onProgress?: (event: { setup: string; phase: 'start' | 'probed' | 'done'; done: number; total: number }) => void;
   /** the options echoed into the report */
@@ -56,6 +63,10 @@ interface SetupObservations {
   product?: string;
 }
 
+export const DEFAULT_CONCURRENCY = 8;
+/** A setup's burst of connections lasts about a second; spacing the workers keeps the bursts apart. */
+const RAMP_MS = 700;
+
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 /** Which app-side fix to try, from a provisional grading of the cell. */
@@ -64,11 +75,6 @@ function planMitigations(cell: Cell, options: ProbeOptions): MitigationPlan[] {
   const check = (id: string): CheckResult | undefined => cell.checks.find((c) => c.id === id);
   const plans: MitigationPlan[] = [];
   if (cell.verdict === 'pass' || cell.verdict === 'error' || cell.verdict === 'skipped') return plans;
-  if (cell.reason === 'idle-timeout' && (t === 'sse' || t === 'websocket')) {
-    const cut = check('idle')?.measured.cutAtMs as number | undefined;
-    const heartbeatMs = Math.max(50, Math.floor((cut ?? options.idleMs / 2) / 3));
-    plans.push({ id: 'heartbeat', description: `heartbeat every ${s(heartbeatMs)}`, transport: t, check: 'idle', mitigation: { heartbeatMs } });
-  }
   if (cell.reason === 'idle-timeout' && t === 'long-poll') {
     const cut = check('hold')?.measured.cutAtMs as number | undefined;
     const holdMs = Math.max(100, Math.floor((cut ?? options.holdMs / 2) / 2));
@@ -81,10 +87,43 @@ function planMitigations(cell: Cell, options: ProbeOptions): MitigationPlan[] {
   if (cell.reason === 'cached' && (t === 'short-poll' || t === 'long-poll')) {
     plans.push({ id: 'no-store', description: 'Cache-Control: no-store', transport: t, check: 'freshness', mitigation: { noStore: true } });
   }
-  if (cell.reason === 'max-duration' && (t === 'sse' || t === 'websocket')) {
-    plans.push({ id: 'reconnect-resume', description: t === 'sse' ? 'reconnect with Last-Event-ID' : 'reconnect with ?since=', transport: t, check: 'resume', mitigation: {} });
-  }
   return plans;
+}
+
+/**
+ * Fixes whose evidence the probe already measured: the duration check is the
+ * idle check with heartbeats, the resume check is a reconnect with the cursor.
+ */
+function derivedMitigations(cell: Cell): MitigationResult[] {
+  const t = cell.transport;
+  if (t !== 'sse' && t !== 'websocket') return [];
+  const out: MitigationResult[] = [];
+  const by = (id: string): CheckResult | undefined => cell.checks.find((c) => c.id === id);
+  const duration = by('duration');
+  if (cell.reason === 'idle-timeout' && duration) {
+    const hb = duration.measured.heartbeatMs as number | undefined;
+    const cut = by('idle')?.measured.cutAtMs as number | undefined;
+    out.push({
+      id: 'heartbeat',
+      description: `heartbeat every ${s(hb ?? 0)}${cut !== undefined ? ` (below the ${s(cut)} cut)` : ''}`,
+      rescued: duration.status === 'pass',
+      verdict: duration.status === 'pass' ? 'pass' : cell.verdict,
+      reason: duration.status === 'pass' ? 'none' : duration.reason,
+      detail: duration.detail,
+    });
+  }
+  const resume = by('resume');
+  if (cell.reason === 'max-duration' && resume) {
+    out.push({
+      id: 'reconnect-resume',
+      description: t === 'sse' ? 'reconnect with Last-Event-ID' : 'reconnect with ?since=',
+      rescued: resume.status === 'pass',
+      verdict: resume.status === 'pass' ? 'pass' : cell.verdict,
+      reason: resume.status === 'pass' ? 'none' : resume.reason,
+      detail: resume.detail,
+    });
+  }
+  return out;
 }
 
 /** Socket.IO / SignalR style fallback: where does a client land when this transport fails? */
@@ -179,6 +218,7 @@ function buildSetupResult(o: SetupObservations, transports: Transport[], ctx: Gr
           detail: failed ? failed.detail : checks.map((c) => c.detail).join('; '),
         } satisfies MitigationResult;
       });
+    tried.unshift(...derivedMitigations(cell));
     const fb = fallbackResult(cell, result.cells);
     if (fb) tried.push(fb);
     if (tried.length) cell.mitigations = tried;
@@ -217,15 +257,22 @@ export async function runMatrix(opts: RunOptions): Promise<Report> {
   try {
     for (let i = 0; i < originCount; i++) origins.push(await startOrigin({ port: 0 }));
     let done = 0;
-    const all = await Promise.all(
-      opts.setups.map(async (setup) => {
+    const limit = Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY);
+    const all: SetupObservations[] = new Array(opts.setups.length);
+    let next = 0;
+    // Ramp the workers in rather than starting every burst in the same instant.
+    const worker = async (_: unknown, w: number): Promise<void> => {
+      if (w > 0) await new Promise((r) => setTimeout(r, w * RAMP_MS));
+      while (next < opts.setups.length) {
+        const i = next++;
+        const setup = opts.setups[i];
         opts.onProgress?.({ setup: setup.id, phase: 'start', done, total: opts.setups.length });
-        const o = await probeSetup(setup, origins, opts);
+        all[i] = await probeSetup(setup, origins, opts);
         done++;
         opts.onProgress?.({ setup: setup.id, phase: 'done', done, total: opts.setups.length });
-        return o;
-      }),
-    );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, opts.setups.length) }, worker));
     const ctx = baselineFrom(all);
     return {
       tool: 'pushthrough',
