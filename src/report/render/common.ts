@@ -152,6 +152,23 @@ export function formatMeasured(key: string, value: unknown): string {
 /** Keys of `measured` that are charted or listed elsewhere, not in the number list. */
 const CHARTED_KEYS = new Set(['timeline']);
 
+/**
+ * The headline numbers of a check for short formats (Markdown): scalars only,
+ * no header maps or bodies, long strings cut, at most `max` entries.
+ */
+export function briefMeasured(check: CheckResult, max = 8): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [key, value] of Object.entries(check.measured ?? {})) {
+    if (CHARTED_KEYS.has(key) || value === null || value === undefined) continue;
+    if (typeof value === 'object' && !(Array.isArray(value) && value.every((v) => typeof v !== 'object'))) continue;
+    let text = formatMeasured(key, value);
+    if (text.length > 60) text = `${text.slice(0, 57)}…`;
+    out.push([key, text]);
+    if (out.length === max) break;
+  }
+  return out;
+}
+
 /** The measured values of a check to list as text, in their own order. */
 export function measuredEntries(check: CheckResult): Array<[string, string]> {
   return Object.entries(check.measured ?? {})
@@ -201,22 +218,20 @@ export interface StreamCut {
 }
 
 /**
- * The cut of a check, placed on the timeline. The grader (src/verdict/grade.ts)
- * measures idle and duration cuts from the stream's start, i.e. the arrival of
- * its first event, and a held request's cut from the check's start; the
- * timeline counts from the check's start, so stream cuts are shifted by the
- * first arrival.
+ * The cut of a check, placed on the timeline. The grader (src/verdict/grade.ts,
+ * `findCut`) measures idle and duration cuts from the stream's start: the
+ * arrival of event 1 on the first connection, or the first answer when that
+ * event never came on it (then within a few ms of the check's start). A held
+ * request's cut counts from the check's start, like the timeline.
  */
 export function cutOf(check: CheckResult): StreamCut | undefined {
   const cutAtMs = num(check.measured?.cutAtMs);
   if (cutAtMs === undefined) return undefined;
   const how = typeof check.measured.how === 'string' ? check.measured.how : undefined;
   const status = num(check.measured.status);
-  const points = timelineOf(check);
-  if ((check.id === 'idle' || check.id === 'duration') && points) {
-    const first = points.filter((p) => p.connection === 0);
-    const start = Math.min(...(first.length > 0 ? first : points).map((p) => p.arrivedMs));
-    return { atMs: start + cutAtMs, cutAtMs, from: 'stream start', how, status };
+  if (check.id === 'idle' || check.id === 'duration') {
+    const firstEvent = (timelineOf(check) ?? []).find((p) => p.seq === 1 && p.connection === 0);
+    return { atMs: (firstEvent?.arrivedMs ?? 0) + cutAtMs, cutAtMs, from: 'stream start', how, status };
   }
   return { atMs: cutAtMs, cutAtMs, from: 'check start', how, status };
 }

@@ -5,7 +5,7 @@
  */
 import type { Transport } from '../../observation/types';
 import { PRODUCT_LABELS, SNIPPET_LANGUAGES, type FixProduct } from '../../verdict/fixes';
-import type { Cell, Fix, Verdict } from '../../verdict/types';
+import type { Cell, CheckResult, Fix, Verdict } from '../../verdict/types';
 import type { Report, SetupResult } from '../types';
 import {
   cellOf,
@@ -15,7 +15,7 @@ import {
   formatBytes,
   formatMs,
   isProblem,
-  measuredEntries,
+  briefMeasured,
   reportTransports,
   showsReason,
   summarize,
@@ -142,11 +142,20 @@ function problem(setup: SetupResult, cell: Cell): string[] {
   const evidence = cell.checks.filter((c) => c.status !== 'pass');
   if (evidence.length > 0) {
     out.push('**Evidence**', '');
+    // A refused handshake fails every check the same way: say it once.
+    const groups: Array<{ ids: string[]; first: CheckResult }> = [];
     for (const check of evidence) {
-      const numbers = measuredEntries(check)
+      const same = groups.find((g) => g.first.detail === check.detail && g.first.status === check.status && g.first.reason === check.reason);
+      if (same) same.ids.push(check.id);
+      else groups.push({ ids: [check.id], first: check });
+    }
+    for (const { ids, first } of groups) {
+      const numbers = briefMeasured(first)
         .map(([k, v]) => `${k} ${v}`)
         .join(' · ');
-      out.push(`- \`${check.id}\` ${check.status} (${check.reason}): ${text(check.detail)}${numbers ? `<br>${text(numbers)}` : ''}`);
+      out.push(
+        `- ${ids.map((id) => `\`${id}\``).join(', ')} ${first.status} (${first.reason}): ${text(first.detail)}${numbers ? `<br>${text(numbers)}` : ''}`,
+      );
     }
     out.push('');
   }

@@ -63,4 +63,20 @@ describe('renderMarkdown', () => {
     expect(out).not.toContain('<script>');
     expect(out).toContain('````nginx\nsay ```hi```\n````');
   });
+
+  it('says a cause shared by several checks once, with only the headline numbers', () => {
+    const detail = 'the origin answered 426 to a plain GET';
+    const check = (id: 'connect' | 'echo' | 'delivery') => ({
+      id,
+      status: 'fail' as const,
+      reason: 'upgrade-stripped' as const,
+      detail: id === 'delivery' ? `no event delivered: ${detail}` : detail,
+      measured: { status: 426, headers: { connection: 'close' }, body: 'x'.repeat(200) },
+    });
+    const r = report([setup('s', [cell('websocket', 'fail', 'upgrade-stripped', { checks: [check('connect'), check('echo'), check('delivery')] })])]);
+    const out = renderMarkdown(r);
+    expect(out).toContain(`- \`connect\`, \`echo\` fail (upgrade-stripped): ${detail}<br>status 426 · body ${'x'.repeat(57)}…\n`);
+    expect(out).toContain('- `delivery` fail (upgrade-stripped): no event delivered:');
+    expect(out).not.toContain('headers');
+  });
 });
