@@ -98,6 +98,15 @@ export class UnknownRealProductError extends Error {
   }
 }
 
+/**
+ * What a shipped variant models: templates named `forward*` are explicit
+ * forward proxies (clients send absolute-form requests and CONNECT, the
+ * client's `--via`); every other template is a reverse proxy in front of the origin.
+ */
+export function variantRole(variant: string): 'reverse' | 'forward' {
+  return variant.startsWith('forward') ? 'forward' : 'reverse';
+}
+
 /** Path of one of our templates: proxies/<product>/<variant>.conf.tmpl */
 export function templatePathFor(product: string, variant: string): string {
   return path.join(PROXIES_DIR, product, `${variant}.conf.tmpl`);
