@@ -37,9 +37,16 @@ export interface ProxyRuntime {
 
 type Mode = { kind: 'http'; res: ServerResponse } | { kind: 'handshake'; head: Buffer };
 
-/** A response on its way down the stack. */
+/**
+ * A response on its way down the stack. Body transforms are joined as soon as
+ * a fault adds them, so bytes flow (and are timed) while the head is still
+ * passing other faults — a fault that delays the head does not also hold back
+ * the body chunks that arrived meanwhile.
+ */
 class InFlight implements PassingResponse {
-  readonly transforms: Transform[] = [];
+  /** the body and every transform joined to it so far, origin side first */
+  readonly chain: (Readable | Transform)[] = [];
+  private tail: Readable | null;
 
   constructor(
     readonly head: ResponseHead,
@@ -49,20 +56,32 @@ class InFlight implements PassingResponse {
     readonly method: string,
     readonly body: Readable | null,
     readonly upgradeSocket?: { socket: Socket; head: Buffer },
-  ) {}
-
-  pipeBody(transform: Transform): void {
-    if (this.hasBody && this.body) this.transforms.push(transform);
+  ) {
+    this.tail = body;
+    if (body) this.chain.push(body);
   }
 
-  /** Throws the response away; with `keepUpstream` the origin's body is read and ignored instead of cut. */
+  /** the client-side end of the body chain */
+  get output(): Readable | null {
+    return this.tail;
+  }
+
+  pipeBody(transform: Transform): void {
+    if (!this.hasBody || !this.tail) return;
+    // Errors destroy both sides; they surface at the final pipeline to the client.
+    pipeline(this.tail, transform, () => {});
+    this.tail = transform;
+    this.chain.push(transform);
+  }
+
+  /** Throws the response away; with `keepUpstream` the origin's bytes are read and ignored instead. */
   dispose(keepUpstream: boolean): void {
-    for (const t of this.transforms) t.destroy();
-    if (this.body) {
-      if (keepUpstream) this.body.resume();
-      else this.body.destroy();
+    if (keepUpstream) {
+      this.tail?.resume();
+      return;
     }
-    if (this.upgradeSocket && !keepUpstream) this.upgradeSocket.socket.destroy();
+    for (const s of this.chain) s.destroy();
+    this.upgradeSocket?.socket.destroy();
   }
 }
 
@@ -359,16 +378,16 @@ export class ExchangeRun {
     }
     res.writeHead(resp.head.status, resp.head.statusMessage, resp.head.headers);
     if (!resp.head.holdHead) res.flushHeaders();
-    if (!resp.hasBody || !resp.body) {
+    const output = resp.output;
+    if (!resp.hasBody || !output) {
       resp.body?.resume();
       res.end();
       return;
     }
     const gate = new Gate();
     this.bodyGate = gate;
-    const chain: (Readable | Transform)[] = [resp.body, ...resp.transforms, gate];
-    this.streams.push(...chain);
-    pipeline([...chain, res] as unknown as [Readable, ServerResponse], (err) => {
+    this.streams.push(...resp.chain, gate);
+    pipeline(output, gate, res, (err) => {
       if (err && !this.ended && this.cutHow === undefined) this.cut('close');
     });
   }

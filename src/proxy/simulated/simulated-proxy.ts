@@ -80,8 +80,10 @@ function describeSchemaError(err: ErrorObject, schema: Record<string, unknown>):
       const known = Object.keys((schema['properties'] as Record<string, unknown>) ?? {});
       return `unknown parameter '${String(p['additionalProperty'])}' (expected one of: ${known.join(', ') || 'none'})`;
     }
-    case 'type':
-      return `${subject} must be ${p['type'] === 'integer' ? 'an integer' : `a ${String(p['type'])}`}`;
+    case 'type': {
+      const type = String(p['type']);
+      return `${subject} must be ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+    }
     case 'enum':
       return `${subject} must be one of ${(p['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'minimum':
@@ -129,7 +131,9 @@ export function resolveFaults(faults: FaultSpec[]): ResolvedFault[] {
     const params = structuredClone(raw) as Record<string, unknown>;
     const validate = validatorFor(definition);
     if (!validate(params)) {
-      const err = (validate.errors ?? [])[0];
+      // For anyOf/oneOf ajv lists each branch's error first; the summary reads better.
+      const errors = validate.errors ?? [];
+      const err = errors.find((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf') ?? errors[0];
       const text = err ? describeSchemaError(err, definition.paramsSchema) : 'params are invalid';
       const got = err && err.keyword !== 'additionalProperties' && err.instancePath ? ` (got ${JSON.stringify(valueAt(raw, err.instancePath))})` : '';
       throw new SimulatedProxyConfigError(`faults[${i}] '${spec.name}': ${text}${got}`);

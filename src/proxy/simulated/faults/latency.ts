@@ -32,8 +32,10 @@ export const latency: FaultDefinition<LatencyParams> = {
         await ex.delay(p.delayMs);
       },
       async response(ex, res) {
-        await ex.delay(p.delayMs);
+        // Join the delay line first: body chunks that arrive while the head
+        // waits are timed from their own arrival.
         res.pipeBody(new DelayLine(p.delayMs));
+        await ex.delay(p.delayMs);
       },
       tunnel() {
         return { toClient: new DelayLine(p.delayMs), toOrigin: new DelayLine(p.delayMs) };

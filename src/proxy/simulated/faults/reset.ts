@@ -13,6 +13,9 @@ export interface ResetParams {
   afterMs?: number;
 }
 
+/** Pause between the last allowed bytes and the RST. */
+const RST_AFTER_DATA_MS = 50;
+
 /** Lets `limit` bytes (shared by every instance with the same counter) through, then calls `onLimit` once. */
 export class ByteBudget extends Transform {
   constructor(
@@ -34,8 +37,11 @@ export class ByteBudget extends Transform {
     c.tripped = true;
     c.bytes = this.limit;
     if (room > 0) this.push(chunk.subarray(0, room));
-    // Let the allowed bytes reach the socket before the RST discards its queue.
-    setImmediate(this.onLimit);
+    // Let the allowed bytes reach the client and be read before the RST. On
+    // Linux a RST that lands while received data is still unread makes the
+    // reader see EOF after that data instead of ECONNRESET (tcp_recvmsg checks
+    // SOCK_DONE before sk_err), which would look like a clean close.
+    setTimeout(this.onLimit, RST_AFTER_DATA_MS).unref();
     cb();
   }
 }

@@ -34,7 +34,7 @@ export const stripHeaders: FaultDefinition<StripHeadersParams> = {
     if (p.request.length > 0) parts.push(`request headers ${p.request.join(', ')}`);
     if (p.underscoreRequestHeaders) parts.push('request headers whose names contain "_"');
     if (p.response.length > 0) parts.push(`response headers ${p.response.join(', ')}`);
-    return parts.length === 0 ? 'removes no headers' : `removes ${parts.join('; ')}`;
+    return parts.length === 0 ? 'passes every header (no header names configured)' : `removes ${parts.join('; ')}`;
   },
   create(p) {
     const requestNames = p.request.map((n) => n.toLowerCase());
