@@ -217,7 +217,7 @@ function detailHtml(setup: SetupResult, cell: Cell): string {
   out.push('</div>');
   out.push('</div>');
 
-  if (setup.logs && setup.logs.length > 0) out.push(logsHtml(setup));
+  if (setup.logs && setup.logs.length > 0) out.push(logsHtml(setup, cell.transport));
   out.push('</article>');
   return out.join('\n');
 }
@@ -283,18 +283,55 @@ function checksHtml(cell: Cell): string {
   if (cell.checks.length === 0) {
     return '<section class="checks"><h4>Checks</h4><p class="muted">No check ran.</p></section>';
   }
-  const items = cell.checks.map((check) => {
-    const numbers = measuredEntries(check);
-    const dl =
-      numbers.length > 0
-        ? `<dl class="nums">${numbers.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>`
-        : '';
-    const reason = check.reason === 'none' ? '' : ` <code class="reason-code">${esc(check.reason)}</code>`;
-    return `<li class="check s-${check.status}"><p class="check-head"><span class="sym" aria-hidden="true">${STATUS_SYMBOLS[check.status]}</span> <strong>${esc(
-      check.id,
-    )}</strong> <span class="status">${esc(check.status)}</span>${reason}</p><p>${esc(check.detail)}</p>${dl}</li>`;
-  });
-  return `<section class="checks"><h4>Checks</h4><ul class="check-list">${items.join('')}</ul></section>`;
+  const notPassed = cell.checks.filter((c) => c.status !== 'pass');
+  const passed = cell.checks.filter((c) => c.status === 'pass');
+  // When something failed, lead with it; the passing checks stay one click away.
+  if (notPassed.length === 0 || passed.length === 0) {
+    return `<section class="checks"><h4>Checks</h4><ul class="check-list">${groupChecks(cell.checks).map(checkItem).join('')}</ul></section>`;
+  }
+  return [
+    '<section class="checks"><h4>Checks</h4>',
+    `<ul class="check-list">${groupChecks(notPassed).map(checkItem).join('')}</ul>`,
+    `<details class="passed"><summary>${passed.length} more check${passed.length === 1 ? '' : 's'} passed: ${esc(
+      passed.map((c) => c.id).join(', '),
+    )}</summary><ul class="check-list">${groupChecks(passed).map(checkItem).join('')}</ul></details>`,
+    '</section>',
+  ].join('');
+}
+
+/** Checks that say exactly the same thing (a refused handshake fails them all alike) share one entry. */
+function groupChecks(checks: CheckResult[]): CheckResult[][] {
+  const groups: CheckResult[][] = [];
+  for (const check of checks) {
+    const same = check.status === 'pass' ? undefined : groups.find((g) => g[0].detail === check.detail && g[0].status === check.status && g[0].reason === check.reason);
+    if (same) same.push(check);
+    else groups.push([check]);
+  }
+  return groups;
+}
+
+function numbersHtml(check: CheckResult): string {
+  const numbers = measuredEntries(check);
+  if (numbers.length === 0) return '';
+  // Long values (header maps, bodies) take a whole row instead of squeezing a column.
+  return `<dl class="nums">${numbers
+    .map(([k, v]) => `<div${v.length > 36 ? ' class="wide"' : ''}><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`)
+    .join('')}</dl>`;
+}
+
+function checkItem(group: CheckResult[]): string {
+  const [check, ...alike] = group;
+  const reason = check.reason === 'none' ? '' : ` <code class="reason-code">${esc(check.reason)}</code>`;
+  const ids = [check, ...alike].map((c) => `<strong>${esc(c.id)}</strong>`).join(', ');
+  const more =
+    alike.length > 0
+      ? `<details class="alike"><summary>Numbers of ${esc(alike.map((c) => c.id).join(', '))}</summary>${alike
+          .map((c) => `<p class="alike-id">${esc(c.id)}</p>${numbersHtml(c)}`)
+          .join('')}</details>`
+      : '';
+  return `<li class="check s-${check.status}"><p class="check-head"><span class="sym" aria-hidden="true">${STATUS_SYMBOLS[check.status]}</span> ${ids} <span class="status">${esc(
+    check.status,
+  )}</span>${reason}</p><p>${esc(check.detail)}</p>${numbersHtml(check)}${more}</li>`;
 }
 
 function mitigationsHtml(mitigations: MitigationResult[]): string {
@@ -346,11 +383,33 @@ function codeSpans(value: string): string {
 
 const NOTABLE_LOG = /\b(error|crit|alert|emerg|warn(ing)?|timed? ?out|refused|reset|denied|DOWN)\b|<NOSRV>|<BADREQ>/i;
 
-function logsHtml(setup: SetupResult): string {
-  const lines = (setup.logs ?? []).map((line) => `<span class="${NOTABLE_LOG.test(line) ? 'log-line notable' : 'log-line'}">${esc(line)}</span>`);
+/** The origin path of each transport, to tell which log lines are about the cell shown. */
+const TRANSPORT_PATHS: Record<Transport, RegExp> = {
+  'short-poll': /\/poll[?\s"]/,
+  'long-poll': /\/long-poll[?\s"]/,
+  sse: /\/sse[?\s"]/,
+  websocket: /\/ws[?\s"]/,
+};
+
+/**
+ * The setup's log covers the whole run; lines about another transport's path
+ * are dimmed so the ones about this cell stand out (when the log names paths
+ * at all), and error-looking lines are highlighted.
+ */
+function logsHtml(setup: SetupResult, transport: Transport): string {
+  const logs = setup.logs ?? [];
+  const anyPath = logs.some((line) => Object.values(TRANSPORT_PATHS).some((re) => re.test(line)));
+  const mine = TRANSPORT_PATHS[transport];
+  const lines = logs.map((line) => {
+    const classes = ['log-line'];
+    if (NOTABLE_LOG.test(line)) classes.push('notable');
+    if (anyPath && Object.values(TRANSPORT_PATHS).some((re) => re.test(line)) && !mine.test(line)) classes.push('other');
+    return `<span class="${classes.join(' ')}">${esc(line)}</span>`;
+  });
+  const note = anyPath ? `; lines about other transports dimmed` : '';
   return [
     '<section class="logs">',
-    `<h4>Proxy log <span class="muted">(${esc(setup.id)}, ${setup.logs?.length ?? 0} line${setup.logs?.length === 1 ? '' : 's'}, whole run)</span></h4>`,
+    `<h4>Proxy log <span class="muted">(${esc(setup.id)}, ${logs.length} line${logs.length === 1 ? '' : 's'}, whole run${note})</span></h4>`,
     `<pre class="log">${lines.join('')}</pre>`,
     '</section>',
   ].join('\n');
@@ -544,6 +603,9 @@ figcaption{font-size:.8rem;color:var(--muted);margin-top:4px}
 .status{color:var(--muted);font-size:.85rem}
 .nums{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));gap:2px 12px;margin:6px 0 0;font-size:.82rem}
 .nums div{display:flex;flex-direction:column;min-width:0}
+.nums div.wide{grid-column:1/-1}
+details.alike summary{cursor:pointer;color:var(--accent);font-size:.82rem;margin-top:6px}
+.alike-id{font-family:var(--mono);font-size:.8rem;font-weight:600;margin:6px 0 0}
 .nums dt{color:var(--muted);font-family:var(--mono);font-size:.75rem}
 .nums dd{margin:0;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
 .mitigations li{border:1px solid var(--line);border-radius:8px;padding:8px 12px;margin-bottom:8px}
@@ -555,10 +617,12 @@ figcaption{font-size:.8rem;color:var(--muted);margin-top:4px}
 .app-fix{border-left:3px solid var(--accent);padding-left:10px}
 .app-fix code{background:var(--code);border:1px solid var(--line);border-radius:4px;padding:0 4px}
 details.others{margin-top:8px}
+details.passed summary{cursor:pointer;color:var(--accent);font-size:.9rem;margin:4px 0 8px}
 details.others summary{cursor:pointer;color:var(--accent);font-size:.9rem}
 .log{max-height:260px;overflow:auto;font-size:.78rem}
 .log-line{display:block;white-space:pre}
 .log-line.notable{background:color-mix(in srgb,var(--fail) 14%,transparent)}
+.log-line.other{opacity:.45}
 .cost th,.cost td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;font-size:.9rem}
 .cost thead th{background:var(--soft);font-size:.8rem}
 .cost tr.group-start>*{border-top:2px solid var(--line)}

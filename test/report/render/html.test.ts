@@ -66,6 +66,21 @@ describe('renderHtml', () => {
     expect(ws).toContain('lands on long-poll');
     expect(ws).toContain('proxy_set_header Connection $connection_upgrade;');
     expect(ws).toContain('<h4>Proxy log');
+    // the log covers the whole run: lines about other transports are dimmed
+    expect(ws).toContain('<span class="log-line other">127.0.0.1 - - [24/Aug/2026:09:15:21 +0000] &quot;GET /poll?');
+    expect(ws).toContain('<span class="log-line">127.0.0.1 - - [24/Aug/2026:09:15:29 +0000] &quot;GET /ws?');
+  });
+
+  it('leads with the failing checks and folds checks that failed alike', () => {
+    const start = html.indexOf(`id="${cellAnchor('nginx-default', 'sse')}"`);
+    const sse = html.slice(start, html.indexOf('</article>', start));
+    expect(sse.indexOf('<strong>latency</strong>')).toBeLessThan(sse.indexOf('<details class="passed">'));
+    expect(sse).toContain('<summary>2 more checks passed: connect, delivery</summary>');
+    const same = { status: 'fail' as const, reason: 'upgrade-stripped' as const, detail: 'answered 426', measured: { status: 426 } };
+    const r = report([setup('s', [cell('websocket', 'fail', 'upgrade-stripped', { checks: [{ id: 'connect', ...same }, { id: 'echo', ...same }] })])]);
+    const out = renderHtml(r);
+    expect(out).toContain('<strong>connect</strong>, <strong>echo</strong> <span class="status">fail</span>');
+    expect(out).toContain('<summary>Numbers of echo</summary>');
   });
 
   it('offers every product’s snippet when the setup’s product is unknown', () => {
