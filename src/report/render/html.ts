@@ -456,7 +456,7 @@ function costHtml(report: Report): string {
 function bar(value: number | undefined, max: number, label: string): string {
   if (value === undefined) return esc(label);
   const pct = decimal(Math.max(2, (value / max) * 100), 1);
-  return `<span class="bar-cell"><span class="bar" style="width:${pct}%"></span><span class="bar-label">${esc(label)}</span></span>`;
+  return `<span class="bar-cell"><span class="track" aria-hidden="true"><span class="bar" style="width:${pct}%"></span></span><span class="bar-label">${esc(label)}</span></span>`;
 }
 
 /**
@@ -629,7 +629,8 @@ details.others summary{cursor:pointer;color:var(--accent);font-size:.9rem}
 .cost th[scope=rowgroup]{font-family:var(--mono);vertical-align:top}
 .cost .n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .bar-cell{display:inline-flex;align-items:center;justify-content:flex-end;gap:6px;width:100%;min-width:120px}
-.bar{display:inline-block;height:8px;border-radius:4px;background:color-mix(in srgb,var(--accent) 55%,transparent);max-width:70px}
+.track{display:inline-block;width:72px;height:8px;border-radius:4px;background:var(--soft);border:1px solid var(--line);overflow:hidden}
+.bar{display:block;height:100%;background:color-mix(in srgb,var(--accent) 60%,transparent)}
 .bar-label{min-width:60px}
 .cost-summary{margin:0 0 12px;padding-left:20px}
 .setups li{padding:8px 0;border-bottom:1px solid var(--line)}
