@@ -64,7 +64,7 @@ describe('diffCommand', () => {
   it('names the file and what was expected, in one line, for a missing file', async () => {
     const missing = path.join(dir, 'nope.json');
     await expect(diffCommand(missing, NEW, { format: 'table' })).rejects.toThrow(
-      `cannot read the old report ${missing} (no such file): expected a JSON report written by \`pushthrough run --format json\``,
+      `cannot read the old report ${missing}: no such file (expected a JSON report written by \`pushthrough run --format json\`)`,
     );
   });
 
@@ -73,14 +73,14 @@ describe('diffCommand', () => {
     fs.writeFileSync(bad, '<html>not json</html>');
     const err = await diffCommand(OLD, bad, { format: 'table' }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(new RegExp(`^the new report ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not JSON \\(.+\\): expected a JSON report`));
+    expect((err as Error).message).toMatch(new RegExp(`^the new report ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not JSON: .+ \\(expected a JSON report`));
     expect((err as Error).message).not.toContain('\n');
   });
 
   it('rejects JSON that is not a pushthrough report', async () => {
     const other = path.join(dir, 'other.json');
     fs.writeFileSync(other, JSON.stringify({ tool: 'k6', setups: [] }));
-    await expect(diffCommand(other, NEW, { format: 'table' })).rejects.toThrow(/^the old report .*other\.json is not a pushthrough report \(.+\): expected a JSON report/);
+    await expect(diffCommand(other, NEW, { format: 'table' })).rejects.toThrow(/^the old report .*other\.json is not a pushthrough report: .+ \(expected a JSON report/);
   });
 
   it('rejects an unknown format', async () => {

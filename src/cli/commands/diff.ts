@@ -59,17 +59,17 @@ export async function readReport(file: string, which: 'old' | 'new'): Promise<Re
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? oneLine((err as Error).message));
-    throw new Error(`cannot read the ${which} report ${file} (${why}): expected ${EXPECTED}`);
+    throw new Error(`cannot read the ${which} report ${file}: ${why} (expected ${EXPECTED})`);
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new Error(`the ${which} report ${file} is not JSON (${oneLine((err as Error).message)}): expected ${EXPECTED}`);
+    throw new Error(`the ${which} report ${file} is not JSON: ${oneLine((err as Error).message)} (expected ${EXPECTED})`);
   }
   const problem = validateReport(data);
   if (problem !== null) {
-    throw new Error(`the ${which} report ${file} is not a pushthrough report (${oneLine(problem)}): expected ${EXPECTED}`);
+    throw new Error(`the ${which} report ${file} is not a pushthrough report: ${oneLine(problem)} (expected ${EXPECTED})`);
   }
   return data as Report;
 }
