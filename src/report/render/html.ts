@@ -256,10 +256,20 @@ function chartsHtml(setup: SetupResult, cell: Cell, anchor: string): string | un
   });
   if (drawn.size === 0) return undefined;
   const figures = [...drawn.values()].map((d) => d.html(d.checks));
+  // Legend entries only for what the charts of this cell actually show.
+  const charted = cell.checks.filter((c) => timelineOf(c));
+  const legend = [
+    '<span class="item"><span class="key emitted"></span> emitted by the origin (its schedule)</span>',
+    '<span class="item"><span class="key arrived"></span> received by the client</span>',
+  ];
+  if (charted.some((c) => (timelineOf(c) ?? []).some((p) => p.connection > 0))) {
+    legend.push('<span class="item"><span class="key dot c1"></span> received after a reconnect</span>');
+  }
+  if (charted.some((c) => cutOf(c))) legend.push('<span class="item"><span class="key cut"></span> connection cut</span>');
   return [
     '<section class="charts" aria-label="Arrival timelines">',
     '<h4>Arrival timeline</h4>',
-    '<p class="chart-legend"><span class="item"><span class="key emitted"></span> emitted by the origin (its schedule)</span><span class="item"><span class="key arrived"></span> received by the client</span><span class="item"><span class="key cut"></span> connection cut</span></p>',
+    `<p class="chart-legend">${legend.join('')}</p>`,
     ...figures,
     '</section>',
   ].join('\n');
@@ -577,6 +587,7 @@ figcaption{font-size:.8rem;color:var(--muted);margin-top:4px}
 .chart-legend{font-size:.8rem;color:var(--muted);display:flex;flex-wrap:wrap;gap:4px 14px;align-items:center}
 .chart-legend .item{white-space:nowrap}
 .key{display:inline-block;width:18px;height:0;border-top:2px solid;vertical-align:middle;margin-right:4px}
+.key.dot{width:8px;height:8px;border:0;border-radius:50%}.key.dot.c1{background:var(--conn1)}
 .key.emitted{border-color:var(--emitted);border-top-style:dashed}.key.arrived{border-color:var(--arrived);border-top-width:3px}.key.cut{border-color:var(--cut);width:0;height:14px;border-top:0;border-left:2px dashed var(--cut)}
 .timeline .grid{stroke:var(--line);stroke-width:.6}
 .timeline .axis{stroke:var(--muted);stroke-width:1}
