@@ -12,7 +12,7 @@
  * Usage: node scripts/lab-gen-compose.js [--check | --plan] [--base-port N]
  *   --check        exit 1 (one line) when docker-compose.yml differs from what would be written
  *   --plan         print the port plan as JSON (scripts/lab-compose.sh reads it) and write nothing
- *   --base-port N  origin on N, proxies on N+1, N+2, ... (default 47100)
+ *   --base-port N  origin on N, proxies on N+1, N+2, ... (default 27100)
  *
  * Plain CommonJS with Node built-ins only: it runs before anything is built.
  */
@@ -23,7 +23,9 @@ const path = require('node:path');
 
 const REPO = path.resolve(__dirname, '..');
 const OUT = path.join(REPO, 'docker-compose.yml');
-const DEFAULT_BASE_PORT = 47100;
+// Below the kernel's ephemeral range (32768-60999 on Linux): ports there are handed out to
+// outgoing connections and listen(0) servers of anything else running, and collided here.
+const DEFAULT_BASE_PORT = 27100;
 /** Products the lab image installs from Debian (docker/Dockerfile). */
 const DEBIAN_PRODUCTS = ['apache2', 'caddy', 'h2o', 'haproxy', 'lighttpd', 'nginx', 'squid', 'tinyproxy', 'trafficserver', 'varnish'];
 /** How long the prober waits for every service to answer before it probes anyway (a dead proxy becomes an error cell). */
@@ -147,6 +149,9 @@ function render(basePort) {
   const externals = proxies.map((p) => `${p.id}=http://127.0.0.1:${p.port}`);
   add(
     '',
+    '  # `pushthrough run --external ID=URL`: each proxy above as a setup named like',
+    '  # the native real setup (src/setup/load.ts ids are <product>-<variant>), beside',
+    '  # the direct baseline the prober measures with its own origin.',
     '  prober:',
     '    <<: *lab',
     `    depends_on: ${seq(['origin', ...proxies.map((p) => p.id)])}`,
@@ -165,8 +170,6 @@ function render(basePort) {
     '      - node',
     '      - dist/cli/main.js',
     '      - run',
-    '      - --origin-url',
-    `      - ${JSON.stringify(originUrl)}`,
     ...externals.flatMap((e) => ['      - --external', `      - ${JSON.stringify(e)}`]),
     '      - --json',
     '      - /reports/report.json',
@@ -226,8 +229,6 @@ function render(basePort) {
     '      - node',
     '      - dist/cli/main.js',
     '      - run',
-    '      - --origin-url',
-    `      - ${JSON.stringify(originUrl)}`,
     '      - --external',
     `      - ${JSON.stringify(`envoy=http://127.0.0.1:${envoyPort}`)}`,
     '      - --external',

@@ -8,7 +8,7 @@
 # SAME compiled spec, dist/proxy/real/products/<product>.js, not a copy.
 #
 # Usage: lab-proxy-entry PRODUCT TEMPLATE LISTEN_PORT ORIGIN_HOST ORIGIN_PORT
-#   e.g. lab-proxy-entry nginx proxies/nginx/naive.conf.tmpl 47101 127.0.0.1 47100
+#   e.g. lab-proxy-entry nginx proxies/nginx/naive.conf.tmpl 27101 127.0.0.1 27100
 # Env:   PUSHTHROUGH_DIR  where pushthrough is installed (default /opt/pushthrough)
 #
 # Kept until `pushthrough proxy --product P --template T --listen PORT
