@@ -14,7 +14,7 @@
  */
 import type { Agent, ClientRequest, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
+import { PassThrough, pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Answer, CutHow, Exchange, FaultBehaviour, PassingResponse, ResponseHead, TunnelTransforms } from './fault-types';
 import type { HttpProxyAdapter, OpenTunnel } from './http-proxy-adapter';
 import { errorPage, reasonPhrase, removeHopByHop } from './http-util';
@@ -82,6 +82,32 @@ class InFlight implements PassingResponse {
     }
     for (const s of this.chain) s.destroy();
     this.upgradeSocket?.socket.destroy();
+  }
+}
+
+/** A pass-through whose promise settles when the first chunk (or the end, or an error) reaches it. */
+class FirstChunk extends Transform {
+  readonly reached: Promise<void>;
+  private settle: () => void = () => {};
+
+  constructor() {
+    super();
+    this.reached = new Promise<void>((resolve) => (this.settle = resolve));
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.settle();
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.settle();
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (error: Error | null) => void): void {
+    this.settle();
+    cb(err);
   }
 }
 
@@ -340,6 +366,14 @@ export class ExchangeRun {
         this.cut('close');
         return;
       }
+      if (resp.head.holdHead && resp.hasBody && resp.output) {
+        // This fault keeps the head until its first body bytes leave it: the
+        // faults on the client side (and the client) see nothing before that.
+        const firstChunk = new FirstChunk();
+        resp.pipeBody(firstChunk);
+        await firstChunk.reached;
+        resp.head.holdHead = false;
+      }
     }
     if (this.stale(gen)) {
       resp.dispose(this.cutHow === 'drop');
@@ -446,7 +480,13 @@ export class ExchangeRun {
     if (this.ended) return () => {};
     const t = setTimeout(() => {
       this.timers.delete(t);
-      if (!this.ended) fn();
+      if (this.ended) return;
+      try {
+        fn();
+      } catch {
+        // A fault's timer must never take the process down.
+        this.cut('close');
+      }
     }, ms);
     this.timers.add(t);
     return () => {

@@ -53,9 +53,10 @@ export interface ResponseHead {
   /** lower-case names; hop-by-hop headers are already removed (RFC 7230 §6.1) */
   headers: OutgoingHttpHeaders;
   /**
-   * false (default): the head is sent to the client as soon as it has passed
-   * every fault. true: it leaves together with the first body bytes (a proxy
-   * that buffers the whole response, head included).
+   * false (default): the head moves on as soon as this fault's hook returns.
+   * true: it waits at this fault until the first body bytes have left it (a
+   * proxy that buffers the whole response, head included); the faults on the
+   * client side, and the client, see it only then.
    */
   holdHead: boolean;
 }

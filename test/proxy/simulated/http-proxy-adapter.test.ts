@@ -167,6 +167,53 @@ describe('simulated proxy when things fail', () => {
   });
 });
 
+describe('clients that vanish at awkward moments', () => {
+  let stack: Stack | undefined;
+  afterEach(async () => {
+    await stack?.close();
+    stack = undefined;
+  });
+
+  /** Sends `request` on a raw socket and kills it (RST) `afterMs` later. */
+  function hitAndRun(url: string, request: string, afterMs: number): Promise<void> {
+    const { port } = new URL(url);
+    return new Promise((resolve) => {
+      const s = net.connect(Number(port), '127.0.0.1');
+      s.on('error', () => {});
+      s.on('close', () => resolve());
+      s.write(request);
+      setTimeout(() => s.resetAndDestroy(), afterMs);
+    });
+  }
+
+  const HANDSHAKE =
+    'GET /ws?silentMs=5000 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+
+  it('survives handshakes and requests abandoned while faults still hold them', async () => {
+    stack = await startStack([{ name: 'latency', params: { delayMs: 150 } }, { name: 'buffer', params: { mode: 'until-end' } }]);
+    await Promise.all([
+      hitAndRun(stack.proxy.url, HANDSHAKE, 0),
+      hitAndRun(stack.proxy.url, HANDSHAKE, 100),
+      hitAndRun(stack.proxy.url, HANDSHAKE, 400),
+      hitAndRun(stack.proxy.url, 'GET /sse?intervalMs=50 HTTP/1.1\r\nHost: x\r\n\r\n', 100),
+      hitAndRun(stack.proxy.url, 'GET /long-poll?count=0&hold=3000 HTTP/1.1\r\nHost: x\r\n\r\n', 400),
+      hitAndRun(stack.proxy.url, 'GET /poll HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nshort', 50),
+    ]);
+    // Still serving, still tunnelling.
+    expect((await fetch(`${stack.proxy.url}/poll?count=1&intervalMs=10`)).status).toBe(200);
+    const out = await wsConnect(stack.proxy.url, '/ws?silentMs=5000');
+    expect(out.kind).toBe('open');
+    if (out.kind === 'open') out.ws.terminate();
+  });
+
+  it('survives a client that sends half a handshake and leaves', async () => {
+    stack = await startStack([{ name: 'idle-timeout', params: { idleMs: 200 } }]);
+    await hitAndRun(stack.proxy.url, 'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConn', 50);
+    expect((await fetch(`${stack.proxy.url}/poll?count=1&intervalMs=10`)).status).toBe(200);
+  });
+});
+
 describe('proxy close()', () => {
   it('destroys open client connections (a stream in progress ends at once)', async () => {
     const stack = await startStack([]);

@@ -103,6 +103,12 @@ describe('idle-timeout', () => {
     setTimeout(() => out.ws.send('anyone there?'), 600).unref();
     expect(await out.client.next(1200)).toBeUndefined();
     expect((await closed).how).toBe('deadline');
-    wsDispose(out.ws);
+    // Closing the proxy ends even a dropped connection, at once.
+    const ended = wsClosed(out.ws, 2000);
+    await stack.close();
+    stack = undefined;
+    const c = await ended;
+    expect(c.how).toBe('closed');
+    expect(c.atMs).toBeLessThan(1000);
   });
 });
