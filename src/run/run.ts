@@ -148,7 +148,32 @@ function fallbackResult(cell: Cell, cells: Cell[]): MitigationResult | undefined
   };
 }
 
-async function probeSetup(setup: Setup, origins: RunningOrigin[], opts: RunOptions): Promise<SetupObservations> {
+/** Parameters of a setup's faults that are a time after which the path acts. */
+const TIMEOUT_PARAMS = ['idleMs', 'maxMs', 'timeoutMs', 'afterMs'];
+
+/** The largest timeout a setup's faults name, in ms (0 when none). */
+export function largestTimeoutMs(setup: Setup): number {
+  let max = 0;
+  for (const f of setup.faults ?? []) {
+    for (const k of TIMEOUT_PARAMS) {
+      const v = f.params?.[k];
+      if (typeof v === 'number' && v > max) max = v;
+    }
+  }
+  return max;
+}
+
+/**
+ * The idle and hold windows for one setup: at least the run's, and long
+ * enough to see the setup's own largest timeout act, with a margin.
+ */
+export function windowsFor(setup: Setup, probe: ProbeOptions): ProbeOptions {
+  const need = Math.ceil((largestTimeoutMs(setup) * 1.15 + 500) / 100) * 100;
+  return { ...probe, idleMs: Math.max(probe.idleMs, need), holdMs: Math.max(probe.holdMs, need) };
+}
+
+async function probeSetup(setup: Setup, origins: RunningOrigin[], runOpts: RunOptions): Promise<SetupObservations> {
+  const opts: RunOptions = { ...runOpts, probe: windowsFor(setup, runOpts.probe) };
   const out: SetupObservations = { setup, observations: {}, mitigations: [], logs: [] };
   let active;
   try {
@@ -250,21 +275,41 @@ function baselineFrom(all: SetupObservations[]): GradeContext {
   return lates.length ? { baselineMaxLateMs: Math.max(...lates) } : {};
 }
 
+/**
+ * One connect per transport straight to the origin before the matrix, not
+ * reported: the first fetch compiles undici's parser, the first setup load
+ * compiles schemas. Without it, the first setups of a run would pay that on
+ * their timers.
+ */
+async function warmUp(origin: RunningOrigin, opts: RunOptions): Promise<void> {
+  await Promise.all(
+    opts.transports.map((transport) =>
+      probeTransport({ target: { baseUrl: origin.url }, transport, options: opts.probe, checks: ['connect'], originUrl: origin.url }).catch(() => undefined),
+    ),
+  );
+}
+
 export async function runMatrix(opts: RunOptions): Promise<Report> {
   const started = Date.now();
   const originCount = Math.max(1, ...opts.setups.map((s) => s.origins ?? 1));
   const origins: RunningOrigin[] = [];
   try {
     for (let i = 0; i < originCount; i++) origins.push(await startOrigin({ port: 0 }));
+    await warmUp(origins[0], opts);
     let done = 0;
     const limit = Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY);
     const all: SetupObservations[] = new Array(opts.setups.length);
+    // Longest first (the direct baseline before all): the long setups overlap the many short ones.
+    const order = opts.setups
+      .map((setup, i) => ({ i, weight: setup.kind === 'direct' ? Infinity : windowsFor(setup, opts.probe).idleMs }))
+      .sort((a, b) => b.weight - a.weight)
+      .map((x) => x.i);
     let next = 0;
     // Ramp the workers in rather than starting every burst in the same instant.
     const worker = async (_: unknown, w: number): Promise<void> => {
       if (w > 0) await new Promise((r) => setTimeout(r, w * RAMP_MS));
       while (next < opts.setups.length) {
-        const i = next++;
+        const i = order[next++];
         const setup = opts.setups[i];
         opts.onProgress?.({ setup: setup.id, phase: 'start', done, total: opts.setups.length });
         all[i] = await probeSetup(setup, origins, opts);

@@ -196,9 +196,13 @@ function gradeDelivery(obs: Observation, ctx: GradeContext): CheckResult[] {
   const cause = enc ? `the response is ${enc}-compressed and the compressor holds events until its block fills` : 'the response is buffered';
   // Whole-body buffering: nothing arrived until the response ended. A real
   // event stream never ends, so such a path delivers nothing at all.
+  // Told by the first event having been held back for (nearly) the whole
+  // schedule, and the response ending right after the last arrival.
   const firstEnd = obs.ends.find((e) => e.connection === obs.arrivals[0].connection);
-  const firstArrival = Math.min(...obs.arrivals.map((a) => a.arrivedMs));
-  const atEnd = firstEnd !== undefined && firstEnd.atMs - firstArrival < Math.max(100, intervalMs / 2) && t.largestBurst >= Math.max(2, unique.length - 1);
+  const conn0 = obs.arrivals.filter((a) => a.connection === obs.arrivals[0].connection);
+  const spanMs = conn0.length > 1 ? conn0[conn0.length - 1].offsetMs - conn0[0].offsetMs : 0;
+  const lastArrival = Math.max(...conn0.map((a) => a.arrivedMs));
+  const atEnd = firstEnd !== undefined && spanMs > 0 && t.extraDelayMs[0] >= 0.8 * spanMs && firstEnd.atMs - lastArrival < 1000;
   if (atEnd) {
     results.push(
       result(latObs, 'fail', reason, `no event reached the client until the response ended ${s(firstEnd.atMs)} after the request, all ${unique.length} in one burst up to ${s(t.maxLateMs)} late: ${cause} until it completes, so an endless stream would deliver nothing`, lat),
@@ -284,7 +288,10 @@ function gradeHold(obs: Observation): CheckResult[] {
   if (a?.error) {
     return [result(obs, 'fail', 'idle-timeout', `a request held ${s(holdMs)} was cut after ${at} (${a.error.code === 'ECONNRESET' ? 'reset' : 'closed'})`, { ...base, cutAtMs: Math.round(a.atMs), how: a.error.code === 'ECONNRESET' ? 'reset' : 'clean-close' })];
   }
-  const early = a !== undefined && a.atMs < holdMs * 0.9;
+  // A gateway status instead of the origin's 204 is the proxy cutting the
+  // held request, whenever it came; any other early answer is one too.
+  const gatewayCut = a?.status !== undefined && [502, 503, 504, 520, 522, 524].includes(a.status);
+  const early = a !== undefined && (gatewayCut || a.atMs < holdMs * 0.9);
   if (early) {
     return [result(obs, 'fail', 'idle-timeout', `a request held ${s(holdMs)} was answered ${describeAnswer(a)} by the proxy after ${at}`, { ...base, cutAtMs: Math.round(a.atMs), how: 'error-status' })];
   }
