@@ -261,6 +261,8 @@ export class ExchangeRun {
 
     let body: Readable | undefined;
     if (this.requestTransforms.length > 0) {
+      // Destroyed with the exchange (timers inside delay lines).
+      this.streams.push(...this.requestTransforms);
       const chain = [this.requestSource, ...this.requestTransforms];
       body = pipeline(chain as unknown as [Readable, Transform], (err) => {
         if (err && !this.ended) this.cut('close');
