@@ -45,12 +45,14 @@ const isSessionUnknown = (a: HttpAnswer | undefined): boolean => a?.status === 4
  * Why a request did not get a normal answer. `seen` (what reached the origin)
  * tells a proxy that changed the request from one that never forwarded it.
  */
-function failedAnswerReason(transport: Transport, a: HttpAnswer | undefined, seen: SeenRequest[] | undefined): { reason: Reason; detail: string } {
+function failedAnswerReason(transport: Transport, a: HttpAnswer | undefined, seen: SeenRequest[] | undefined, answered = 1): { reason: Reason; detail: string } {
   const what = describeAnswer(a);
   if (isSessionUnknown(a)) {
     return { reason: 'not-sticky', detail: `${what}: the request reached an origin instance that does not know this client's session — the balancer is not sticky` };
   }
-  const reached = seen && seen.length > 0;
+  // In a check of several requests, fewer arrivals at the origin than
+  // answers at the client means some answers came from the proxy alone.
+  const reached = seen !== undefined && seen.length >= Math.max(1, answered);
   const http10 = seen?.find((r) => r.httpVersion === '1.0');
   if (transport === 'websocket' && a?.status !== undefined) {
     if (http10) {
@@ -71,7 +73,7 @@ function failedAnswerReason(transport: Transport, a: HttpAnswer | undefined, see
     }
   }
   if (a?.status === 503 || a?.status === 429) {
-    if (seen && !reached) return { reason: 'connection-limit', detail: `the proxy refused the request with ${what} without forwarding it` };
+    if (seen && !reached) return { reason: 'connection-limit', detail: `the proxy refused the request with ${what} without forwarding it${answered > 1 ? ` (the origin saw ${seen.length} of ${answered} requests)` : ''}` };
   }
   if (a?.status !== undefined && [502, 503, 504, 520, 522, 524].includes(a.status) && reached) {
     return { reason: 'proxy-error', detail: `the origin got the request but the client got ${what} from the proxy` };
@@ -99,7 +101,7 @@ function gradeConnect(obs: Observation): CheckResult[] {
     return [result(obs, 'error', 'tester-error', `nothing accepts connections at the target (${a?.error?.message}); start the origin or proxy, or check the URL`, m)];
   }
   if (!expectedOk(obs.transport, a)) {
-    const r = failedAnswerReason(obs.transport, a, obs.seen);
+    const r = failedAnswerReason(obs.transport, a, obs.seen, obs.answers.length);
     return [result(obs, 'fail', r.reason, r.detail, m)];
   }
   if (obs.transport === 'sse') {
@@ -151,7 +153,7 @@ function gradeDelivery(obs: Observation, ctx: GradeContext): CheckResult[] {
   if (unique.length === 0) {
     if (isTesterRefusal(obs.answers[0])) return [result(obs, 'error', 'tester-error', `nothing accepts connections at the target`, base)];
     if (bad) {
-      const r = failedAnswerReason(obs.transport, bad, obs.seen);
+      const r = failedAnswerReason(obs.transport, bad, obs.seen, obs.answers.length);
       return [result(obs, 'fail', r.reason, `no event delivered: ${r.detail}`, { ...base, ...answerEvidence(bad) })];
     }
     const end = obs.ends[0];
@@ -162,7 +164,10 @@ function gradeDelivery(obs: Observation, ctx: GradeContext): CheckResult[] {
   }
 
   const results: CheckResult[] = [];
-  if (missing.length > 0) {
+  const refused = bad ? failedAnswerReason(obs.transport, bad, obs.seen, obs.answers.length) : undefined;
+  if (missing.length > 0 && refused?.reason === 'connection-limit') {
+    results.push(result(obs, 'fail', 'connection-limit', `${unique.length} of ${count} events arrived: ${refused.detail}`, base));
+  } else if (missing.length > 0) {
     const bad2 = bad && isSessionUnknown(bad);
     results.push(
       result(
@@ -249,7 +254,7 @@ function gradeSilent(obs: Observation): CheckResult[] {
   if (!obs.arrivals.some((a) => a.seq === 1)) {
     const bad = firstBadAnswer(obs);
     if (bad) {
-      const r = failedAnswerReason(obs.transport, bad, obs.seen);
+      const r = failedAnswerReason(obs.transport, bad, obs.seen, obs.answers.length);
       return [result(obs, 'fail', r.reason, `no stream to keep open: ${r.detail}`, { ...base, ...answerEvidence(bad) })];
     }
     return [result(obs, 'fail', 'message-loss', `the first event never arrived, so the ${obs.check} check could not start`, base)];
@@ -280,7 +285,7 @@ function gradeHold(obs: Observation): CheckResult[] {
   if (a?.status === 204 || a?.status === 200) {
     return [result(obs, 'pass', 'none', `a request held ${s(holdMs)} ended with the origin's ${a.status} after ${s(a.atMs)}`, base)];
   }
-  if (isSessionUnknown(a)) return [result(obs, 'fail', 'not-sticky', failedAnswerReason(obs.transport, a, obs.seen).detail, base)];
+  if (isSessionUnknown(a)) return [result(obs, 'fail', 'not-sticky', failedAnswerReason(obs.transport, a, obs.seen, obs.answers.length).detail, base)];
   const at = a ? s(a.atMs) : '?';
   if (a?.error?.code === 'TIMEOUT') {
     return [result(obs, 'fail', 'idle-timeout', `a request held ${s(holdMs)} never came back (nothing within ${s(obs.durationMs)}): the path dropped it silently`, { ...base, how: 'silent' })];
@@ -295,7 +300,7 @@ function gradeHold(obs: Observation): CheckResult[] {
   if (early) {
     return [result(obs, 'fail', 'idle-timeout', `a request held ${s(holdMs)} was answered ${describeAnswer(a)} by the proxy after ${at}`, { ...base, cutAtMs: Math.round(a.atMs), how: 'error-status' })];
   }
-  const r = failedAnswerReason(obs.transport, a, obs.seen);
+  const r = failedAnswerReason(obs.transport, a, obs.seen, obs.answers.length);
   return [result(obs, 'fail', r.reason, r.detail, base)];
 }
 
@@ -309,10 +314,10 @@ function gradeResume(obs: Observation): CheckResult[] {
     const returned = r?.returned ?? [];
     const base = { since: 2, returned, foreignChannel: obs.extra?.foreignChannel };
     if (obs.extra?.foreignChannel) return [result(obs, 'fail', 'cached', `a poll for one channel came back with another's data (${String(obs.extra.foreignChannel)}): a cache ignores the query string`, base)];
-    if (bad && isSessionUnknown(bad)) return [result(obs, 'fail', 'not-sticky', failedAnswerReason(obs.transport, bad, obs.seen).detail, base)];
+    if (bad && isSessionUnknown(bad)) return [result(obs, 'fail', 'not-sticky', failedAnswerReason(obs.transport, bad, obs.seen, obs.answers.length).detail, base)];
     if (returned.join() === '3,4') return [result(obs, 'pass', 'none', `a poll with since=2 returned exactly events 3 and 4`, base)];
     if (returned.length === 0 && bad) {
-      const f = failedAnswerReason(obs.transport, bad, obs.seen);
+      const f = failedAnswerReason(obs.transport, bad, obs.seen, obs.answers.length);
       return [result(obs, 'fail', f.reason, f.detail, base)];
     }
     return [result(obs, 'fail', 'no-resume', `a poll with since=2 returned [${returned.join(', ')}] instead of [3, 4]: the cursor did not reach the origin`, base)];
@@ -324,7 +329,7 @@ function gradeResume(obs: Observation): CheckResult[] {
   const missing = Array.from({ length: count }, (_, i) => i + 1).filter((n) => !unique.includes(n));
   const connections = (obs.extra?.connections as number | undefined) ?? 1;
   const base = { expected: count, received: unique.length, duplicates, missing, connections, timeline: timeline(obs.arrivals) };
-  if (bad && isSessionUnknown(bad)) return [result(obs, 'fail', 'not-sticky', `the reconnect was refused: ${failedAnswerReason(obs.transport, bad, obs.seen).detail}`, base)];
+  if (bad && isSessionUnknown(bad)) return [result(obs, 'fail', 'not-sticky', `the reconnect was refused: ${failedAnswerReason(obs.transport, bad, obs.seen, obs.answers.length).detail}`, base)];
   if (duplicates === 0 && missing.length === 0 && connections >= 2) {
     return [result(obs, 'pass', 'none', `the stream was cut after event 3 and the client resumed on a new connection with nothing lost or repeated`, base)];
   }
@@ -336,7 +341,7 @@ function gradeResume(obs: Observation): CheckResult[] {
     return [result(obs, 'fail', 'no-resume', `after the cut the client got ${duplicates} event${duplicates === 1 ? '' : 's'} again — ${header} did not take effect${ev}`, { ...base, lastEventIdStripped: stripped })];
   }
   if (bad) {
-    const f = failedAnswerReason(obs.transport, bad, obs.seen);
+    const f = failedAnswerReason(obs.transport, bad, obs.seen, obs.answers.length);
     return [result(obs, 'fail', f.reason, `the reconnect failed: ${f.detail}`, base)];
   }
   return [result(obs, 'fail', missing.length ? 'message-loss' : 'no-resume', `after the cut ${unique.length} of ${count} events arrived${missing.length ? ` (missing ${missing.join(', ')})` : ''}`, base)];
@@ -358,7 +363,7 @@ function gradeLarge(obs: Observation): CheckResult[] {
   const bad = firstBadAnswer(obs);
   if (bad && !got) {
     if (bad.status === 413) return [result(obs, 'fail', 'message-too-large', `the ${kib} event was refused: ${describeAnswer(bad)}`, base)];
-    const f = failedAnswerReason(obs.transport, bad, obs.seen);
+    const f = failedAnswerReason(obs.transport, bad, obs.seen, obs.answers.length);
     return [result(obs, 'fail', f.reason, f.detail, base)];
   }
   if (got && !got.intact) return [result(obs, 'fail', 'message-too-large', `the ${kib} event arrived damaged (${got.bytes} bytes)`, base)];
@@ -392,7 +397,7 @@ function gradeFreshness(obs: Observation): CheckResult[] {
   if (obs.testerError) return [result(obs, 'error', 'tester-error', obs.testerError, base)];
   const bad = firstBadAnswer(obs);
   if (bad) {
-    const r = failedAnswerReason(obs.transport, bad, obs.seen);
+    const r = failedAnswerReason(obs.transport, bad, obs.seen, obs.answers.length);
     return [result(obs, 'fail', r.reason, r.detail, { ...base, ...answerEvidence(bad) })];
   }
   if (obs.extra?.foreignChannel) return [result(obs, 'fail', 'cached', `a poll came back with another channel's data: a cache ignores the query string`, base)];
