@@ -17,7 +17,7 @@ import { originCommand } from './commands/origin';
 import { probeCommand } from './commands/probe';
 import { runCommand } from './commands/run';
 import { setupsCommand } from './commands/setups';
-import { installSignalHandlers } from './cleanup';
+import { installSignalHandlers, shutdownAll } from './cleanup';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -126,7 +126,10 @@ if (require.main === module) {
   installSignalHandlers();
   main(process.argv).then(
     (code) => {
+      // Exit once the output is flushed: pooled keep-alive sockets must not
+      // hold a finished command open. (`origin` never gets here.)
       process.exitCode = code;
+      void shutdownAll().finally(() => process.stdout.write('', () => process.stderr.write('', () => process.exit(code))));
     },
     (err) => {
       process.stderr.write(`pushthrough: internal error: ${String(err)}\n`);

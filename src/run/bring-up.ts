@@ -56,7 +56,10 @@ export async function bringUp(setup: Setup, origins: RunningOrigin[], via?: stri
           originHost: origin.host,
           originPort: origin.port,
         });
-        return { target: { baseUrl: proxy.url, via }, originUrl: origin.url, product: `${proxy.product} ${proxy.version}`.trim(), logs: () => proxy.logs(), stop: () => proxy.stop() };
+        const product = `${proxy.product} ${proxy.version}`.trim();
+        // A forward proxy is gone through, to the origin: the corporate-proxy case.
+        const target = setup.real.forward ? { baseUrl: origin.url, via: proxy.url } : { baseUrl: proxy.url, via };
+        return { target, originUrl: origin.url, product, logs: () => proxy.logs(), stop: () => proxy.stop() };
       } catch (err) {
         if (err instanceof ProxyUnavailable) throw new SetupUnavailable(`${err.message} — install it: ${err.installHint}`, 'skipped');
         if (err instanceof ProxyStartError) throw new SetupUnavailable(`the proxy did not start: ${err.message}`, 'error', err.logs);

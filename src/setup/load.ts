@@ -11,7 +11,7 @@ import YAML from 'yaml';
 import type { Setup } from './types';
 import { DIRECT_SETUP } from './types';
 import { validateFaults } from '../proxy/simulated/simulated-proxy';
-import { listRealProducts } from '../proxy/real/launcher';
+import { listRealProducts, variantRole } from '../proxy/real/launcher';
 import { PROJECT_ROOT } from '../run/bring-up';
 
 /** A user mistake in a setup file: the CLI prints the message alone and exits 2. */
@@ -81,7 +81,22 @@ export function loadSimulatedSetups(dir = SIMULATED_DIR): Setup[] {
     .map((f) => loadSetupFile(path.join(dir, f)));
 }
 
-/** Real setups: every template under proxies/<product>/, with its expectations beside it. */
+/** The first line of a template's header comment, as its description. */
+function templateSummary(file: string): string | undefined {
+  try {
+    const head = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('#')).map((l) => l.replace(/^#\s?/, ''));
+    const first = head.join(' ').split(/(?<=[.:])\s/)[0];
+    return first ? first.replace(/\s+/g, ' ').trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Real setups: every template under proxies/<product>/, with its expected
+ * verdicts beside it (<variant>.expect.yaml, established by running it).
+ * Forward-proxy templates make setups whose clients go through the proxy.
+ */
 export function loadRealSetups(): Setup[] {
   const out: Setup[] = [];
   for (const p of listRealProducts()) {
@@ -91,15 +106,20 @@ export function loadRealSetups(): Setup[] {
       const expectFile = path.join(dir, `${variant}.expect.yaml`);
       let extra: Partial<Setup> = {};
       if (fs.existsSync(expectFile)) {
-        const data = YAML.parse(fs.readFileSync(expectFile, 'utf8')) as Partial<Setup> & { forward?: boolean };
-        if (data.forward) continue; // forward proxies are used with --via, not as reverse setups
+        let data: Partial<Setup>;
+        try {
+          data = YAML.parse(fs.readFileSync(expectFile, 'utf8')) as Partial<Setup>;
+        } catch (err) {
+          throw new SetupFileError(`${path.relative(process.cwd(), expectFile)}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
+        }
         extra = { description: data.description, expect: data.expect, source: data.source };
       }
+      const forward = variantRole(variant) === 'forward';
       out.push({
         id: `${p.product}-${variant}`,
         kind: 'real',
-        description: extra.description ?? `${p.product} with the ${variant} template`,
-        real: { product: p.product, template },
+        description: extra.description ?? templateSummary(path.join(PROJECT_ROOT, template)) ?? `${p.product} with the ${variant} template`,
+        real: { product: p.product, template, ...(forward ? { forward } : {}) },
         expect: extra.expect,
         source: extra.source,
       });

@@ -25,8 +25,8 @@ export interface Setup {
   faults?: FaultSpec[];
   /** simulated: how many origin instances stand behind it (a balance fault spreads over them) */
   origins?: number;
-  /** real: which product and which config template */
-  real?: { product: string; template: string };
+  /** real: which product and which config template; `forward` proxies are gone through with --via */
+  real?: { product: string; template: string; forward?: boolean };
   /** external: the URL of an origin deployed behind someone's infrastructure */
   url?: string;
   /** expected verdict and reason per transport */

@@ -38,10 +38,18 @@ function realFromFlag(spec: string): Setup {
   return { id: `${m[1]}-${path.basename(file).replace(/\.conf\.tmpl$|\.tmpl$|\.conf$/, '')}-user`.toLowerCase().replace(/[^a-z0-9-]/g, '-'), kind: 'real', description: `${m[1]} with your template ${m[2]}`, real: { product: m[1], template: file } };
 }
 
-function externalFromFlag(spec: string): Setup {
+/**
+ * `--external id=url`: an origin already behind some infrastructure. When the
+ * id names a built-in setup (the container lab runs the same templates), its
+ * description, product and expectations come along.
+ */
+function externalFromFlag(spec: string, builtIn: Setup[]): Setup {
   const m = /^([a-z0-9][a-z0-9-]*)=(.+)$/.exec(spec);
   if (!m) throw new UsageError(`--external expects id=url, e.g. my-lb=https://lb.example.com, got '${spec}'`);
-  return { id: m[1], kind: 'external', description: `origin deployed at ${m[2]}`, url: parseHttpUrl('--external', m[2]) };
+  const url = parseHttpUrl('--external', m[2]);
+  const known = builtIn.find((s) => s.id === m[1]);
+  if (known) return { ...known, kind: 'external', url, description: `${known.description} (at ${url})`, real: undefined, imitates: known.real?.product ?? known.imitates };
+  return { id: m[1], kind: 'external', description: `origin deployed at ${url}`, url };
 }
 
 export async function runCommand(opts: RunCliOptions): Promise<void> {
@@ -55,7 +63,7 @@ export async function runCommand(opts: RunCliOptions): Promise<void> {
     const all = builtInSetups({ real: opts.real !== false });
     const userFiles = (opts.setupFile ?? []).map((f) => loadSetupFile(f));
     const userReal = Array.isArray(opts.real) ? opts.real.map(realFromFlag) : [];
-    const external = (opts.external ?? []).map(externalFromFlag);
+    const external = (opts.external ?? []).map((e) => externalFromFlag(e, all));
     const extra = [...userFiles, ...userReal, ...external];
     if (opts.setups) {
       const wanted = opts.setups.split(',').map((s) => s.trim()).filter(Boolean);
