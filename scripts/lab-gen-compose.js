@@ -57,18 +57,12 @@ function parseArgs(argv) {
 }
 
 /**
- * A variant whose expectations file says `forward: true` is a forward proxy:
- * pushthrough uses it with --via, never as a reverse-proxy setup
- * (src/setup/load.ts), so the lab leaves it out too. Only that one key is
- * read, so a line match is enough and no YAML parser is needed here.
+ * Templates named forward* are forward proxies (variantRole() in
+ * src/proxy/real/launcher.ts): pushthrough goes through them with --via to
+ * the origin, which the external-URL prober cannot do, so the lab leaves them out.
  */
-function isForwardProxy(product, variant) {
-  try {
-    const text = fs.readFileSync(path.join(REPO, 'proxies', product, `${variant}.expect.yaml`), 'utf8');
-    return /^forward:\s*true\s*(#.*)?$/m.test(text);
-  } catch {
-    return false;
-  }
+function isForwardProxy(_product, variant) {
+  return variant.startsWith('forward');
 }
 
 /** Every product × variant with a template, sorted, so ports are stable for a given tree. */
