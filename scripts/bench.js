@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * npm run bench [-- --runs 3] [-- --real]
+ *
+ * Runs the built-in matrix several times, as a user would (`pushthrough run`),
+ * and reports what the tests must not assert: how long a run takes on this
+ * machine, and whether any verdict flips between runs.
+ */
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf('--runs') + 1]) || 3;
+const withReal = args.includes('--real');
+const cli = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+if (!fs.existsSync(cli)) {
+  console.error('bench: dist/ is missing; run npm run build first');
+  process.exit(2);
+}
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pushthrough-bench-'));
+const seen = new Map(); // "setup × transport" -> Set of "verdict/reason"
+const rows = [];
+try {
+  for (let i = 1; i <= runs; i++) {
+    const out = path.join(tmp, `run-${i}.json`);
+    const t0 = process.hrtime.bigint();
+    const res = spawnSync(process.execPath, [cli, 'run', ...(withReal ? [] : ['--no-real']), '--format', 'json', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const report = JSON.parse(fs.readFileSync(out, 'utf8'));
+    const cells = report.setups.flatMap((s) => s.cells.map((c) => ({ s, c })));
+    for (const { s, c } of cells) {
+      const key = `${s.id} × ${c.transport}`;
+      if (!seen.has(key)) seen.set(key, new Set());
+      seen.get(key).add(`${c.verdict}/${c.reason}`);
+    }
+    const mismatches = cells.filter(({ c }) => c.matches === false).length;
+    rows.push({ run: i, seconds: seconds.toFixed(1), setups: report.setups.length, cells: cells.length, mismatches, exit: res.status });
+    console.error(`run ${i}/${runs}: ${seconds.toFixed(1)} s, ${mismatches} mismatches`);
+  }
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+console.table(rows);
+const flips = [...seen].filter(([, v]) => v.size > 1);
+const secs = rows.map((r) => Number(r.seconds)).sort((a, b) => a - b);
+console.log(`machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}; matrix: ${withReal ? 'simulated + real' : 'simulated'}`);
+console.log(`duration: median ${secs[Math.floor(secs.length / 2)]} s, worst ${secs[secs.length - 1]} s over ${runs} runs`);
+console.log(`verdict flips between runs: ${flips.length}${flips.length ? '\n' + flips.map(([k, v]) => `  ${k}: ${[...v].join(' | ')}`).join('\n') : ''}`);
+process.exit(flips.length || rows.some((r) => r.mismatches) ? 1 : 0);
