@@ -69,6 +69,8 @@ const RAMP_MS = 700;
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
+const MITIGATION_ORDER = ['heartbeat', 'reconnect-resume', 'shorter-hold', 'x-accel-buffering', 'padding', 'no-store', 'fallback'];
+
 /** Which app-side fix to try, from a provisional grading of the cell. */
 function planMitigations(cell: Cell, options: ProbeOptions): MitigationPlan[] {
   const t = cell.transport;
@@ -244,6 +246,8 @@ function buildSetupResult(o: SetupObservations, transports: Transport[], ctx: Gr
         } satisfies MitigationResult;
       });
     tried.unshift(...derivedMitigations(cell));
+    // A fixed order, so reports (and their diffs) do not depend on which probe finished first.
+    tried.sort((a, b) => MITIGATION_ORDER.indexOf(a.id) - MITIGATION_ORDER.indexOf(b.id));
     const fb = fallbackResult(cell, result.cells);
     if (fb) tried.push(fb);
     if (tried.length) cell.mitigations = tried;
