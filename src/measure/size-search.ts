@@ -1,0 +1,176 @@
+/**
+ * The largest message that passes: a binary search over sizes in log scale.
+ *
+ *   try maxBytes ── passes → no limit up to there
+ *   try minBytes ── fails  → try 16 bytes; fails too → the transport carries nothing
+ *   bisect (√(lo·hi)) until hi/lo ≤ 1 + precision
+ *
+ * A failure is tried a second time before it counts: one reset on a loaded
+ * path must not halve the answer. WebSocket: a binary message client → origin
+ * and its echo back (API Gateway, Kong and APISIX limit frames and messages,
+ * docs/faults.md max-message). SSE: one event of that payload from the origin.
+ *
+ * `searchSize` takes the trial as a parameter (testable without sockets);
+ * wsEchoTrial and sseEventTrial are the real ones.
+ */
+import { answerOf, Condition, now, openStream, type StreamContext } from './streams';
+import type { AnswerEvidence, SizeLimit, SizeTrial, StreamTransport } from './types';
+
+export type SizeTrialRunner = (bytes: number) => Promise<SizeTrial>;
+
+export interface SizeSearchOptions {
+  /** default 16 MiB (the origin's largest payloadBytes) */
+  maxBytes?: number;
+  /** default 1 KiB */
+  minBytes?: number;
+  /** stop when smallest failed / largest passed ≤ 1 + precision; default 0.05 */
+  precision?: number;
+  signal?: AbortSignal;
+  onProgress?: (line: string) => void;
+}
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MIN_BYTES = 1024;
+const TINY_BYTES = 16;
+
+export function formatSize(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 2)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(bytes % 1024 === 0 ? 0 : 1)} KiB`;
+  return `${bytes} B`;
+}
+
+export async function searchSize(transport: StreamTransport, trial: SizeTrialRunner, opts: SizeSearchOptions = {}): Promise<SizeLimit> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const minBytes = Math.min(opts.minBytes ?? DEFAULT_MIN_BYTES, maxBytes);
+  const precision = opts.precision ?? 0.05;
+  const trials: SizeTrial[] = [];
+  const result = (extra: Partial<SizeLimit>): SizeLimit => ({ transport, outcome: 'unknown', searchedToBytes: maxBytes, trials, ...extra });
+  const say = (line: string): void => opts.onProgress?.(`${transport} largest message: ${line}`);
+  const aborted = (): boolean => opts.signal?.aborted === true;
+
+  // A failure counts once it happened twice in a row.
+  const attempt = async (bytes: number): Promise<SizeTrial> => {
+    const t = await trial(bytes);
+    trials.push(t);
+    if (t.ok || aborted()) return t;
+    const again = await trial(bytes);
+    trials.push(again);
+    return again;
+  };
+  const failure = (t: SizeTrial): Partial<SizeLimit> => ({ how: t.how, code: t.code });
+
+  say(`trying ${formatSize(maxBytes)}`);
+  const top = await attempt(maxBytes);
+  if (top.ok) return result({ outcome: 'none', largestOkBytes: maxBytes });
+  if (aborted()) return result({ partial: true, smallestFailedBytes: maxBytes, ...failure(top) });
+  let lo: number;
+  let hi = maxBytes;
+  let lastFail = top;
+  const bottom = await attempt(minBytes);
+  if (bottom.ok) lo = minBytes;
+  else {
+    if (aborted()) return result({ partial: true });
+    const tiny = await attempt(TINY_BYTES);
+    if (!tiny.ok) {
+      return result({ error: `even a ${TINY_BYTES}-byte message failed (${tiny.how ?? 'failed'}${tiny.code !== undefined ? ` ${tiny.code}` : ''}${tiny.detail ? `: ${tiny.detail}` : ''})`, ...failure(tiny) });
+    }
+    lo = TINY_BYTES;
+    hi = minBytes;
+    lastFail = bottom;
+  }
+  while (hi / lo > 1 + precision && !aborted()) {
+    const mid = Math.round(Math.sqrt(lo * hi));
+    if (mid <= lo || mid >= hi) break;
+    say(`passed ${formatSize(lo)}, failed ${formatSize(hi)}; trying ${formatSize(mid)}`);
+    const t = await attempt(mid);
+    if (t.ok) lo = mid;
+    else if (!aborted()) {
+      hi = mid;
+      lastFail = t;
+    }
+  }
+  const out = result({ outcome: 'limit', largestOkBytes: lo, smallestFailedBytes: hi, ...failure(lastFail) });
+  if (aborted() && hi / lo > 1 + precision) out.partial = true;
+  say(`passed ${formatSize(lo)}, failed ${formatSize(hi)} (${lastFail.how ?? 'failed'}${lastFail.code !== undefined ? ` ${lastFail.code}` : ''})`);
+  return out;
+}
+
+/** How long one size trial may take: a connect, then at least 256 KiB/s. */
+function trialDeadlineMs(ctx: StreamContext, bytes: number): number {
+  return ctx.connectTimeoutMs + 2000 + (bytes / (256 * 1024)) * 1000;
+}
+
+/** A recognisable, position-dependent fill, so a truncated or shifted echo never compares equal. */
+function pattern(bytes: number): Buffer {
+  const b = Buffer.allocUnsafe(bytes);
+  for (let i = 0; i < bytes; i++) b[i] = (i * 31 + (i >> 8)) & 0xff;
+  return b;
+}
+
+export interface TrialContext {
+  streams: StreamContext;
+  signal?: AbortSignal;
+  onAnswer?: (a: AnswerEvidence) => void;
+}
+
+/** One WebSocket: send `bytes` as one binary message, wait for the identical echo. */
+export function wsEchoTrial(ctx: TrialContext): SizeTrialRunner {
+  return async (bytes) => {
+    const started = now();
+    const data = pattern(bytes);
+    let echoed: Buffer | undefined;
+    let cond: Condition | undefined;
+    const poke = (): void => queueMicrotask(() => cond?.poke());
+    const stream = openStream('websocket', ctx.streams, { count: 0 }, {
+      onOpen: () => stream.sendBinary(data),
+      onBinary: (b) => {
+        echoed = b;
+        poke();
+      },
+      onChange: poke,
+    });
+    cond = new Condition(() => echoed !== undefined || stream.state.end !== undefined, { deadlineMs: trialDeadlineMs(ctx.streams, bytes), signal: ctx.signal });
+    const why = await cond.settled;
+    stream.close();
+    await stream.closed;
+    const st = stream.state;
+    const ms = Math.round(now() - started);
+    if (st.status !== undefined && st.status !== 101) {
+      const a = answerOf(st, 'WebSocket /ws (message size)');
+      if (a) ctx.onAnswer?.(a);
+    }
+    if (echoed) {
+      if (echoed.equals(data)) return { bytes, ok: true, ms };
+      return { bytes, ok: false, how: echoed.length === bytes ? 'corrupted' : 'truncated', detail: `echo of ${echoed.length} bytes`, ms };
+    }
+    if (st.end) return { bytes, ok: false, how: st.end.how, code: st.end.code, detail: st.end.detail, ms };
+    return { bytes, ok: false, how: 'silent', detail: why === 'aborted' ? 'interrupted' : `no echo within ${Math.round(ms / 1000)} s`, ms };
+  };
+}
+
+/** One SSE stream with a single event of `bytes` payload; passes when it arrives whole. */
+export function sseEventTrial(ctx: TrialContext): SizeTrialRunner {
+  return async (bytes) => {
+    const started = now();
+    let cond: Condition | undefined;
+    const stream = openStream('sse', ctx.streams, { count: 1, payloadBytes: bytes, close: true }, { onChange: () => queueMicrotask(() => cond?.poke()) });
+    const st = stream.state;
+    cond = new Condition(() => st.events.length > 0 || st.end !== undefined, { deadlineMs: trialDeadlineMs(ctx.streams, bytes), signal: ctx.signal });
+    const why = await cond.settled;
+    stream.close();
+    await stream.closed;
+    const ms = Math.round(now() - started);
+    if (st.status !== undefined && st.status !== 200) {
+      const a = answerOf(st, 'GET /sse (event size)');
+      if (a) ctx.onAnswer?.(a);
+    }
+    const ev = st.events[0];
+    if (ev) return ev.intact ? { bytes, ok: true, ms } : { bytes, ok: false, how: 'corrupted', detail: `event of ${ev.bytes} bytes did not match the origin's payload`, ms };
+    if (st.end) {
+      // The body ended before a whole event: cut in the middle of it.
+      const how = st.end.how === 'close' && st.bytes > 0 ? 'truncated' : st.end.how;
+      return { bytes, ok: false, how, code: st.end.code, detail: st.end.detail ?? `${st.bytes} bytes arrived`, ms };
+    }
+    return { bytes, ok: false, how: 'silent', detail: why === 'aborted' ? 'interrupted' : `${st.bytes} bytes arrived, no whole event within ${Math.round(ms / 1000)} s`, ms };
+  };
+}
