@@ -4,6 +4,7 @@
  *
  *   pushthrough origin [--port 8080] [--host 127.0.0.1] [--token T]
  *   pushthrough probe <url> [--transports ...] [--idle 5] [--hold 5] [--format table|json|markdown|html] [--out FILE]
+ *                         [--measure [--max-idle 120] [--max-streams 64]]
  *   pushthrough run [--setups a,b] [--format ...] [--out FILE] [--junit FILE] [--real nginx=./site.conf.tmpl]
  *   pushthrough setups
  *   pushthrough diff old.json new.json
@@ -51,6 +52,9 @@ export function buildProgram(): Command {
     .option('--via <proxy-url>', 'send every client through this forward proxy (http://host:port)')
     .option('--origin-token <token>', 'token of an origin started with --token')
     .option('--no-mitigations', 'do not try app-side fixes on broken transports')
+    .option('--measure', 'also measure the limits of the path: idle timeouts, lifetime, largest message, concurrent streams, product, advice')
+    .option('--max-idle <seconds>', 'with --measure: longest silence searched', '120')
+    .option('--max-streams <n>', 'with --measure: most simultaneous streams tried', '64')
     .action(probeCommand);
 
   program

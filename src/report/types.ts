@@ -1,4 +1,5 @@
 import type { Cell } from '../verdict/types';
+import type { Measurement } from '../measure/types';
 
 export type SetupKind = 'direct' | 'simulated' | 'real' | 'external';
 
@@ -13,6 +14,8 @@ export interface SetupResult {
   product?: string;
   logs?: string[];
   cells: Cell[];
+  /** `probe --measure`: the path's measured limits, product guess and recommendations */
+  measurement?: Measurement;
 }
 
 /** The JSON report: the one source every renderer works from. Fields may be added, never renamed. */

@@ -6,6 +6,10 @@ import { parseHttpUrl, parseSeconds, parseTransports } from '../options';
 import { UsageError } from '../usage-error';
 import { checkReachable } from '../reachable';
 import { Progress } from '../progress';
+import { onShutdown } from '../cleanup';
+import { measure } from '../../measure/measure';
+import type { Measurement } from '../../measure/types';
+import type { Report } from '../../report/types';
 
 export interface ProbeCliOptions {
   transports: string;
@@ -17,6 +21,18 @@ export interface ProbeCliOptions {
   via?: string;
   originToken?: string;
   mitigations: boolean;
+  /** --measure: also measure the path's limits (src/measure) */
+  measure?: boolean;
+  maxIdle?: string;
+  maxStreams?: string;
+}
+
+/** --max-streams: a whole number of streams. */
+function parseStreamCount(raw: string): number {
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > 1024) {
+    throw new UsageError(`--max-streams must be an integer from 1 to 1024, got '${raw}'`);
+  }
+  return Number(raw);
 }
 
 /** Probes an origin reached at <url>; exit 0 when every transport passes, 1 otherwise. */
@@ -27,6 +43,10 @@ export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promi
   const holdMs = parseSeconds('hold', opts.hold);
   const heartbeatMs = parseSeconds('heartbeat', opts.heartbeat, { min: 0.01, max: 600 });
   const via = opts.via ? parseHttpUrl('--via', opts.via) : undefined;
+  // Checked before anything runs: a typo must not cost a whole probe.
+  const limits = opts.measure
+    ? { maxIdleMs: parseSeconds('max-idle', opts.maxIdle ?? '120', { min: 1, max: 3600 }), maxStreams: parseStreamCount(opts.maxStreams ?? '64') }
+    : undefined;
   await checkReachable(url, via, opts.originToken);
   const setup: Setup = { id: new URL(url).host, kind: 'external', description: `origin at ${url}${via ? ` via ${via}` : ''}`, url };
   const progress = new Progress(1);
@@ -39,12 +59,59 @@ export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promi
     probe: { ...DEFAULT_PROBE_OPTIONS, idleMs, holdMs, heartbeatMs },
     mitigations: opts.mitigations,
     onProgress: (e) => progress.update(e),
-    reportOptions: { command: 'probe', url, transports, idleMs, holdMs, heartbeatMs, via },
+    reportOptions: { command: 'probe', url, transports, idleMs, holdMs, heartbeatMs, via, ...(limits ? { measure: true, ...limits } : {}) },
   });
   progress.finish();
+  if (limits) await addMeasurement(report, { baseUrl: url, via, token: opts.originToken }, limits, opts);
   emit(report, opts.format, opts.out);
   const bad = report.setups.flatMap((s) => s.cells).some((c) => c.verdict !== 'pass');
   process.exitCode = bad ? 1 : 0;
+}
+
+/**
+ * `--measure`: after the normal probe, measure the path's limits into the
+ * report (`setups[0].measurement`). Progress goes to stderr. Ctrl-C stops the
+ * measurement, closes its sockets, and the report is still written with what
+ * was measured, marked partial; the signal handler then exits 130.
+ */
+async function addMeasurement(
+  report: Report,
+  target: { baseUrl: string; via?: string; token?: string },
+  limits: { maxIdleMs: number; maxStreams: number },
+  opts: ProbeCliOptions,
+): Promise<void> {
+  const setup = report.setups[0];
+  const stop = new AbortController();
+  const started = Date.now();
+  process.stderr.write(
+    `measuring the limits of ${target.baseUrl} (idle up to ${Math.round(limits.maxIdleMs / 1000)} s, up to ${limits.maxStreams} streams; Ctrl-C keeps what was measured)…\n`,
+  );
+  const measuring = measure({
+    target,
+    ...limits,
+    cells: setup.cells,
+    signal: stop.signal,
+    onProgress: (line) => process.stderr.write(`  [${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`),
+  });
+  let interrupted = false;
+  const finish = (m: Measurement): void => {
+    setup.measurement = m;
+    report.durationMs = Date.now() - Date.parse(report.startedAt);
+  };
+  const unregister = onShutdown(async () => {
+    interrupted = true;
+    stop.abort();
+    finish(await measuring);
+    emit(report, opts.format, opts.out);
+  });
+  try {
+    const m = await measuring;
+    if (!interrupted) finish(m);
+  } finally {
+    unregister();
+  }
+  // The signal handler writes the partial report and exits; nothing more to do here.
+  if (interrupted) await new Promise<never>(() => undefined);
 }
 
 export { UsageError };

@@ -39,6 +39,7 @@ import {
   type CostRow,
 } from './common';
 import { timelineSvg } from './timeline-svg';
+import { ADVICE_LABELS, adviceHeadlines, limitRows, measurementSummary, productLine } from '../../measure/describe';
 
 /** Escape text for HTML content and double-quoted attributes. */
 export function esc(value: string): string {
@@ -75,6 +76,7 @@ export function renderHtml(report: Report): string {
     headerHtml(report, transports),
     '<main>',
     matrixHtml(report, transports),
+    ...measurementSections(report),
     detailsHtml(report, transports),
     costHtml(report),
     setupsHtml(report),
@@ -423,6 +425,59 @@ function logsHtml(setup: SetupResult, transport: Transport): string {
     `<pre class="log">${lines.join('')}</pre>`,
     '</section>',
   ].join('\n');
+}
+
+// ---------------------------------------------------------------- measurement
+
+const ADVICE_VERDICT: Record<string, Verdict> = { use: 'pass', 'use-with-care': 'degraded', avoid: 'fail', unknown: 'skipped' };
+
+/**
+ * `probe --measure`: one section per measured setup, built from the existing
+ * classes (cost table, facts, badges, fix snippets) so the page's CSS stays
+ * as it is. No element at all for a report without a measurement.
+ */
+function measurementSections(report: Report): string[] {
+  return report.setups.flatMap((setup) => {
+    const m = setup.measurement;
+    if (!m) return [];
+    const id = `measure-${slug(setup.id)}`;
+    const rows = limitRows(m).map(
+      (r) => `<tr><th scope="row" title="${esc(r.hint)}">${esc(r.label)}</th><td>${esc(r.values.sse)}</td><td>${esc(r.values.websocket)}</td></tr>`,
+    );
+    const p = m.product;
+    const facts = [`<dt>Product</dt><dd>${esc(productLine(m))}</dd>`, ...p.evidence.map((e) => `<dt>Evidence</dt><dd>${esc(e)}</dd>`)];
+    for (const alt of p.alternatives ?? []) facts.push(`<dt>Also seen</dt><dd>${esc(`${alt.product} (${alt.confidence}): ${alt.evidence[0] ?? ''}`)}</dd>`);
+    const advice = m.recommendations.transports.map((t) => {
+      const v = ADVICE_VERDICT[t.advice] ?? 'skipped';
+      return `<li><span class="badge v-${v}"><span class="sym" aria-hidden="true">${VERDICT_SYMBOLS[v]}</span> ${esc(t.transport)}: ${esc(ADVICE_LABELS[t.advice] ?? t.advice)}</span> ${esc(t.why)}</li>`;
+    });
+    const headlines = adviceHeadlines(m);
+    const fixes = m.recommendations.fixes.map(
+      (f) =>
+        `<section class="fix"><h4>Fix: ${esc(f.transport)} (${esc(f.reason)})</h4>${snippetHtml(f.fix)}<div class="app-fix"><p class="fix-label">In the app</p><p>${codeSpans(f.fix.app)}</p></div></section>`,
+    );
+    return [
+      [
+        `<section id="${id}" aria-labelledby="${id}-h">`,
+        `<h2 id="${id}-h">Measured limits of ${esc(setup.id)}</h2>`,
+        `<p class="hint">${esc(measurementSummary(m))}</p>`,
+        '<div class="table-wrap"><table class="cost">',
+        '<thead><tr><th scope="col">Limit</th><th scope="col">SSE</th><th scope="col">WebSocket</th></tr></thead>',
+        `<tbody>${rows.join('')}</tbody>`,
+        '</table></div>',
+        `<dl class="facts">${facts.join('')}</dl>`,
+        '<h3>Recommendations</h3>',
+        headlines.length ? `<p><strong>${esc(headlines.join(' · '))}</strong></p>` : '',
+        `<ul class="setups">${advice.join('')}</ul>`,
+        m.recommendations.notes.length ? `<ul class="cost-summary">${m.recommendations.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '',
+        ...fixes,
+        m.notes.length ? `<ul class="cost-summary muted">${m.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '',
+        '</section>',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    ];
+  });
 }
 
 // ---------------------------------------------------------------- cost

@@ -7,6 +7,7 @@ import type { Transport } from '../../observation/types';
 import { PRODUCT_LABELS, SNIPPET_LANGUAGES, type FixProduct } from '../../verdict/fixes';
 import type { Cell, CheckResult, Fix, Verdict } from '../../verdict/types';
 import type { Report, SetupResult } from '../types';
+import { ADVICE_LABELS, adviceHeadlines, limitRows, measurementSummary, productLine } from '../../measure/describe';
 import {
   cellOf,
   costRows,
@@ -47,6 +48,7 @@ export function renderMarkdown(report: Report): string {
   out.push(summaryLine(report), '');
   out.push(...matrix(report, transports), '');
   out.push(legend(), '');
+  out.push(...measurementSections(report));
 
   const problemSetups = report.setups
     .map((setup) => ({ setup, cells: transports.flatMap((t) => cellOf(setup, t) ?? []).filter(isProblem) }))
@@ -231,6 +233,44 @@ function proxyLines(fix: Fix): string[] {
   const product = fix.proxy.product as FixProduct;
   const label = PRODUCT_LABELS[product] ?? fix.proxy.product;
   return [`${text(label)}:`, '', ...fenced(fix.proxy.snippet, SNIPPET_LANGUAGES[product] ?? 'text'), ''];
+}
+
+/** `probe --measure`: one section per measured setup (none when nothing was measured). */
+function measurementSections(report: Report): string[] {
+  const out: string[] = [];
+  for (const setup of report.setups) {
+    const m = setup.measurement;
+    if (!m) continue;
+    out.push(`## Measured limits of ${text(setup.id)}`, '');
+    out.push(`${m.partial ? '⚠️ ' : ''}${text(measurementSummary(m))}`, '');
+    out.push('| Limit | SSE | WebSocket |', '| --- | --- | --- |');
+    for (const row of limitRows(m)) out.push(`| ${tableText(row.label)} | ${tableText(row.values.sse)} | ${tableText(row.values.websocket)} |`);
+    out.push('');
+    out.push(`**Product:** ${text(productLine(m))}`, '');
+    for (const e of m.product.evidence) out.push(`- ${text(e)}`);
+    for (const alt of m.product.alternatives ?? []) out.push(`- also seen: ${text(alt.product)} (${alt.confidence}): ${text(alt.evidence[0] ?? '')}`);
+    out.push('');
+    out.push('### Recommendations', '');
+    const headlines = adviceHeadlines(m);
+    if (headlines.length) out.push(`**${text(headlines.join(' · '))}**`, '');
+    for (const t of m.recommendations.transports) {
+      const mark = t.advice === 'use' ? '✅' : t.advice === 'use-with-care' ? '⚠️' : t.advice === 'avoid' ? '❌' : '⏭️';
+      out.push(`- ${mark} **${t.transport}**: ${ADVICE_LABELS[t.advice]}${t.why ? ` — ${text(t.why)}` : ''}`);
+    }
+    out.push('');
+    for (const note of m.recommendations.notes) out.push(`- ${text(note)}`);
+    out.push('');
+    for (const f of m.recommendations.fixes) {
+      out.push(`**Fix: ${f.transport} (${f.reason})**`, '');
+      out.push(...fixLines(f.fix));
+    }
+    if (m.notes.length) {
+      out.push('**Notes**', '');
+      for (const note of m.notes) out.push(`- ${text(note)}`);
+      out.push('');
+    }
+  }
+  return out;
 }
 
 function costTable(report: Report): string[] {

@@ -4,9 +4,10 @@
  */
 import Table from 'cli-table3';
 import { createColors } from 'picocolors';
-import type { Report } from '../types';
+import type { Report, SetupResult } from '../types';
 import type { Cell, Verdict } from '../../verdict/types';
 import { TRANSPORTS } from '../../observation/types';
+import { ADVICE_LABELS, adviceHeadlines, limitRows, measurementSummary, productLine } from '../../measure/describe';
 
 export const SYMBOLS: Record<Verdict, string> = { pass: '✔', degraded: '▲', fail: '✘', skipped: '○', error: '!' };
 
@@ -59,6 +60,35 @@ export function renderTable(report: Report, opts: TableOptions): string {
       if (c.fix?.app) lines.push(`    fix: ${c.fix.app.split('\n')[0]}`);
     }
   }
+  for (const s of report.setups) if (s.measurement) lines.push('', renderMeasurementTable(s, opts));
   lines.push(`Legend: ${(Object.keys(SYMBOLS) as Verdict[]).map((v) => paint(v, `${SYMBOLS[v]} ${v}`)).join('  ')}`);
+  return lines.join('\n');
+}
+
+/**
+ * `probe --measure`: the measured limits of one setup (a row per limit, a
+ * column per stream transport), the product guess, and the advice. Empty for
+ * a setup without a measurement.
+ */
+export function renderMeasurementTable(setup: SetupResult, opts: TableOptions): string {
+  const m = setup.measurement;
+  if (!m) return '';
+  const pc = createColors(opts.color);
+  const lines = [pc.bold(`Measured limits of ${setup.id}`) + ` (${measurementSummary(m)})`];
+  const table = new Table({ head: ['limit', 'sse', 'websocket'], style: { head: opts.color ? ['bold'] : [], border: [] }, wordWrap: true, colWidths: [26, 42, 42] });
+  for (const row of limitRows(m)) table.push([row.label, row.values.sse, row.values.websocket]);
+  lines.push(table.toString());
+  lines.push(`product: ${productLine(m)}${m.product.evidence.length ? ` — ${m.product.evidence[0]}` : ''}`);
+  const headlines = adviceHeadlines(m);
+  if (headlines.length) lines.push(`recommended: ${headlines.join(' · ')}`);
+  for (const t of m.recommendations.transports) {
+    const mark = t.advice === 'use' ? pc.green('✔') : t.advice === 'use-with-care' ? pc.yellow('▲') : t.advice === 'avoid' ? pc.red('✘') : pc.dim('○');
+    lines.push(`  ${mark} ${t.transport}: ${ADVICE_LABELS[t.advice]}${t.why ? ` — ${t.why}` : ''}`);
+  }
+  for (const f of m.recommendations.fixes) {
+    lines.push(`    fix ${f.transport} (${f.reason}): ${f.fix.app.split('\n')[0]}`);
+    if (f.fix.proxy) lines.push(`      ${f.fix.proxy.product}: ${f.fix.proxy.snippet.split('\n').filter((l) => !l.startsWith('#')).join(' ').replace(/\s+/g, ' ').trim()}`);
+  }
+  for (const note of m.notes) lines.push(pc.dim(`  note: ${note}`));
   return lines.join('\n');
 }
