@@ -8,7 +8,7 @@ import { EventSource } from 'eventsource';
 import type { Observation } from '../observation/types';
 import { CheckRecorder, classifyError, pickHeaders, snippet, Waiter } from './recorder';
 import { fetchFor, fetchSeen } from './http';
-import { endpointUrl, uniqueId, type ProbeTarget } from './target';
+import { endpointUrl } from './target';
 import type { CheckContext, CheckRunner, ProbeOptions } from './probe-types';
 
 interface SessionSpec {
@@ -209,5 +209,3 @@ async function silentStream(ctx: CheckContext, check: 'idle' | 'duration'): Prom
   return rec.finish(await fetchSeen(ctx.target, ctx.probeId, ctx.originUrl));
 }
 
-export { uniqueId };
-export type { ProbeTarget };

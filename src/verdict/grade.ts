@@ -516,7 +516,7 @@ export function gradeCell(transport: Transport, observations: Observation[], ctx
     }
   }
   let reason: Reason = primary?.reason ?? 'none';
-  let explanation = primary ? `${primary.id}: ${primary.detail}` : summaryOfPass(transport, checks);
+  let explanation = primary ? `${primary.id}: ${primary.detail}` : summaryOfPass(checks);
 
   // A refusal for capacity explains whatever else failed in the cell: the
   // transport works below the limit.
@@ -542,7 +542,7 @@ export function gradeCell(transport: Transport, observations: Observation[], ctx
   return { transport, verdict, reason: verdict === 'error' ? 'tester-error' : reason, explanation, checks };
 }
 
-function summaryOfPass(transport: Transport, checks: CheckResult[]): string {
+function summaryOfPass(checks: CheckResult[]): string {
   const lat = checks.find((c) => c.id === 'latency');
   const p50 = lat?.measured.latencyP50Ms;
   return `every check passed (${checks.map((c) => c.id).join(', ')})${p50 !== undefined ? `; delivery p50 ${p50} ms` : ''}`;
