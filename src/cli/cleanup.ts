@@ -24,9 +24,13 @@ export function installSignalHandlers(): void {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       process.stderr.write(`\npushthrough: ${sig}, stopping what was started…\n`);
-      const hard = setTimeout(() => process.exit(130), 5000);
+      const code = sig === 'SIGINT' ? 130 : 143;
+      // Proxies get SIGTERM, then SIGKILL after 5 s (Squid alone takes ~3 s to
+      // stop); past 10 s exit anyway — the launcher's exit hook still SIGKILLs
+      // every group it started.
+      const hard = setTimeout(() => process.exit(code), 10_000);
       hard.unref();
-      void shutdownAll().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+      void shutdownAll().finally(() => process.exit(code));
     });
   }
 }
