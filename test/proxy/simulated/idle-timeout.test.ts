@@ -57,6 +57,15 @@ describe('idle-timeout', () => {
     expect((await fetch(`${stack.proxy.url}/poll?count=1&intervalMs=10`)).status).toBe(200);
   });
 
+  it('with beforeHeaders cut, a held request is dropped silently too (a NAT cannot answer 504)', async () => {
+    stack = await startStack([{ name: 'idle-timeout', params: { idleMs: 300, beforeHeaders: 'cut', afterHeaders: 'drop' } }]);
+    // The origin would answer 204 at 800 ms; the dropped flow must deliver nothing and close nothing.
+    const rec = await rawGet(stack.proxy.url, '/long-poll?count=0&hold=800', { deadlineMs: 1500 });
+    expect(rec.how).toBe('deadline');
+    expect(rec.status).toBeUndefined();
+    expect(rec.body.length).toBe(0);
+  });
+
   it('lets a stream with regular bytes live past idleMs', async () => {
     stack = await startStack([{ name: 'idle-timeout', params: { idleMs: 300 } }]);
     const rec = await rawGet(stack.proxy.url, '/sse?count=8&intervalMs=100&close=1', { deadlineMs: 3000, untilComplete: true });

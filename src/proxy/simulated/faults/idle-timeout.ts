@@ -23,6 +23,11 @@ import { Tap } from '../streams';
 export interface IdleTimeoutParams {
   idleMs: number;
   statusBeforeHeaders: 502 | 503 | 504 | 524;
+  /**
+   * `answer` (a proxy: it sends statusBeforeHeaders) or `cut` (a NAT or
+   * firewall cannot answer: `afterHeaders` applies before the head too).
+   */
+  beforeHeaders: 'answer' | 'cut';
   afterHeaders: CutHow;
 }
 
@@ -40,17 +45,19 @@ export const idleTimeout: FaultDefinition<IdleTimeoutParams> = {
     properties: {
       idleMs: { type: 'integer', minimum: 0, default: 60_000 },
       statusBeforeHeaders: { type: 'integer', enum: [502, 503, 504, 524], default: 504 },
+      beforeHeaders: { type: 'string', enum: ['answer', 'cut'], default: 'answer' },
       afterHeaders: { type: 'string', enum: ['close', 'reset', 'drop'], default: 'close' },
     },
   },
   explain(p) {
     const after = { close: 'closes the connection', reset: 'resets the connection (RST)', drop: 'silently stops forwarding and keeps both sockets open' }[p.afterHeaders];
+    if (p.beforeHeaders === 'cut') return `${after} after ${p.idleMs} ms without bytes, before or after the response head`;
     return `answers ${p.statusBeforeHeaders} if no response head comes within ${p.idleMs} ms; once streaming, ${after} after ${p.idleMs} ms without bytes`;
   },
   create(p) {
     const timers = new WeakMap<Exchange, IdleTimer>();
     const fire = (ex: Exchange): void => {
-      if (ex.headPassed || !ex.respond(errorPage(p.statusBeforeHeaders, 'idle-timeout', `no bytes for ${p.idleMs} ms`))) ex.cut(p.afterHeaders);
+      if (ex.headPassed || p.beforeHeaders === 'cut' || !ex.respond(errorPage(p.statusBeforeHeaders, 'idle-timeout', `no bytes for ${p.idleMs} ms`))) ex.cut(p.afterHeaders);
     };
     return {
       request(ex) {
