@@ -29,7 +29,7 @@ const how = (h: string | undefined, code: string | number | undefined): string =
 function idleText(l: IdleLimit | undefined): string {
   if (!l) return 'not measured';
   if (l.outcome === 'unknown') return `unknown${l.error ? `: ${l.error}` : ''}`;
-  if (l.outcome === 'none') return `none up to ${formatDuration(l.searchedToMs)}${l.partial ? ' (interrupted)' : ''}`;
+  if (l.outcome === 'none') return `none up to ${formatDuration(l.searchedToMs)}${l.partial ? ' (interrupted)' : ''}${l.error ? `; ${l.error}` : ''}`;
   const bracket = [l.survivedMs !== undefined ? `survived ${secs(l.survivedMs)}` : 'nothing survived', `cut at ${secs(l.cutAtMs ?? l.timeoutMs ?? 0)}`];
   const cut = how(l.how, l.code);
   return `${secs(l.timeoutMs ?? 0)} (${bracket.join(', ')}${cut ? `; ${cut}` : ''})${l.partial ? ', interrupted' : ''}`;
@@ -55,7 +55,9 @@ function concurrencyText(c: ConcurrencyLimit | undefined): string {
   if (c.outcome === 'none') return `all ${c.searchedTo} accepted`;
   if (c.outcome === 'unknown') return `unknown${c.partial ? ' (interrupted)' : ''}${c.error ? `: ${c.error}` : ''}`;
   const r = c.refused;
-  return `${c.accepted}${r ? `; the next: ${how(r.how, r.how === 'status' ? r.status : r.code)}` : ''}`;
+  const refusal = r ? how(r.how, r.how === 'status' ? r.status : r.code) : '';
+  if (c.accepted === 0) return `none delivered an event${refusal ? ` (${refusal})` : ''}`;
+  return `${c.accepted}${refusal ? `; the next: ${refusal}` : ''}`;
 }
 
 /** One row per limit, a value per transport. */

@@ -160,7 +160,14 @@ export function summarizeIdle(transport: StreamTransport, trials: IdleTrial[], o
   }
   const b = bracketOf(trials);
   if (b.hi === undefined) {
-    return { ...base, outcome: 'none', survivedMs: b.lo, precision: 0 };
+    const out: IdleLimit = { ...base, outcome: 'none', survivedMs: b.lo, precision: 0 };
+    // Longer silences that could not be measured do not count as survived.
+    if (b.lo < opts.maxIdleMs) {
+      out.searchedToMs = b.lo;
+      const why = trials.find((t) => t.outcome === 'not-started' && t.silenceMs > b.lo)?.detail;
+      out.error = `silences longer than ${s1(b.lo)} could not be measured${why ? `: ${why}` : ''}`;
+    }
+    return out;
   }
   const timeoutMs = b.cutTimes.length > 0 ? Math.round(median(b.cutTimes)) : Math.round(b.lo > 0 ? (b.lo + b.hi) / 2 : b.hi);
   const out: IdleLimit = {
@@ -202,12 +209,15 @@ export async function searchIdle(transport: StreamTransport, runRound: IdleRound
       break;
     }
     const b = bracketOf(trials);
+    const noneStarted = got.every((t) => t.outcome === 'not-started');
     say(
-      b.hi === undefined
+      noneStarted
+        ? `no stream started: ${got[0]?.detail ?? 'unknown'}`
+        : b.hi === undefined
         ? `every silence up to ${s1(b.lo)} survived`
         : `survived ${s1(b.lo)}, cut at ${s1(b.hi)}${b.hiMeasured ? '' : ' (dropped silently)'}`,
     );
-    if (got.every((t) => t.outcome === 'not-started')) break;
+    if (noneStarted) break;
     if (converged(b, precision)) break;
     // Measured cuts that were not confirmed from below (no new survivor): bisect instead.
     const stuck = previous !== undefined && previous.lo === b.lo && b.hiMeasured;
@@ -251,9 +261,13 @@ export function runIdleRound(ctx: RoundContext): IdleRoundRunner {
         if (e.trial || !e.stream) continue;
         const st = e.stream.state;
         const first = st.events.find((ev) => ev.seq === 1);
-        if (st.events.some((ev) => ev.seq === 2)) e.trial = { silenceMs: e.silenceMs, round, outcome: 'survived' };
+        const second = st.events.find((ev) => ev.seq === 2);
+        if (second && first && second.at - first.at < e.silenceMs / 2) {
+          // Both events at once: the silence happened inside a buffer, not on the wire.
+          e.trial = { silenceMs: e.silenceMs, round, outcome: 'not-started', detail: 'the first event arrived only with the second: the stream is buffered on the way' };
+        } else if (second) e.trial = { silenceMs: e.silenceMs, round, outcome: 'survived' };
         else if (st.end && !first) {
-          e.trial = { silenceMs: e.silenceMs, round, outcome: 'not-started', how: st.end.how, code: st.end.code, detail: startFailure(st.end.how, st.end.code, st.end.detail) };
+          e.trial = { silenceMs: e.silenceMs, round, outcome: 'not-started', how: st.end.how, code: st.end.code, detail: startFailure(ctx.transport, st.end.how, st.end.code, st.end.detail) };
         } else if (st.end && first) {
           e.trial = {
             silenceMs: e.silenceMs,
@@ -317,8 +331,8 @@ export function runIdleRound(ctx: RoundContext): IdleRoundRunner {
   };
 }
 
-function startFailure(how: CutHow, code: string | number | undefined, detail: string | undefined): string {
-  if (how === 'status') return `the stream was answered ${code}${detail ? ` (${detail})` : ''} instead of an event stream`;
+function startFailure(transport: StreamTransport, how: CutHow, code: string | number | undefined, detail: string | undefined): string {
+  if (how === 'status') return `the ${transport === 'sse' ? 'stream' : 'handshake'} was answered ${code}${detail ? ` (${detail})` : ''} instead of ${transport === 'sse' ? 'an event stream' : '101 Switching Protocols'}`;
   return `the stream ended before its first event (${how}${code !== undefined ? ` ${code}` : ''}${detail ? `: ${detail}` : ''})`;
 }
 
@@ -367,7 +381,7 @@ export async function measureLifetime(opts: LifetimeOptions): Promise<LifetimeRe
     return {
       ...base,
       ...(why === 'aborted' ? { partial: true } : {}),
-      error: st.end ? startFailure(st.end.how, st.end.code, st.end.detail) : why === 'aborted' ? 'interrupted' : 'no first event',
+      error: st.end ? startFailure(opts.transport, st.end.how, st.end.code, st.end.detail) : why === 'aborted' ? 'interrupted' : 'no first event',
     };
   }
   if (st.end) return { ...base, outcome: 'cut', cutAtMs: Math.round(st.end.at - f), how: st.end.how, code: st.end.code };

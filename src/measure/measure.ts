@@ -114,7 +114,8 @@ export async function measure(opts: MeasureOptions): Promise<Measurement> {
     for (const t of phases.has('sizes') ? transports : []) {
       if (stopped(`the ${t} message-size search`)) break;
       const trial = t === 'websocket' ? wsEchoTrial({ streams, signal, onAnswer }) : sseEventTrial({ streams, signal, onAnswer });
-      m.largestMessage[t] = await searchSize(t, trial, sizeOpts);
+      // A refused handshake fails every size alike: nothing to search.
+      m.largestMessage[t] = await searchSize(t, trial, { ...sizeOpts, isFatal: t === 'websocket' ? (x) => x.how === 'status' : undefined });
     }
 
     // 4. idle timeouts and lifetimes: the long phase

@@ -103,7 +103,8 @@ export function recommend(input: RecommendInput): Recommendations {
         idleCuts.length > 1 ? ` (the shorter of ${idleCuts.map((c) => `${c.t} ${formatDuration(c.ms)}`).join(' and ')})` : ''
       }${out.heartbeatMs === HEARTBEAT_CAP_MS ? `, capped at ${formatDuration(HEARTBEAT_CAP_MS)}` : ''}.`,
     );
-    for (const c of idleCuts) addFix(c.t, 'idle-timeout', fixFor('idle-timeout', c.t, product, { idleCutMs: c.ms }));
+    // One heartbeat for the app, from the shortest cut: two intervals side by side would only confuse.
+    for (const c of idleCuts) addFix(c.t, 'idle-timeout', fixFor('idle-timeout', c.t, product, { idleCutMs: shortestIdle.ms }));
   } else if (STREAMS.some((t) => input.idle[t]?.outcome === 'none')) {
     out.heartbeatMs = Math.min(HEARTBEAT_CAP_MS, heartbeatBelow(input.maxIdleMs));
     notes.push(

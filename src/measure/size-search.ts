@@ -27,6 +27,8 @@ export interface SizeSearchOptions {
   precision?: number;
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
+  /** a failure that no size would avoid (a refused WebSocket handshake): stop at once */
+  isFatal?: (t: SizeTrial) => boolean;
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -59,9 +61,12 @@ export async function searchSize(transport: StreamTransport, trial: SizeTrialRun
   };
   const failure = (t: SizeTrial): Partial<SizeLimit> => ({ how: t.how, code: t.code });
 
+  const failed = (t: SizeTrial): string => `${t.how === 'status' ? `HTTP ${t.code}` : `${t.how ?? 'failed'}${t.code !== undefined ? ` ${t.code}` : ''}`}${t.detail ? `: ${t.detail}` : ''}`;
+
   say(`trying ${formatSize(maxBytes)}`);
   const top = await attempt(maxBytes);
   if (top.ok) return result({ outcome: 'none', largestOkBytes: maxBytes });
+  if (opts.isFatal?.(top)) return result({ error: `no message could be sent (${failed(top)})`, ...failure(top) });
   if (aborted()) return result({ partial: true, smallestFailedBytes: maxBytes, ...failure(top) });
   let lo: number;
   let hi = maxBytes;
@@ -72,7 +77,7 @@ export async function searchSize(transport: StreamTransport, trial: SizeTrialRun
     if (aborted()) return result({ partial: true });
     const tiny = await attempt(TINY_BYTES);
     if (!tiny.ok) {
-      return result({ error: `even a ${TINY_BYTES}-byte message failed (${tiny.how ?? 'failed'}${tiny.code !== undefined ? ` ${tiny.code}` : ''}${tiny.detail ? `: ${tiny.detail}` : ''})`, ...failure(tiny) });
+      return result({ error: `even a ${TINY_BYTES}-byte message failed (${failed(tiny)})`, ...failure(tiny) });
     }
     lo = TINY_BYTES;
     hi = minBytes;

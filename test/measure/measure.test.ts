@@ -157,6 +157,27 @@ it('no limits up to the bounds: none found, every stream accepted', async () => 
   await relay.drained(3000);
 }, 30_000);
 
+it('an origin started with --token: every measuring request carries it', async () => {
+  const origin = await startOrigin({ port: 0, token: 's3cret' });
+  const relay = await startRelay(origin.port);
+  try {
+    const m = await measure({ target: { baseUrl: relay.url, token: 's3cret' }, maxIdleMs: 1000, maxStreams: 4, maxMessageBytes: 64 * 1024 });
+    // Without the token the origin answers 401 and nothing would have started.
+    expect(m.answers.find((a) => a.request === 'GET /pushthrough-no-such-path')?.status).toBe(404);
+    expect(m.concurrency.sse).toMatchObject({ outcome: 'none', accepted: 4 });
+    expect(m.concurrency.websocket).toMatchObject({ outcome: 'none', accepted: 4 });
+    expect(m.largestMessage.sse?.outcome).toBe('none');
+    expect(m.largestMessage.websocket?.outcome).toBe('none');
+    expect(m.idle.sse).toMatchObject({ outcome: 'none', survivedMs: 1000 });
+    expect(m.idle.websocket).toMatchObject({ outcome: 'none', survivedMs: 1000 });
+    expect(m.lifetime.sse?.outcome).toBe('survived');
+    await relay.drained(3000);
+  } finally {
+    await relay.close();
+    await origin.close();
+  }
+}, 30_000);
+
 it('an abort in the middle of the idle search returns at once, partial, with every socket closed', async () => {
   const { relay } = await startStack([{ name: 'idle-timeout', params: { idleMs: 20_000 } }]);
   const stop = new AbortController();
