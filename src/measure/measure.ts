@@ -159,7 +159,8 @@ export async function measure(opts: MeasureOptions): Promise<Measurement> {
       }
     }
   } finally {
-    await dispatcher.close().catch(() => undefined);
+    // Every stream was closed by its phase: nothing left to finish gracefully.
+    await dispatcher.destroy().catch(() => undefined);
   }
 
   // 5. advice
