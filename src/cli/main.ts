@@ -20,6 +20,21 @@ import { runCommand } from './commands/run';
 import { setupsCommand } from './commands/setups';
 import { installSignalHandlers, shutdownAll } from './cleanup';
 
+const FORMATS = ['table', 'json', 'markdown', 'html'];
+
+/** The options `probe` and `run` share: what to probe, for how long, and where the report goes. */
+function addProbingOptions(cmd: Command, defaults: { idleSeconds: string; holdSeconds: string }): void {
+  cmd
+    .option('--transports <list>', 'comma-separated: short-poll,long-poll,sse,websocket', 'short-poll,long-poll,sse,websocket')
+    .option('--idle <seconds>', 'how long a stream stays silent in the idle check', defaults.idleSeconds)
+    .option('--hold <seconds>', 'how long a long-poll request is held', defaults.holdSeconds)
+    .option('--heartbeat <seconds>', 'heartbeat interval for the duration check', '0.25')
+    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
+    .option('--out <file>', 'write the report to a file instead of stdout')
+    .option('--via <proxy-url>', 'send every client through this forward proxy (http://host:port)')
+    .option('--no-mitigations', 'do not try app-side fixes on broken transports');
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -38,26 +53,18 @@ export function buildProgram(): Command {
     .option('--token <token>', 'only answer requests that carry ?token= or X-Pushthrough-Token')
     .action(originCommand);
 
-  const formats = ['table', 'json', 'markdown', 'html'];
-  program
+  const probe = program
     .command('probe')
     .description('probe an origin reached at <url> — directly or through the proxy in front of it')
     .argument('<url>', 'base URL of a pushthrough origin, e.g. http://127.0.0.1:8080 or https://your-lb.example.com')
-    .option('--transports <list>', 'comma-separated: short-poll,long-poll,sse,websocket', 'short-poll,long-poll,sse,websocket')
-    .option('--idle <seconds>', 'how long a stream stays silent in the idle check', '5')
-    .option('--hold <seconds>', 'how long a long-poll request is held', '5')
-    .option('--heartbeat <seconds>', 'heartbeat interval for the duration check', '0.25')
-    .addOption(new Option('--format <format>', 'output format').choices(formats).default('table'))
-    .option('--out <file>', 'write the report to a file instead of stdout')
-    .option('--via <proxy-url>', 'send every client through this forward proxy (http://host:port)')
     .option('--origin-token <token>', 'token of an origin started with --token')
-    .option('--no-mitigations', 'do not try app-side fixes on broken transports')
     .option('--measure', 'also measure the limits of the path: idle timeouts, lifetime, largest message, concurrent streams, product, advice')
     .option('--max-idle <seconds>', 'with --measure: longest silence searched', '120')
     .option('--max-streams <n>', 'with --measure: most simultaneous streams tried', '64')
     .action(probeCommand);
+  addProbingOptions(probe, { idleSeconds: '5', holdSeconds: '5' });
 
-  program
+  const run = program
     .command('run')
     .description('start an origin, probe it through every setup, print the matrix')
     .option('--setups <list>', 'comma-separated setup ids (default: all built-in; see `pushthrough setups`)')
@@ -65,17 +72,10 @@ export function buildProgram(): Command {
     .option('--real <product=template...>', "run a real proxy with your own config template, e.g. nginx=./site.conf.tmpl")
     .option('--external <id=url...>', 'probe an origin already deployed behind some infrastructure, as a setup')
     .option('--no-real', 'leave out the real-proxy setups')
-    .option('--transports <list>', 'comma-separated transports', 'short-poll,long-poll,sse,websocket')
-    .option('--idle <seconds>', 'how long a stream stays silent in the idle check', '4')
-    .option('--hold <seconds>', 'how long a long-poll request is held', '4')
-    .option('--heartbeat <seconds>', 'heartbeat interval for the duration check', '0.25')
-    .addOption(new Option('--format <format>', 'output format').choices(formats).default('table'))
-    .option('--out <file>', 'write the report to a file instead of stdout')
     .option('--junit <file>', 'also write JUnit XML, one testcase per cell')
     .option('--json <file>', 'also write the JSON report')
-    .option('--via <proxy-url>', 'send every client through this forward proxy')
-    .option('--no-mitigations', 'do not try app-side fixes on broken cells')
     .action(runCommand);
+  addProbingOptions(run, { idleSeconds: '4', holdSeconds: '4' });
 
   program
     .command('setups')

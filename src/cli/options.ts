@@ -34,3 +34,23 @@ export function parseHttpUrl(name: string, raw: string): string {
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`${name} must be an http:// or https:// URL, got '${raw}'`);
   return u.toString().replace(/\/$/, '');
 }
+
+/** The probing options `probe` and `run` share, as the CLI receives them. */
+export interface ProbingCliOptions {
+  transports: string;
+  idle: string;
+  hold: string;
+  heartbeat: string;
+  via?: string;
+}
+
+/** Parses the shared probing options; every bad value is a UsageError naming it. */
+export function parseProbing(opts: ProbingCliOptions): { transports: Transport[]; idleMs: number; holdMs: number; heartbeatMs: number; via?: string } {
+  return {
+    transports: parseTransports(opts.transports),
+    idleMs: parseSeconds('idle', opts.idle),
+    holdMs: parseSeconds('hold', opts.hold),
+    heartbeatMs: parseSeconds('heartbeat', opts.heartbeat, { min: 0.01, max: 600 }),
+    via: opts.via ? parseHttpUrl('--via', opts.via) : undefined,
+  };
+}

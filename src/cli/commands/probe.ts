@@ -2,7 +2,7 @@ import { DEFAULT_PROBE_OPTIONS } from '../../client/probe-types';
 import { runMatrix } from '../../run/run';
 import type { Setup } from '../../setup/types';
 import { emit, type Format } from '../output';
-import { parseHttpUrl, parseSeconds, parseTransports } from '../options';
+import { parseHttpUrl, parseProbing, parseSeconds } from '../options';
 import { UsageError } from '../usage-error';
 import { checkReachable } from '../reachable';
 import { Progress } from '../progress';
@@ -38,11 +38,7 @@ function parseStreamCount(raw: string): number {
 /** Probes an origin reached at <url>; exit 0 when every transport passes, 1 otherwise. */
 export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promise<void> {
   const url = parseHttpUrl('<url>', rawUrl);
-  const transports = parseTransports(opts.transports);
-  const idleMs = parseSeconds('idle', opts.idle);
-  const holdMs = parseSeconds('hold', opts.hold);
-  const heartbeatMs = parseSeconds('heartbeat', opts.heartbeat, { min: 0.01, max: 600 });
-  const via = opts.via ? parseHttpUrl('--via', opts.via) : undefined;
+  const { transports, idleMs, holdMs, heartbeatMs, via } = parseProbing(opts);
   // Checked before anything runs: a typo must not cost a whole probe.
   const limits = opts.measure
     ? { maxIdleMs: parseSeconds('max-idle', opts.maxIdle ?? '120', { min: 1, max: 3600 }), maxStreams: parseStreamCount(opts.maxStreams ?? '64') }

@@ -6,7 +6,7 @@ import { builtInSetups, loadSetupFile, SetupFileError } from '../../setup/load';
 import type { Setup } from '../../setup/types';
 import { listRealProducts } from '../../proxy/real/launcher';
 import { emit, writeFileOrFail, writeJunit, type Format } from '../output';
-import { parseHttpUrl, parseSeconds, parseTransports } from '../options';
+import { parseHttpUrl, parseProbing } from '../options';
 import { UsageError } from '../usage-error';
 import { Progress } from '../progress';
 
@@ -53,11 +53,7 @@ function externalFromFlag(spec: string, builtIn: Setup[]): Setup {
 }
 
 export async function runCommand(opts: RunCliOptions): Promise<void> {
-  const transports = parseTransports(opts.transports);
-  const idleMs = parseSeconds('idle', opts.idle);
-  const holdMs = parseSeconds('hold', opts.hold);
-  const heartbeatMs = parseSeconds('heartbeat', opts.heartbeat, { min: 0.01, max: 600 });
-  const via = opts.via ? parseHttpUrl('--via', opts.via) : undefined;
+  const { transports, idleMs, holdMs, heartbeatMs, via } = parseProbing(opts);
   let setups: Setup[];
   try {
     const all = builtInSetups({ real: opts.real !== false });
