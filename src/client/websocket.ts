@@ -13,6 +13,7 @@ import { fetchSeen } from './http';
 import { endpointUrl, wsUrl } from './target';
 import type { CheckContext, CheckRunner } from './probe-types';
 import { wsAgentFor } from './ws-via';
+import { readFirstBytes } from '../util/net';
 
 type Params = Record<string, string | number | boolean | undefined>;
 
@@ -55,27 +56,14 @@ async function wsSession(ctx: CheckContext, rec: CheckRecorder, spec: WsSessionS
       (res.socket as Socket).on('error', (e) => (socketError = classifyError(e).code));
     });
     ws.on('unexpected-response', (_req, res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
       const answer = rec.answer({ status: res.statusCode, headers: pickHeaders((h) => res.headers[h] as string | undefined) });
-      let finished = false;
-      const done = (): void => {
-        if (finished) return;
-        finished = true;
-        answer.bodySnippet = snippet(Buffer.concat(chunks).toString('utf8'));
+      readFirstBytes(res, (head) => {
+        answer.bodySnippet = snippet(head.toString('utf8'));
         rec.end({ how: 'error-status', connection: conn, code: res.statusCode });
         res.destroy();
         live.delete(ws);
         waiter.poke();
-      };
-      res.on('data', (c: Buffer) => {
-        if (size < 4096) chunks.push(c);
-        size += c.length;
-        if (size >= 4096) done();
       });
-      res.on('end', done);
-      res.on('error', done);
-      setTimeout(done, 1000).unref();
     });
     ws.on('open', () => {
       opened = true;

@@ -18,6 +18,7 @@ import { classifyError } from '../client/recorder';
 import { endpointUrl, wsUrl, type ProbeTarget } from '../client/target';
 import { wsAgentFor } from '../client/ws-via';
 import { payloadIntact } from '../origin/channel';
+import { readFirstBytes } from '../util/net';
 import type { AnswerEvidence, CutHow, StreamTransport } from './types';
 
 /** Headers never kept as evidence (they identify the user, not the path). */
@@ -285,26 +286,13 @@ function openWebSocket(ctx: StreamContext, params: Params, hooks: StreamHooks): 
   ws.on('unexpected-response', (req, res: IncomingMessage) => {
     state.status = res.statusCode;
     state.headers = evidenceHeaders(Object.entries(res.headers));
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let finished = false;
-    const done = (): void => {
-      if (finished) return;
-      finished = true;
-      state.bodySnippet = bodySnippet(Buffer.concat(chunks).toString('utf8'));
+    readFirstBytes(res, (head) => {
+      state.bodySnippet = bodySnippet(head.toString('utf8'));
       end({ how: 'status', code: res.statusCode });
       res.destroy();
       req.destroy();
       resolveClosed();
-    };
-    res.on('data', (c: Buffer) => {
-      if (size < 4096) chunks.push(c);
-      size += c.length;
-      if (size >= 4096) done();
     });
-    res.on('end', done);
-    res.on('error', done);
-    setTimeout(done, 1000).unref();
   });
   ws.on('open', () => {
     state.openedAt = now();

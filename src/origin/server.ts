@@ -24,6 +24,7 @@ import { handleLongPoll, handlePoll } from './polling';
 import { handleSse } from './sse';
 import { serveWebSocket } from './websocket';
 import { VERSION } from '../version';
+import { listen } from '../util/net';
 
 export interface OriginOptions {
   port?: number;
@@ -213,15 +214,7 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const port = await listen(server, opts.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
 
   let closing: Promise<void> | undefined;

@@ -16,6 +16,7 @@ import { ExchangeRun, type ProxyRuntime, type StackedFault } from './exchange';
 import type { FaultDefinition } from './fault-types';
 import { FAULTS } from './faults';
 import { HttpProxyAdapter } from './http-proxy-adapter';
+import { listen } from '../../util/net';
 
 /** One fault of a stack, as data (JSON/YAML setups, CLI). */
 export interface FaultSpec {
@@ -231,16 +232,8 @@ export async function startSimulatedProxy(opts: SimulatedProxyOptions): Promise<
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const port = await listen(server, opts.port ?? 0, host);
   server.on('error', () => {});
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
   const urlHost = host.includes(':') ? `[${host}]` : host;
 
   let closing: Promise<void> | undefined;

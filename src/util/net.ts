@@ -1,0 +1,40 @@
+/** Small socket helpers shared by the origin, the simulated proxy and the clients. */
+import type { IncomingMessage, Server } from 'node:http';
+
+/** Listens on port (0 = any free port the OS picks); resolves with the port, rejects on EADDRINUSE etc. */
+export function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : 0);
+    });
+  });
+}
+
+/**
+ * Reads the first bytes of an answer that is not what the client asked for
+ * (a refused WebSocket handshake, an error page): up to maxBytes, the end of
+ * the body, an error, or 1 s — whichever comes first — then calls done once.
+ */
+export function readFirstBytes(res: IncomingMessage, done: (head: Buffer) => void, maxBytes = 4096, deadlineMs = 1000): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    done(Buffer.concat(chunks));
+  };
+  res.on('data', (c: Buffer) => {
+    if (size < maxBytes) chunks.push(c);
+    size += c.length;
+    if (size >= maxBytes) finish();
+  });
+  res.on('end', finish);
+  res.on('error', finish);
+  const timer = setTimeout(finish, deadlineMs);
+  timer.unref();
+}
