@@ -17,7 +17,7 @@ import type { ProbeMitigation, ProbeOptions } from '../client/probe-types';
 import type { CheckId, Observation, Transport } from '../observation/types';
 import type { Report, SetupResult } from '../report/types';
 import type { Cell, CheckResult, MitigationResult } from '../verdict/types';
-import { gradeCell, gradeObservation, type GradeContext } from '../verdict/grade';
+import { applySetupEvidence, gradeCell, gradeObservation, type GradeContext } from '../verdict/grade';
 import { fixFor } from '../verdict/fixes';
 import { VERSION } from '../version';
 import type { Setup } from '../setup/types';
@@ -229,6 +229,7 @@ function buildSetupResult(o: SetupObservations, transports: Transport[], ctx: Gr
     }
     result.cells.push(cell);
   }
+  if (!o.unavailable) applySetupEvidence(result.cells, transports.flatMap((t) => o.observations[t] ?? []));
   // Mitigations and fixes, once every cell of the setup is graded.
   for (const cell of result.cells) {
     const tried: MitigationResult[] = o.mitigations

@@ -527,19 +527,36 @@ export function gradeCell(transport: Transport, observations: Observation[], ctx
     reason = 'connection-limit';
     explanation = `${limited.id}: ${limited.detail} (${refused} of ${checks.length} checks refused while the others held connections)`;
   }
-  // One client's requests answered by several origin instances: the balancer
-  // has no affinity, and per-instance state (cursors, sessions) is lost.
-  const instances = [...new Set(observations.flatMap((o) => o.answers.map((a) => a.headers?.['x-pushthrough-instance']).filter((x): x is string => !!x)))];
-  if (instances.length > 1 && (verdict === 'pass' || (verdict === 'degraded' && rank('not-sticky') < rank(reason)))) {
-    const lost = checks.find((c) => c.reason === 'not-sticky');
-    verdict = 'degraded';
-    reason = 'not-sticky';
-    explanation = lost
-      ? `${lost.id}: ${lost.detail}`
-      : `this client's requests were answered by ${instances.length} different origin instances (${instances.join(', ')}): without affinity, a reconnect or the next poll can land where its session is unknown`;
-    for (const c of checks) if (c.id === 'connect') c.measured.instances = instances;
-  }
   return { transport, verdict, reason: verdict === 'error' ? 'tester-error' : reason, explanation, checks };
+}
+
+/** The origin instances that answered a set of observations (X-Pushthrough-Instance). */
+export function instancesSeen(observations: Observation[]): string[] {
+  return [...new Set(observations.flatMap((o) => o.answers.map((a) => a.headers?.['x-pushthrough-instance']).filter((x): x is string => !!x)))].sort();
+}
+
+/**
+ * Evidence about the whole setup, applied to each of its cells: one client's
+ * requests through one path answered by several origin instances means the
+ * balancer has no affinity, and per-instance state (cursors, sessions) is
+ * lost. Judged over every transport's requests (dozens), not one cell's few,
+ * so the verdict does not depend on how a handful of requests happened to fall.
+ */
+export function applySetupEvidence(cells: Cell[], observations: Observation[]): void {
+  const instances = instancesSeen(observations);
+  if (instances.length < 2) return;
+  for (const cell of cells) {
+    if (cell.verdict === 'pass' || (cell.verdict === 'degraded' && rank('not-sticky') < rank(cell.reason))) {
+      const lost = cell.checks.find((c) => c.reason === 'not-sticky');
+      cell.verdict = 'degraded';
+      cell.reason = 'not-sticky';
+      cell.explanation = lost
+        ? `${lost.id}: ${lost.detail}`
+        : `this client's requests were answered by ${instances.length} different origin instances (${instances.join(', ')}): without affinity, a reconnect or the next poll can land where its session is unknown`;
+    }
+    const connect = cell.checks.find((c) => c.id === 'connect');
+    if (connect) connect.measured.instances = instances;
+  }
 }
 
 function summaryOfPass(checks: CheckResult[]): string {

@@ -1,5 +1,5 @@
 /** Grading from recorded observations: no network, the timelines are data. */
-import { gradeCell, gradeObservation } from '../../src/verdict/grade';
+import { applySetupEvidence, gradeCell, gradeObservation } from '../../src/verdict/grade';
 import { bufferThresholdMs, summariseTiming } from '../../src/verdict/timing';
 import type { Arrival, Observation } from '../../src/observation/types';
 
@@ -114,5 +114,34 @@ describe('a tester problem is an error, never a fail', () => {
   it('a crashed check', () => {
     const obs: Observation = { transport: 'websocket', check: 'echo', startedAt: 0, durationMs: 1, answers: [], arrivals: [], ends: [], testerError: 'the echo check crashed: boom' };
     expect(gradeCell('websocket', [obs]).verdict).toBe('error');
+  });
+});
+
+describe('setup-level evidence: affinity', () => {
+  const obs = (transport: 'sse' | 'websocket', instance: string): Observation => ({
+    transport,
+    check: 'connect',
+    startedAt: 0,
+    durationMs: 5,
+    answers: [{ atMs: 2, status: transport === 'sse' ? 200 : 101, headers: { 'content-type': 'text/event-stream', 'x-pushthrough-instance': instance } }],
+    arrivals: [],
+    ends: [],
+    extra: { opened: true, hasEvent: true },
+  });
+
+  it('one client answered by two origin instances: every passing cell is degraded, not-sticky', () => {
+    const sse = gradeCell('sse', [obs('sse', 'aaaa')]);
+    const ws = gradeCell('websocket', [obs('websocket', 'aaaa')]);
+    expect([sse.verdict, ws.verdict]).toEqual(['pass', 'pass']);
+    // The other instance showed up in another transport's requests only: still the same balancer.
+    applySetupEvidence([sse, ws], [obs('sse', 'aaaa'), obs('websocket', 'bbbb')]);
+    expect([sse.verdict, sse.reason, ws.verdict, ws.reason]).toEqual(['degraded', 'not-sticky', 'degraded', 'not-sticky']);
+    expect(ws.explanation).toMatch(/2 different origin instances \(aaaa, bbbb\)/);
+  });
+
+  it('one instance only: nothing changes', () => {
+    const sse = gradeCell('sse', [obs('sse', 'aaaa')]);
+    applySetupEvidence([sse], [obs('sse', 'aaaa'), obs('websocket', 'aaaa')]);
+    expect(sse.verdict).toBe('pass');
   });
 });
