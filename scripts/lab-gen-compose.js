@@ -140,16 +140,16 @@ function render(basePort) {
     );
   }
 
-  const externals = proxies.map((p) => `${p.id}=http://127.0.0.1:${p.port}`);
-  add(
-    '',
-    '  # `pushthrough run --external ID=URL`: each proxy above as a setup named like',
-    '  # the native real setup (src/setup/load.ts ids are <product>-<variant>), beside',
-    '  # the direct baseline the prober measures with its own origin.',
-    '  prober:',
+  /**
+   * A prober service: waits for the origin and each target to answer, then
+   * runs `pushthrough run --external id=url …` and writes the reports.
+   */
+  const proberService = ({ name, profile, dependsOn, note, targets, reportSuffix }) => [
+    `  ${name}:`,
     '    <<: *lab',
-    `    depends_on: ${seq(['origin', ...proxies.map((p) => p.id)])}`,
-    '    # LAB_USER=$(id -u):$(id -g) makes the reports yours instead of root\'s.',
+    ...(profile ? [`    profiles: [${profile}]`] : []),
+    `    depends_on: ${dependsOn}`,
+    ...(note ? [`    # ${note}`] : []),
     '    user: ${LAB_USER:-0:0}',
     '    volumes:',
     '      - ./lab-reports:/reports',
@@ -159,16 +159,30 @@ function render(basePort) {
     `      - "${READY_WAIT_S}"`,
     `      - --ready`,
     `      - ${JSON.stringify(`${originUrl}/health`)}`,
-    ...proxies.flatMap((p) => ['      - --ready', `      - ${JSON.stringify(`http://127.0.0.1:${p.port}/health`)}`]),
+    ...targets.flatMap((t) => ['      - --ready', `      - ${JSON.stringify(`http://127.0.0.1:${t.port}/health`)}`]),
     '      - --',
     '      - node',
     '      - dist/cli/main.js',
     '      - run',
-    ...externals.flatMap((e) => ['      - --external', `      - ${JSON.stringify(e)}`]),
+    ...targets.flatMap((t) => ['      - --external', `      - ${JSON.stringify(`${t.id}=http://127.0.0.1:${t.port}`)}`]),
     '      - --json',
-    '      - /reports/report.json',
+    `      - /reports/report${reportSuffix}.json`,
     '      - --junit',
-    '      - /reports/junit.xml',
+    `      - /reports/junit${reportSuffix}.xml`,
+  ];
+
+  add(
+    '',
+    '  # `pushthrough run --external ID=URL`: each proxy above as a setup named like',
+    '  # the native real setup (src/setup/load.ts ids are <product>-<variant>), beside',
+    '  # the direct baseline the prober measures with its own origin.',
+    ...proberService({
+      name: 'prober',
+      dependsOn: seq(['origin', ...proxies.map((p) => p.id)]),
+      note: "LAB_USER=$(id -u):$(id -g) makes the reports yours instead of root's.",
+      targets: proxies,
+      reportSuffix: '',
+    }),
   );
 
   add(
@@ -202,35 +216,16 @@ function render(basePort) {
     `    # traefik.yml listens on ${traefikPort}; dynamic.yml routes to the origin on ${originPort}`,
     `    command: ${seq(['traefik', '--configFile=/etc/traefik/traefik.yml'])}`,
     '',
-    '  prober-unverified:',
-    '    <<: *lab',
-    '    profiles: [unverified]',
-    '    depends_on: [origin, envoy, traefik]',
-    '    user: ${LAB_USER:-0:0}',
-    '    volumes:',
-    '      - ./lab-reports:/reports',
-    '    command:',
-    `      - lab-prober`,
-    `      - --wait-s`,
-    `      - "${READY_WAIT_S}"`,
-    `      - --ready`,
-    `      - ${JSON.stringify(`${originUrl}/health`)}`,
-    `      - --ready`,
-    `      - ${JSON.stringify(`http://127.0.0.1:${envoyPort}/health`)}`,
-    `      - --ready`,
-    `      - ${JSON.stringify(`http://127.0.0.1:${traefikPort}/health`)}`,
-    '      - --',
-    '      - node',
-    '      - dist/cli/main.js',
-    '      - run',
-    '      - --external',
-    `      - ${JSON.stringify(`envoy=http://127.0.0.1:${envoyPort}`)}`,
-    '      - --external',
-    `      - ${JSON.stringify(`traefik=http://127.0.0.1:${traefikPort}`)}`,
-    '      - --json',
-    '      - /reports/report-unverified.json',
-    '      - --junit',
-    '      - /reports/junit-unverified.xml',
+    ...proberService({
+      name: 'prober-unverified',
+      profile: 'unverified',
+      dependsOn: '[origin, envoy, traefik]',
+      targets: [
+        { id: 'envoy', port: envoyPort },
+        { id: 'traefik', port: traefikPort },
+      ],
+      reportSuffix: '-unverified',
+    }),
   );
   return { text: `${lines.join('\n')}\n`, proxies, originPort, envoyPort, traefikPort };
 }

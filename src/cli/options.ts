@@ -35,13 +35,16 @@ export function parseHttpUrl(name: string, raw: string): string {
   return u.toString().replace(/\/$/, '');
 }
 
-/** The probing options `probe` and `run` share, as the CLI receives them. */
+/** The options `probe` and `run` share (declared once in main.ts, addProbingOptions), as the CLI receives them. */
 export interface ProbingCliOptions {
   transports: string;
   idle: string;
   hold: string;
   heartbeat: string;
+  format: 'table' | 'json' | 'markdown' | 'html';
+  out?: string;
   via?: string;
+  mitigations: boolean;
 }
 
 /** Parses the shared probing options; every bad value is a UsageError naming it. */

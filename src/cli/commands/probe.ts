@@ -1,8 +1,8 @@
 import { DEFAULT_PROBE_OPTIONS } from '../../client/probe-types';
 import { runMatrix } from '../../run/run';
 import type { Setup } from '../../setup/types';
-import { emit, type Format } from '../output';
-import { parseHttpUrl, parseProbing, parseSeconds } from '../options';
+import { emit } from '../output';
+import { parseHttpUrl, parseProbing, parseSeconds, type ProbingCliOptions } from '../options';
 import { UsageError } from '../usage-error';
 import { checkReachable } from '../reachable';
 import { Progress } from '../progress';
@@ -11,16 +11,8 @@ import { measure } from '../../measure/measure';
 import type { Measurement } from '../../measure/types';
 import type { Report } from '../../report/types';
 
-export interface ProbeCliOptions {
-  transports: string;
-  idle: string;
-  hold: string;
-  heartbeat: string;
-  format: Format;
-  out?: string;
-  via?: string;
+export interface ProbeCliOptions extends ProbingCliOptions {
   originToken?: string;
-  mitigations: boolean;
   /** --measure: also measure the path's limits (src/measure) */
   measure?: boolean;
   maxIdle?: string;

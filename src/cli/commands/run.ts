@@ -5,26 +5,18 @@ import { runMatrix } from '../../run/run';
 import { builtInSetups, loadSetupFile, SetupFileError } from '../../setup/load';
 import type { Setup } from '../../setup/types';
 import { listRealProducts } from '../../proxy/real/launcher';
-import { emit, writeFileOrFail, writeJunit, type Format } from '../output';
-import { parseHttpUrl, parseProbing } from '../options';
+import { emit, writeFileOrFail, writeJunit } from '../output';
+import { parseHttpUrl, parseProbing, type ProbingCliOptions } from '../options';
 import { UsageError } from '../usage-error';
 import { Progress } from '../progress';
 
-export interface RunCliOptions {
+export interface RunCliOptions extends ProbingCliOptions {
   setups?: string;
   setupFile?: string[];
   real?: string[] | boolean;
   external?: string[];
-  transports: string;
-  idle: string;
-  hold: string;
-  heartbeat: string;
-  format: Format;
-  out?: string;
   junit?: string;
   json?: string;
-  via?: string;
-  mitigations: boolean;
 }
 
 /** `--real nginx=./site.conf.tmpl`: a user's own template as a setup. */
