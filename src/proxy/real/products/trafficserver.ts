@@ -1,32 +1,73 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { LaunchContext, RealProductSpec } from '../product-spec';
+import { behaviourDoc, type LaunchContext, type Product } from '../product';
+
+const RECORDS = 'https://docs.trafficserver.apache.org/en/latest/admin-guide/files/records.yaml.en.html';
+
+const upgrade = (t: string) =>
+  t !== 'websocket'
+    ? undefined
+    : {
+        doc: 'https://docs.trafficserver.apache.org/en/latest/admin-guide/files/remap.config.en.html',
+        lines: ['# remap.config: upgrades need a rule with the ws (or wss) scheme', 'map ws://proxy.example.com/ws ws://origin.example.com:8080/ws'],
+      };
 
 /**
- * Apache Traffic Server 9: configured by a whole directory of files, so an ATS
+ * Apache Traffic Server 9. Configured by a whole directory of files, so an ATS
  * template is a BUNDLE: sections that start with a line `### <file name>`
- * (records.config, remap.config, …) are written into WORK_DIR/etc. The spec
+ * (records.config, remap.config, …) are written into WORK_DIR/etc. The launch
  * adds what the environment needs — a runroot layout pointing every ATS
  * directory (config, logs, runtime, cache) into WORK_DIR, `#-1` as user id
- * ("do not change user", so it runs unprivileged), the port, the packaged
- * error-page templates — and defaults for files a template leaves out (a
- * 64 MB cache file in WORK_DIR, loopback-only ip_allow.yaml, empty plugin.config).
+ * ("do not change user", so it runs unprivileged), the packaged error-page
+ * templates — and defaults for files a template leaves out (a 64 MB cache file
+ * in WORK_DIR, loopback-only ip_allow.yaml, empty plugin.config).
  *
  * `traffic_server` itself runs in the foreground (no traffic_manager, which
  * would fork and restart it): https://docs.trafficserver.apache.org/en/9.2.x/appendices/command-line/traffic_server.en.html ;
  * runroot: https://docs.trafficserver.apache.org/en/9.2.x/appendices/command-line/traffic_layout.en.html
  */
-export const trafficserver: RealProductSpec = {
-  product: 'trafficserver',
-  binary: '/usr/bin/traffic_server',
-  installHint: 'apt-get install -y trafficserver',
-  configFileName: 'trafficserver.bundle',
-  foregroundArgs: (ctx) => [`--run-root=${runrootFile(ctx)}`],
-  versionArgs: ['--version'],
-  versionPattern: /Traffic Server (\d\S*)/,
-  prepare: writeConfigDir,
-  readyTimeoutMs: 60_000,
+export const trafficserver: Product = {
+  id: 'trafficserver',
+  label: 'Apache Traffic Server',
+  aliases: /traffic[ _-]?server|\bats\b/,
+  docs: behaviourDoc('apache-traffic-server'),
+  snippetLanguage: 'sh',
+  fingerprints: [
+    { confidence: 'high', header: { name: 'server', pattern: /^ATS(?:\/([\d.]+))?/, version: 1 } },
+    { confidence: 'high', header: { name: 'via', pattern: /ApacheTrafficServer(?:\/([\d.]+))?/, version: 1 } },
+    { confidence: 'medium', body: { pattern: /Description: Could not (connect to|process) the requested/i } },
+  ],
+  fixes: {
+    'upgrade-stripped': upgrade,
+    'upgrade-rejected': upgrade,
+    // 30 s no-activity for transactions, 600 s for WebSockets.
+    'idle-timeout': (t) => ({
+      doc: RECORDS,
+      lines:
+        t === 'websocket'
+          ? ['traffic_ctl config set proxy.config.websocket.no_activity_timeout 3600']
+          : ['traffic_ctl config set proxy.config.http.transaction_no_activity_timeout_in 3600', 'traffic_ctl config set proxy.config.http.transaction_no_activity_timeout_out 3600'],
+    }),
+    'first-byte-timeout': { doc: RECORDS, lines: ['traffic_ctl config set proxy.config.http.transaction_no_activity_timeout_out 120'] },
+    // Client transactions end after 900 s; WebSockets after 3600 s.
+    'max-duration': (t) => ({
+      doc: RECORDS,
+      lines: [t === 'websocket' ? 'traffic_ctl config set proxy.config.websocket.active_timeout 86400' : 'traffic_ctl config set proxy.config.http.transaction_active_timeout_in 0   # 0 = no limit'],
+    }),
+  },
+  launch: {
+    binary: '/usr/bin/traffic_server',
+    debianPackage: 'trafficserver',
+    daemons: ['traffic_manager', 'traffic_server'],
+    pidFiles: ['/run/trafficserver/manager.lock', '/run/trafficserver/server.lock'],
+    configFileName: 'trafficserver.bundle',
+    foregroundArgs: (ctx) => [`--run-root=${runrootFile(ctx)}`],
+    versionArgs: ['--version'],
+    versionPattern: /Traffic Server (\d\S*)/,
+    prepare: writeConfigDir,
+    readyTimeoutMs: 60_000,
+  },
 };
 
 /** Files an ATS bundle may contain; anything else is a template mistake. */
