@@ -1,35 +1,43 @@
 /**
- * HTTP for the probes: Node's built-in fetch (undici), optionally through a
- * forward proxy. Using the global fetch keeps unit tests able to intercept it.
+ * HTTP for every client: Node's fetch (undici) with a dispatcher that has no
+ * timeouts of its own — undici's default 300 s body timeout would otherwise
+ * cut a silent stream itself and be mistaken for the path's idle timeout —
+ * optionally through a forward proxy. Checks and measurements set their own
+ * deadlines.
  */
-import { ProxyAgent } from 'undici';
-import type { SeenRequest } from '../observation/types';
-import { endpointUrl, type ProbeTarget } from './target';
+import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import type { SeenRequest } from '../protocol/seen';
+import { classifyError, evidenceHeaders, snippet } from './recorder';
+import { endpointUrl, targetHeaders, type ProbeTarget } from './target';
 
-const agents = new Map<string, ProxyAgent>();
+const dispatchers = new Map<string, Dispatcher>();
 
-function dispatcherFor(via: string | undefined): ProxyAgent | undefined {
-  if (!via) return undefined;
-  let a = agents.get(via);
-  if (!a) {
-    a = new ProxyAgent(via);
-    agents.set(via, a);
+function dispatcherFor(via: string | undefined): Dispatcher {
+  const key = via ?? '';
+  let d = dispatchers.get(key);
+  if (!d) {
+    d = via ? new ProxyAgent({ uri: via, bodyTimeout: 0, headersTimeout: 0 }) : new Agent({ bodyTimeout: 0, headersTimeout: 0 });
+    dispatchers.set(key, d);
   }
-  return a;
+  return d;
 }
 
-/** A fetch bound to the target's forward proxy (if any). */
+/** A fetch bound to the target: its forward proxy (if any) and its token header. */
 export function fetchFor(target: ProbeTarget): typeof fetch {
   const dispatcher = dispatcherFor(target.via);
-  if (!dispatcher) return (input, init) => fetch(input, init);
-  return (input, init) => fetch(input, { ...init, dispatcher } as unknown as RequestInit);
+  const extra = targetHeaders(target);
+  return (input, init) => {
+    const headers = new Headers(init?.headers);
+    for (const [k, v] of Object.entries(extra)) headers.set(k, v);
+    return fetch(input, { ...init, headers, dispatcher } as unknown as RequestInit);
+  };
 }
 
-/** Closes the forward-proxy connection pools (end of a run). */
+/** Destroys the connection pools (end of a run): no held stream may keep the process alive. */
 export async function closeAgents(): Promise<void> {
-  const all = [...agents.values()];
-  agents.clear();
-  await Promise.all(all.map((a) => a.close().catch(() => undefined)));
+  const all = [...dispatchers.values()];
+  dispatchers.clear();
+  await Promise.all(all.map((d) => d.destroy().catch(() => undefined)));
 }
 
 /**
@@ -43,10 +51,62 @@ export async function fetchSeen(target: ProbeTarget, probeId: string, originUrl?
   const url = endpointUrl(t, '/_seen', { id: probeId, nocache: Date.now() });
   try {
     const res = await fetchFor(t)(url, { signal: AbortSignal.timeout(3000) });
-    if (res.status !== 200) return undefined;
+    if (res.status !== 200) {
+      await res.body?.cancel().catch(() => undefined);
+      return undefined;
+    }
     const body = (await res.json()) as { requests?: SeenRequest[] };
     return (body.requests ?? []).filter((r) => r.path.includes(`probe=${probeId}`));
   } catch {
     return undefined;
+  }
+}
+
+/** One answer kept as evidence of who is in the path. */
+export interface AnswerEvidence {
+  /** what was asked, e.g. "GET /health" or "SSE stream refused" */
+  request: string;
+  status?: number;
+  /** lower-case names; cookies left out */
+  headers?: Record<string, string>;
+  bodySnippet?: string;
+  /** no answer: the transport error instead (ECONNRESET, timeout…) */
+  error?: string;
+}
+
+const MAX_BODY_BYTES = 4096;
+
+async function readSome(res: Response): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < MAX_BODY_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // A body cut short is still evidence.
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** One GET on the target, recorded as evidence; never throws. */
+export async function fetchEvidence(target: ProbeTarget, request: string, path: string, opts: { headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<AnswerEvidence> {
+  const url = endpointUrl(target, path, { nocache: Date.now() });
+  try {
+    const res = await fetchFor(target)(url, { headers: opts.headers, signal: AbortSignal.timeout(opts.timeoutMs ?? 5000) });
+    const text = await readSome(res);
+    const a: AnswerEvidence = { request, status: res.status, headers: evidenceHeaders(res.headers.entries()) };
+    if (text) a.bodySnippet = snippet(text);
+    return a;
+  } catch (err) {
+    const timedOut = (err as Error)?.name === 'TimeoutError';
+    return { request, error: timedOut ? 'no answer in time' : classifyError(err).code };
   }
 }

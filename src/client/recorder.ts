@@ -1,28 +1,34 @@
 /**
- * Helpers every transport probe shares: a clock relative to the check's start,
- * an Observation under construction, deadline-bounded waiting (never a bare
- * sleep as synchronisation), and the classification of transport errors.
+ * What every transport client records into: an Observation under
+ * construction, on a clock relative to the check's (or stream's) start. The
+ * clients (sse.ts, websocket.ts, polling.ts) write answers, arrivals, bytes
+ * and ends here; checks and measurements read them back. Nothing here judges.
  */
 import { performance } from 'node:perf_hooks';
 import type { Arrival, CheckId, HttpAnswer, Observation, Scenario, StreamEnd, Transport } from '../observation/types';
-import { payloadIntact } from '../origin/channel';
+import { parseEvent } from '../protocol/events';
 
-/** Headers worth keeping as evidence of who answered and what they did. */
-const EVIDENCE_HEADERS = [
-  'server', 'via', 'content-type', 'content-encoding', 'content-length', 'transfer-encoding', 'cache-control',
-  'age', 'x-cache', 'x-served-by', 'connection', 'upgrade', 'x-accel-buffering', 'retry-after', 'cf-ray', 'x-request-id', 'x-pushthrough-instance',
-];
+/** Headers never kept as evidence: they identify the user, not the path. */
+const PRIVATE_HEADERS = new Set(['set-cookie', 'cookie', 'authorization', 'proxy-authorization']);
+const MAX_HEADERS = 40;
+const MAX_HEADER_CHARS = 200;
+const MAX_SNIPPET_CHARS = 1024;
 
-export function pickHeaders(get: (name: string) => string | null | undefined): Record<string, string> {
+/** Response headers as evidence: lower-case names, private ones left out, values capped. */
+export function evidenceHeaders(entries: Iterable<[string, string | string[] | undefined | null]>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const h of EVIDENCE_HEADERS) {
-    const v = get(h);
-    if (v !== null && v !== undefined && v !== '') out[h] = String(v).slice(0, 200);
+  let n = 0;
+  for (const [k, v] of entries) {
+    const name = k.toLowerCase();
+    if (v === undefined || v === null || PRIVATE_HEADERS.has(name)) continue;
+    out[name] = (Array.isArray(v) ? v.join(', ') : String(v)).slice(0, MAX_HEADER_CHARS);
+    if (++n >= MAX_HEADERS) break;
   }
   return out;
 }
 
-export function snippet(text: string, max = 300): string {
+/** The first bytes of an error page, whitespace folded. */
+export function snippet(text: string, max = MAX_SNIPPET_CHARS): string {
   const t = text.replace(/\s+/g, ' ').trim();
   return t.length > max ? `${t.slice(0, max)}…` : t;
 }
@@ -45,14 +51,23 @@ export function classifyError(err: unknown): ClassifiedError {
   return { code, message, how: 'reset' };
 }
 
-export class CheckRecorder {
+export class CheckRecorder<P = unknown> {
   readonly startedAt = Date.now();
   private readonly t0 = performance.now();
   readonly answers: HttpAnswer[] = [];
   readonly arrivals: Arrival[] = [];
   readonly ends: StreamEnd[] = [];
-  readonly extra: Record<string, unknown> = {};
-  testerError?: string;
+  /** bytes received (bodies, messages) */
+  bytes = 0;
+  /** when the last byte (event, heartbeat, ping) arrived, ms since the start */
+  lastByteAtMs: number | undefined;
+  /** when the first stream head (200 / 101) arrived */
+  openedAtMs: number | undefined;
+  requests = 0;
+  connections = 0;
+  foreignChannel: string | undefined;
+  payload: P | undefined;
+  testerError: string | undefined;
 
   constructor(
     readonly transport: Transport,
@@ -71,34 +86,36 @@ export class CheckRecorder {
     return full;
   }
 
+  /** A stream's head arrived (200 event-stream, 101): it is open. */
+  opened(): void {
+    this.openedAtMs ??= this.now();
+    this.lastByteAtMs ??= this.openedAtMs;
+  }
+
   end(e: Omit<StreamEnd, 'atMs'>): void {
     this.ends.push({ atMs: this.now(), ...e });
   }
 
-  /** Records one event's arrival from its wire JSON; returns the seq or undefined if unparseable. */
+  /** Bytes arrived (0 for a ping): counts them and marks the stream as not silent. */
+  received(bytes: number): void {
+    this.bytes += bytes;
+    this.lastByteAtMs = this.now();
+  }
+
+  /** Records one event's arrival from its wire JSON; undefined when it is not an origin event. */
   arrival(raw: string, connection: number, expectedPayloadBytes: number): Arrival | undefined {
-    let ev: { seq?: unknown; offsetMs?: unknown; payload?: unknown };
-    try {
-      ev = JSON.parse(raw) as typeof ev;
-    } catch {
-      this.extra.unparseable = ((this.extra.unparseable as number) ?? 0) + 1;
-      return undefined;
-    }
-    if (typeof ev.seq !== 'number' || typeof ev.offsetMs !== 'number') return undefined;
-    const payload = typeof ev.payload === 'string' ? ev.payload : '';
-    const a: Arrival = {
-      seq: ev.seq,
-      offsetMs: ev.offsetMs,
-      arrivedMs: this.now(),
-      bytes: Buffer.byteLength(raw),
-      connection,
-      intact: payloadIntact(payload, expectedPayloadBytes, ev.seq),
-    };
+    const ev = parseEvent(raw, expectedPayloadBytes);
+    if (!ev) return undefined;
+    const a: Arrival = { ...ev, arrivedMs: this.now(), connection };
     this.arrivals.push(a);
     return a;
   }
 
-  finish(seen?: Observation['seen']): Observation {
+  hasSeq(seq: number): boolean {
+    return this.arrivals.some((a) => a.seq === seq);
+  }
+
+  finish(seen?: Observation['seen']): Observation<P> {
     return {
       transport: this.transport,
       check: this.check,
@@ -109,50 +126,12 @@ export class CheckRecorder {
       arrivals: this.arrivals,
       ends: this.ends,
       seen,
-      extra: Object.keys(this.extra).length ? this.extra : undefined,
-      testerError: this.testerError,
+      ...(this.requests ? { requests: this.requests } : {}),
+      ...(this.connections ? { connections: this.connections } : {}),
+      ...(this.bytes ? { bytes: this.bytes } : {}),
+      ...(this.foreignChannel !== undefined ? { foreignChannel: this.foreignChannel } : {}),
+      ...(this.payload !== undefined ? { payload: this.payload } : {}),
+      ...(this.testerError !== undefined ? { testerError: this.testerError } : {}),
     };
   }
-}
-
-/**
- * Resolves when `until()` is true (checked on every `poke()`), or when the
- * deadline passes. Event-driven: the caller pokes on every relevant event.
- */
-export class Waiter {
-  private resolve!: (reason: 'done' | 'deadline') => void;
-  private timer: NodeJS.Timeout;
-  readonly done: Promise<'done' | 'deadline'>;
-  private settled = false;
-
-  constructor(
-    private readonly until: () => boolean,
-    deadlineMs: number,
-  ) {
-    this.done = new Promise((r) => (this.resolve = r));
-    this.timer = setTimeout(() => this.settle('deadline'), deadlineMs);
-  }
-
-  poke(): void {
-    if (!this.settled && this.until()) this.settle('done');
-  }
-
-  /** Move the deadline: e.g. once the first event arrived, the schedule tells when the rest is due. */
-  extend(deadlineMs: number): void {
-    if (this.settled) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.settle('deadline'), deadlineMs);
-  }
-
-  private settle(r: 'done' | 'deadline'): void {
-    if (this.settled) return;
-    this.settled = true;
-    clearTimeout(this.timer);
-    this.resolve(r);
-  }
-}
-
-/** A bounded pause that is part of a measurement (e.g. the gap between two polls), not synchronisation. */
-export function pause(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

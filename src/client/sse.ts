@@ -1,65 +1,92 @@
 /**
- * SSE probes, with the `eventsource` client (the WHATWG EventSource API for
- * Node). Its fetch is wrapped so every connection it makes is observed: the
- * status and headers of each (re)connect, the bytes, and how the body ended
- * (FIN, RST, still open).
+ * The SSE client: the WHATWG EventSource API for Node (`eventsource`) over an
+ * observed fetch, so every connection it makes is recorded — the status and
+ * headers of each (re)connect, the bytes, and how the body ended (FIN, RST,
+ * still open). Probe checks let EventSource reconnect as browsers do;
+ * measurements refuse reconnects, because they want the first connection's
+ * fate, not the client's recovery.
  */
 import { EventSource } from 'eventsource';
-import type { Observation } from '../observation/types';
-import { CheckRecorder, classifyError, pickHeaders, snippet, Waiter } from './recorder';
-import { fetchFor, fetchSeen } from './http';
-import { endpointUrl } from './target';
-import type { CheckContext, CheckRunner, ProbeOptions } from './probe-types';
+import { fetchFor } from './http';
+import { classifyError, evidenceHeaders, snippet, type CheckRecorder } from './recorder';
+import { endpointUrl, type Params, type ProbeTarget } from './target';
+import { Condition } from '../util/wait';
 
-interface SessionSpec {
-  params: Record<string, string | number | boolean | undefined>;
+export interface SseOptions {
+  /** the origin's scenario parameters (channel, probe, count, silentMs…) */
+  params: Params;
+  /** payload size of each event, to check it arrived whole */
   payloadBytes: number;
-  /** stop waiting once this is true */
-  until: (rec: CheckRecorder) => boolean;
-  deadlineMs: number;
-  /** once the first event arrived, wait this long from then instead */
-  deadlineFromFirstEventMs?: number;
-  /** seq after which the origin ends the stream on purpose */
+  /** let EventSource reconnect on its own (default true) */
+  reconnect?: boolean;
+  /** seq after which the origin ends the stream on purpose: an end there is `complete` */
   expectedEndSeq?: number;
+  /** ask for an unencoded body (Accept-Encoding: identity) */
+  identity?: boolean;
+  /** something was recorded: re-check your conditions */
+  onChange?: () => void;
 }
 
-function mitigationParams(o: ProbeOptions): Record<string, boolean | number | undefined> {
-  return { noBuffering: o.mitigation?.noBuffering, pad: o.mitigation?.pad };
+export interface SseStream {
+  /** connection numbers whose body is still open */
+  openConnections(): number[];
+  /** stop it; idempotent; never recorded as an end */
+  close(): void;
+  /** resolves once close() was called and the connections are gone */
+  readonly closed: Promise<void>;
 }
 
-/** Runs one EventSource against the target until `until` holds or the deadline passes. */
-async function session(ctx: CheckContext, rec: CheckRecorder, spec: SessionSpec): Promise<void> {
-  const url = endpointUrl(ctx.target, '/sse', { ...spec.params, channel: ctx.channel, probe: ctx.probeId });
-  const baseFetch = fetchFor(ctx.target);
+const isAbort = (err: unknown): boolean => /Abort/.test((err as Error)?.name ?? '');
+
+export function openSse(target: ProbeTarget, rec: CheckRecorder, opts: SseOptions): SseStream {
+  const url = endpointUrl(target, '/sse', opts.params);
+  const baseFetch = fetchFor(target);
+  const reconnect = opts.reconnect ?? true;
+  const open = new Set<number>();
+  const readers = new Set<ReadableStreamDefaultReader<Uint8Array>>();
+  /** ours, besides EventSource's: close() must end the connection even when nobody is reading the body */
+  const abort = new AbortController();
   let connection = -1;
-  const open = new Map<number, true>();
-  const waiter = new Waiter(() => spec.until(rec), spec.deadlineMs);
+  let closedByUs = false;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  const changed = (): void => opts.onChange?.();
 
   const observedFetch: typeof fetch = async (input, init) => {
+    if (closedByUs || (!reconnect && connection >= 0)) throw new Error('pushthrough: no reconnect');
     const conn = ++connection;
+    rec.requests++;
+    rec.connections = conn + 1;
+    const headers = new Headers(init?.headers);
+    if (opts.identity) headers.set('accept-encoding', 'identity');
+    const signal = init?.signal ? AbortSignal.any([init.signal, abort.signal]) : abort.signal;
     let res: Response;
     try {
-      res = await baseFetch(input, init);
+      res = await baseFetch(input, { ...init, headers, signal });
     } catch (err) {
-      const c = classifyError(err);
-      if (!(err as Error)?.name?.includes('Abort')) {
+      if (!closedByUs && !isAbort(err)) {
+        const c = classifyError(err);
         rec.answer({ error: { code: c.code, message: c.message } });
         rec.end({ how: c.how, connection: conn, code: c.code, detail: c.message });
       }
-      waiter.poke();
+      changed();
       throw err;
     }
-    const answer = rec.answer({ status: res.status, headers: pickHeaders((h) => res.headers.get(h)) });
+    const answer = rec.answer({ status: res.status, headers: evidenceHeaders(res.headers.entries()) });
     const ct = res.headers.get('content-type') ?? '';
     if (res.status !== 200 || !ct.startsWith('text/event-stream') || !res.body) {
       const text = await res.text().catch(() => '');
       answer.bodySnippet = snippet(text);
-      rec.end({ how: 'error-status', connection: conn, code: res.status, detail: ct });
-      waiter.poke();
+      rec.end({ how: 'error-status', connection: conn, code: res.status, detail: ct || undefined });
+      changed();
       return new Response(text, { status: res.status, headers: res.headers });
     }
-    open.set(conn, true);
+    rec.opened();
+    open.add(conn);
+    changed();
     const reader = res.body.getReader();
+    readers.add(reader);
+    if (closedByUs) reader.cancel().catch(() => undefined);
     let bytes = 0;
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
@@ -68,24 +95,23 @@ async function session(ctx: CheckContext, rec: CheckRecorder, spec: SessionSpec)
           if (done) {
             open.delete(conn);
             const last = rec.arrivals.filter((a) => a.connection === conn).at(-1);
-            const complete = spec.expectedEndSeq !== undefined && last?.seq === spec.expectedEndSeq;
-            rec.end({ how: complete ? 'complete' : 'clean-close', connection: conn, detail: `${bytes} bytes` });
+            const complete = opts.expectedEndSeq !== undefined && last?.seq === opts.expectedEndSeq;
+            rec.end({ how: complete ? 'complete' : 'clean-close', connection: conn, detail: `end of body after ${bytes} bytes` });
             controller.close();
-            waiter.poke();
           } else {
             bytes += value.byteLength;
-            rec.extra.bytes = ((rec.extra.bytes as number) ?? 0) + value.byteLength;
+            rec.received(value.byteLength);
             controller.enqueue(value);
           }
         } catch (err) {
           open.delete(conn);
-          if (!(err as Error)?.name?.includes('Abort')) {
+          if (!closedByUs && !isAbort(err)) {
             const c = classifyError(err);
             rec.end({ how: c.how, connection: conn, code: c.code, detail: c.message });
           }
           controller.error(err);
-          waiter.poke();
         }
+        changed();
       },
       cancel(reason) {
         open.delete(conn);
@@ -96,116 +122,65 @@ async function session(ctx: CheckContext, rec: CheckRecorder, spec: SessionSpec)
   };
 
   const es = new EventSource(url, { fetch: observedFetch });
-  let started = false;
   es.onmessage = (m) => {
-    const a = rec.arrival(m.data, connection, spec.payloadBytes);
-    // The schedule runs from the first event: on a loaded machine the stream
-    // may start late, and the deadline must not count that against the path.
-    if (a && !started && spec.deadlineFromFirstEventMs !== undefined) {
-      started = true;
-      waiter.extend(spec.deadlineFromFirstEventMs);
-    }
-    waiter.poke();
+    rec.arrival(String(m.data), connection, opts.payloadBytes);
+    changed();
   };
-  es.onerror = () => waiter.poke();
-  try {
-    await waiter.done;
-  } finally {
-    // Whatever is still open when we stop waiting stayed open: a silent path.
-    for (const conn of open.keys()) rec.end({ how: 'open', connection: conn });
-    es.close();
-  }
-  rec.extra.connections = connection + 1;
-  rec.extra.requests = connection + 1;
+  es.onerror = () => changed();
+
+  return {
+    openConnections: () => [...open],
+    close() {
+      if (closedByUs) return;
+      closedByUs = true;
+      es.close();
+      // Aborting the fetch destroys the connection (undici cannot reuse a half-read body).
+      abort.abort();
+      const cancels = [...readers].map((r) => r.cancel().catch(() => undefined));
+      const fallback = setTimeout(resolveClosed, 2000);
+      fallback.unref();
+      void Promise.all(cancels).then(() => {
+        clearTimeout(fallback);
+        resolveClosed();
+      });
+    },
+    closed,
+  };
 }
 
-const hasSeq = (rec: CheckRecorder, seq: number): boolean => rec.arrivals.some((a) => a.seq === seq);
-const ended = (rec: CheckRecorder): boolean => rec.ends.length > 0;
-
-export const sseChecks: Record<string, CheckRunner> = {
-  /** One request: does an event-stream come back at all, and from whom. */
-  async connect(ctx) {
-    const rec = new CheckRecorder('sse', 'connect');
-    const url = endpointUrl(ctx.target, '/sse', { channel: ctx.channel, probe: ctx.probeId, count: 1, close: true });
-    try {
-      const res = await fetchFor(ctx.target)(url, { headers: { Accept: 'text/event-stream' }, signal: AbortSignal.timeout(ctx.options.connectTimeoutMs) });
-      const text = await res.text();
-      rec.answer({ status: res.status, headers: pickHeaders((h) => res.headers.get(h)), bodySnippet: snippet(text) });
-      rec.extra.hasEvent = /^data:/m.test(text);
-    } catch (err) {
-      const c = classifyError(err);
-      rec.answer({ error: { code: c.code, message: c.message } });
-    }
-    return rec.finish(await fetchSeen(ctx.target, ctx.probeId, ctx.originUrl));
-  },
-
-  async delivery(ctx) {
-    const { deliveryCount: count, deliveryIntervalMs: intervalMs } = ctx.options;
-    const rec = new CheckRecorder('sse', 'delivery', { channel: ctx.channel, count, intervalMs, mitigations: ctx.mitigationNames });
-    await session(ctx, rec, {
-      params: { count, intervalMs, close: true, retryMs: 250, ...mitigationParams(ctx.options) },
-      payloadBytes: 16,
-      until: (r) => (hasSeq(r, count) && ended(r)) || r.ends.filter((e) => e.how === 'error-status').length > 0 || r.answers.length > 4,
-      deadlineMs: count * intervalMs + ctx.options.graceMs + ctx.options.connectTimeoutMs,
-      deadlineFromFirstEventMs: count * intervalMs + ctx.options.graceMs + 1000,
-      expectedEndSeq: count,
-    });
-    return rec.finish(await fetchSeen(ctx.target, ctx.probeId, ctx.originUrl));
-  },
-
-  async idle(ctx) {
-    return silentStream(ctx, 'idle');
-  },
-
-  async duration(ctx) {
-    return silentStream(ctx, 'duration');
-  },
-
-  /** The origin ends the stream after event 3; the client must reconnect with Last-Event-ID and miss nothing. */
-  async resume(ctx) {
-    const count = 6;
-    const rec = new CheckRecorder('sse', 'resume', { channel: ctx.channel, count, intervalMs: 150, endAfter: 3 });
-    await session(ctx, rec, {
-      params: { count, intervalMs: 150, endAfter: 3, close: true, retryMs: 100, ...mitigationParams(ctx.options) },
-      payloadBytes: 16,
-      until: (r) => hasSeq(r, count) || r.answers.length >= 4 || r.ends.some((e) => e.how === 'error-status'),
-      deadlineMs: count * 150 + ctx.options.graceMs + 2000,
-    });
-    return rec.finish(await fetchSeen(ctx.target, ctx.probeId, ctx.originUrl));
-  },
-
-  async large(ctx) {
-    const payloadBytes = ctx.options.largeBytes;
-    const rec = new CheckRecorder('sse', 'large', { channel: ctx.channel, count: 1, intervalMs: 0, payloadBytes });
-    await session(ctx, rec, {
-      params: { count: 1, payloadBytes, close: true, ...mitigationParams(ctx.options) },
-      payloadBytes,
-      until: (r) => hasSeq(r, 1) || r.ends.length > 0,
-      deadlineMs: ctx.options.largeTimeoutMs,
-    });
-    return rec.finish(await fetchSeen(ctx.target, ctx.probeId, ctx.originUrl));
-  },
-};
+export interface SessionOptions {
+  /** stop waiting once this holds */
+  until: (rec: CheckRecorder) => boolean;
+  deadlineMs: number;
+  /** once the first event arrived, wait this long from then instead */
+  deadlineFromFirstEventMs?: number;
+}
 
 /**
- * One event, silence (idle) or heartbeats only (duration) for idleMs, then one
- * more event. The second event arriving on the first connection means the
- * stream survived.
+ * One EventSource until `until` holds or the deadline passes (the probe
+ * checks' session). The schedule runs from the first event: on a loaded
+ * machine a stream may start late, and that must not count against the path.
+ * Whatever is still open when waiting stops is recorded as `open` (a silent
+ * path keeps a stream open and sends nothing).
  */
-async function silentStream(ctx: CheckContext, check: 'idle' | 'duration'): Promise<Observation> {
-  const silentMs = ctx.options.idleMs;
-  const heartbeatMs = check === 'duration' ? ctx.options.heartbeatMs : ctx.options.mitigation?.heartbeatMs;
-  const rec = new CheckRecorder('sse', check, { channel: ctx.channel, count: 2, intervalMs: silentMs, silentMs, heartbeatMs });
-  await session(ctx, rec, {
-    params: { count: 2, silentMs, heartbeatMs, close: true, retryMs: 100, ...mitigationParams(ctx.options) },
-    payloadBytes: 16,
-    // Stop at the second event, or once a cut stream has been answered again
-    // (the reconnect's status is part of the evidence).
-    until: (r) => hasSeq(r, 2) || (r.ends.length > 0 && r.answers.length >= 2) || r.answers.length > 3,
-    deadlineMs: silentMs + ctx.options.graceMs + ctx.options.connectTimeoutMs,
-    deadlineFromFirstEventMs: silentMs + ctx.options.graceMs,
-    expectedEndSeq: 2,
+export async function runSse(target: ProbeTarget, rec: CheckRecorder, opts: SseOptions & SessionOptions): Promise<void> {
+  let started = false;
+  let cond: Condition | undefined;
+  const stream = openSse(target, rec, {
+    ...opts,
+    onChange: () => {
+      if (!started && rec.arrivals.length > 0 && opts.deadlineFromFirstEventMs !== undefined) {
+        started = true;
+        cond?.extend(opts.deadlineFromFirstEventMs);
+      }
+      cond?.poke();
+    },
   });
-  return rec.finish(await fetchSeen(ctx.target, ctx.probeId, ctx.originUrl));
+  cond = new Condition(() => opts.until(rec), { deadlineMs: opts.deadlineMs });
+  try {
+    await cond.settled;
+  } finally {
+    for (const conn of stream.openConnections()) rec.end({ how: 'open', connection: conn });
+    stream.close();
+  }
 }
-

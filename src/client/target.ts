@@ -10,16 +10,26 @@ export interface ProbeTarget {
   baseUrl: string;
   /** forward proxy every client goes through (HTTP proxy for http/ws, CONNECT for https/wss) */
   via?: string;
-  /** the origin's --token, when it was started with one */
+  /** the origin's --token, when it was started with one; sent as X-Pushthrough-Token, never in the URL */
   token?: string;
 }
+
+export type Params = Record<string, string | number | boolean | undefined>;
+
+/** The request header that carries the origin's token (kept out of URLs and so out of access logs). */
+export const TOKEN_HEADER = 'x-pushthrough-token';
 
 export function uniqueId(prefix: string): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
 }
 
+/** Headers every request to the target carries: the token, when there is one. */
+export function targetHeaders(target: ProbeTarget): Record<string, string> {
+  return target.token ? { [TOKEN_HEADER]: target.token } : {};
+}
+
 /** Builds an endpoint URL on the target, keeping any path prefix of the base. */
-export function endpointUrl(target: ProbeTarget, path: string, params: Record<string, string | number | boolean | undefined>): URL {
+export function endpointUrl(target: ProbeTarget, path: string, params: Params): URL {
   const base = new URL(target.baseUrl);
   const prefix = base.pathname.replace(/\/+$/, '');
   const url = new URL(`${prefix}${path}`, base);
@@ -27,7 +37,6 @@ export function endpointUrl(target: ProbeTarget, path: string, params: Record<st
     if (v === undefined || v === false) continue;
     url.searchParams.set(k, v === true ? '1' : String(v));
   }
-  if (target.token) url.searchParams.set('token', target.token);
   return url;
 }
 

@@ -8,8 +8,10 @@
  * connection limit: HAProxy maxconn, nginx limit_conn), a reset, or no first
  * event within the connect timeout (a queue that never lets it in).
  */
-import { answerOf, closeAll, Condition, now, openStream, type ObservedStream, type StreamContext } from './streams';
-import type { AnswerEvidence, ConcurrencyLimit, StreamTransport } from './types';
+import type { AnswerEvidence } from '../client/http';
+import type { ConcurrencyLimit, StreamTransport } from '../observation/limits';
+import { Condition } from '../util/wait';
+import { answerOf, closeAll, endOf, openStream, statusOf, type MeasuredStream, type StreamContext } from './stream';
 
 export interface ConcurrencyOptions {
   transport: StreamTransport;
@@ -29,17 +31,17 @@ type Fate = 'pending' | 'accepted' | 'refused';
 export async function countConcurrentStreams(opts: ConcurrencyOptions): Promise<ConcurrencyLimit> {
   const batchSize = Math.max(1, opts.batchSize ?? 8);
   const heartbeatMs = opts.heartbeatMs ?? 500;
-  const open: Array<{ stream: ObservedStream; fate: Fate }> = [];
+  const open: Array<{ stream: MeasuredStream; fate: Fate }> = [];
   const result: ConcurrencyLimit = { transport: opts.transport, outcome: 'unknown', accepted: 0, searchedTo: opts.maxStreams };
   const say = (line: string): void => opts.onProgress?.(`${opts.transport} concurrent streams: ${line}`);
-  const fateOf = (s: ObservedStream): Fate => {
-    const st = s.state;
-    if (st.events.length > 0 && !st.end) return 'accepted';
-    if (st.end || now() - st.startedAt > opts.streams.connectTimeoutMs) return 'refused';
+  const fateOf = (s: MeasuredStream): Fate => {
+    const ended = endOf(s) !== undefined;
+    if (s.rec.arrivals.length > 0 && !ended) return 'accepted';
+    if (ended || s.rec.now() > opts.streams.connectTimeoutMs) return 'refused';
     return 'pending';
   };
   // Accepted streams the path closed later do not count as open any more.
-  const alive = (): number => open.filter((o) => o.fate === 'accepted' && !o.stream.state.end).length;
+  const alive = (): number => open.filter((o) => o.fate === 'accepted' && !endOf(o.stream)).length;
   try {
     while (open.length < opts.maxStreams && !opts.signal?.aborted) {
       const n = Math.min(batchSize, opts.maxStreams - open.length);
@@ -72,12 +74,12 @@ export async function countConcurrentStreams(opts: ConcurrencyOptions): Promise<
       result.accepted = Math.max(result.accepted, alive());
       say(`${alive()} open${refused ? ', refused the next' : ''}`);
       if (refused) {
-        const st = refused.stream.state;
+        const end = endOf(refused.stream);
         result.outcome = 'limit';
-        result.refused = st.end
-          ? { how: st.end.how, status: st.status, code: st.end.code, detail: st.end.detail }
-          : { how: 'silent', status: st.status, detail: `no first event within ${Math.round(opts.streams.connectTimeoutMs / 1000)} s` };
-        const a = answerOf(st, `${opts.transport === 'sse' ? 'GET /sse' : 'WebSocket /ws'} refused after ${result.accepted} open streams`);
+        result.refused = end
+          ? { how: end.how, status: statusOf(refused.stream), code: end.code, detail: end.detail }
+          : { how: 'silent', status: statusOf(refused.stream), detail: `no first event within ${Math.round(opts.streams.connectTimeoutMs / 1000)} s` };
+        const a = answerOf(refused.stream, `${opts.transport === 'sse' ? 'GET /sse' : 'WebSocket /ws'} refused after ${result.accepted} open streams`);
         if (a) opts.onAnswer?.(a);
         break;
       }
@@ -86,7 +88,7 @@ export async function countConcurrentStreams(opts: ConcurrencyOptions): Promise<
     if (result.outcome === 'unknown' && !result.partial) result.outcome = 'none';
     const first = open.find((o) => o.fate === 'accepted');
     if (first) {
-      const a = answerOf(first.stream.state, opts.transport === 'sse' ? 'GET /sse' : 'WebSocket /ws');
+      const a = answerOf(first.stream, opts.transport === 'sse' ? 'GET /sse' : 'WebSocket /ws');
       if (a) opts.onAnswer?.(a);
     }
     if (result.accepted === 0 && result.outcome === 'limit') result.error = 'not even one stream delivered its first event';

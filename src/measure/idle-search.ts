@@ -11,17 +11,19 @@
  * means it survived. A stream the path closes or resets tells *when* — how long
  * it had been quiet — and that cut time is itself the estimate: idle timers
  * run "between two successive reads" (nginx proxy_read_timeout, HAProxy timeout
- * server/tunnel, catalog B1/B3), so every longer stream is cut at the same
+ * server/tunnel: docs/proxy-behaviour.md), so every longer stream is cut at the same
  * silence. The next round then only has to confirm it from below (96 % and
- * 92 % of it). A silent drop (NAT/firewall, catalog F) shows no cut time, only
+ * 92 % of it). A silent drop (NAT/firewall) shows no cut time, only
  * a missing second event, and the search bisects geometrically instead.
  *
  * The planning functions are pure (bracketOf, nextSilences, summarizeIdle) and
  * the search takes the round runner as a parameter, so the logic is testable
  * without sockets; runIdleRound is the real runner.
  */
-import { answerOf, closeAll, Condition, now, openStream, type ObservedStream, type StreamContext } from './streams';
-import type { AnswerEvidence, CutHow, IdleLimit, IdleTrial, LifetimeResult, StreamTransport } from './types';
+import type { AnswerEvidence } from '../client/http';
+import type { CutHow, IdleLimit, IdleTrial, LifetimeResult, StreamTransport } from '../observation/limits';
+import { Condition } from '../util/wait';
+import { answerOf, closeAll, endOf, eventAt, openStream, type MeasuredStream, type StreamContext } from './stream';
 
 export interface IdleSearchOptions {
   maxIdleMs: number;
@@ -254,32 +256,26 @@ const defaultGrace = (silenceMs: number): number => 1000 + silenceMs * 0.05;
 export function runIdleRound(ctx: RoundContext): IdleRoundRunner {
   return async (silencesMs, round) => {
     const grace = ctx.graceMs ?? defaultGrace;
-    const entries = silencesMs.map((silenceMs) => ({ silenceMs, trial: undefined as IdleTrial | undefined, stream: undefined as ObservedStream | undefined }));
+    const entries = silencesMs.map((silenceMs) => ({ silenceMs, trial: undefined as IdleTrial | undefined, stream: undefined as MeasuredStream | undefined }));
     const update = (): void => {
-      const t = now();
       for (const e of entries) {
         if (e.trial || !e.stream) continue;
-        const st = e.stream.state;
-        const first = st.events.find((ev) => ev.seq === 1);
-        const second = st.events.find((ev) => ev.seq === 2);
-        if (second && first && second.at - first.at < e.silenceMs / 2) {
+        const st = e.stream;
+        const t = st.rec.now();
+        const first = eventAt(st, 1);
+        const second = eventAt(st, 2);
+        const end = endOf(st);
+        if (second !== undefined && first !== undefined && second - first < e.silenceMs / 2) {
           // Both events at once: the silence happened inside a buffer, not on the wire.
           e.trial = { silenceMs: e.silenceMs, round, outcome: 'not-started', detail: 'the first event arrived only with the second: the stream is buffered on the way' };
-        } else if (second) e.trial = { silenceMs: e.silenceMs, round, outcome: 'survived' };
-        else if (st.end && !first) {
-          e.trial = { silenceMs: e.silenceMs, round, outcome: 'not-started', how: st.end.how, code: st.end.code, detail: startFailure(ctx.transport, st.end.how, st.end.code, st.end.detail) };
-        } else if (st.end && first) {
-          e.trial = {
-            silenceMs: e.silenceMs,
-            round,
-            outcome: 'cut',
-            cutAfterMs: Math.round(st.end.at - (st.lastByteAt ?? first.at)),
-            how: st.end.how,
-            code: st.end.code,
-          };
-        } else if (!first && t - st.startedAt > ctx.streams.connectTimeoutMs) {
+        } else if (second !== undefined) e.trial = { silenceMs: e.silenceMs, round, outcome: 'survived' };
+        else if (end && first === undefined) {
+          e.trial = { silenceMs: e.silenceMs, round, outcome: 'not-started', how: end.how, code: end.code, detail: startFailure(ctx.transport, end.how, end.code, end.detail) };
+        } else if (end && first !== undefined) {
+          e.trial = { silenceMs: e.silenceMs, round, outcome: 'cut', cutAfterMs: Math.round(end.atMs - (st.rec.lastByteAtMs ?? first)), how: end.how, code: end.code };
+        } else if (first === undefined && t > ctx.streams.connectTimeoutMs) {
           e.trial = { silenceMs: e.silenceMs, round, outcome: 'not-started', detail: `no first event within ${s1(ctx.streams.connectTimeoutMs)} (is the stream buffered?)` };
-        } else if (first && t - first.at > e.silenceMs + grace(e.silenceMs)) {
+        } else if (first !== undefined && t - first > e.silenceMs + grace(e.silenceMs)) {
           e.trial = { silenceMs: e.silenceMs, round, outcome: 'cut', how: 'silent', detail: 'the second event never arrived and nothing closed' };
         }
         if (e.trial) e.stream.close();
@@ -289,7 +285,7 @@ export function runIdleRound(ctx: RoundContext): IdleRoundRunner {
       if (silentCut.length > 0) {
         const at = Math.min(...silentCut);
         for (const e of entries) {
-          if (!e.trial && e.silenceMs > at && e.stream?.state.events.some((ev) => ev.seq === 1)) {
+          if (!e.trial && e.silenceMs > at && e.stream && eventAt(e.stream, 1) !== undefined) {
             e.trial = { silenceMs: e.silenceMs, round, outcome: 'cut', how: 'silent', implied: true };
             e.stream.close();
           }
@@ -320,9 +316,9 @@ export function runIdleRound(ctx: RoundContext): IdleRoundRunner {
       for (const e of entries) {
         if (!e.trial) e.trial = { silenceMs: e.silenceMs, round, outcome: 'stopped', detail: ctx.signal?.aborted ? 'interrupted' : 'no outcome in time' };
       }
-      const first = entries.find((e) => e.stream?.state.status !== undefined);
+      const first = entries.find((e) => e.stream?.rec.answers.some((a) => a.status !== undefined));
       if (first?.stream) {
-        const a = answerOf(first.stream.state, `${ctx.transport === 'sse' ? 'GET /sse' : 'WebSocket /ws'} (idle search)`);
+        const a = answerOf(first.stream, `${ctx.transport === 'sse' ? 'GET /sse' : 'WebSocket /ws'} (idle search)`);
         if (a) ctx.onAnswer?.(a);
       }
       await closeAll(entries.flatMap((e) => (e.stream ? [e.stream] : [])));
@@ -352,7 +348,7 @@ export interface LifetimeOptions {
 /**
  * A stream kept busy with heartbeats (SSE comment lines, WebSocket pings) and
  * a second event at `maxMs`: it survives, or the path cuts it anyway — a
- * maximum duration (Envoy route timeout, GCP backend timeout, catalog B11/D5).
+ * maximum duration (Envoy's route timeout, GCP's backend timeout: docs/proxy-behaviour.md).
  */
 export async function measureLifetime(opts: LifetimeOptions): Promise<LifetimeResult> {
   const base: LifetimeResult = { transport: opts.transport, outcome: 'unknown', heartbeatMs: opts.heartbeatMs, searchedToMs: opts.maxMs };
@@ -364,31 +360,31 @@ export async function measureLifetime(opts: LifetimeOptions): Promise<LifetimeRe
     { count: 2, silentMs: opts.maxMs, heartbeatMs: opts.heartbeatMs, close: true },
     { onChange: () => queueMicrotask(() => cond?.poke()) },
   );
-  const st = stream.state;
-  const first = (): number | undefined => st.events.find((e) => e.seq === 1)?.at;
-  cond = new Condition(
-    () => st.events.some((e) => e.seq === 2) || st.end !== undefined || (first() === undefined && now() - st.startedAt > opts.streams.connectTimeoutMs),
-    { deadlineMs: opts.streams.connectTimeoutMs + opts.maxMs + grace, tickMs: 500, signal: opts.signal },
-  );
+  const first = (): number | undefined => eventAt(stream, 1);
+  cond = new Condition(() => eventAt(stream, 2) !== undefined || endOf(stream) !== undefined || (first() === undefined && stream.rec.now() > opts.streams.connectTimeoutMs), {
+    deadlineMs: opts.streams.connectTimeoutMs + opts.maxMs + grace,
+    tickMs: 500,
+    signal: opts.signal,
+  });
   const why = await cond.settled;
   stream.close();
   await stream.closed;
-  const a = answerOf(st, `${opts.transport === 'sse' ? 'GET /sse' : 'WebSocket /ws'} (heartbeat lifetime)`);
+  const a = answerOf(stream, `${opts.transport === 'sse' ? 'GET /sse' : 'WebSocket /ws'} (heartbeat lifetime)`);
   if (a) opts.onAnswer?.(a);
   const f = first();
-  if (st.events.some((e) => e.seq === 2)) return { ...base, outcome: 'survived' };
+  const end = endOf(stream);
+  const now = stream.rec.now();
+  if (eventAt(stream, 2) !== undefined) return { ...base, outcome: 'survived' };
   if (f === undefined) {
     return {
       ...base,
       ...(why === 'aborted' ? { partial: true } : {}),
-      error: st.end ? startFailure(opts.transport, st.end.how, st.end.code, st.end.detail) : why === 'aborted' ? 'interrupted' : 'no first event',
+      error: end ? startFailure(opts.transport, end.how, end.code, end.detail) : why === 'aborted' ? 'interrupted' : 'no first event',
     };
   }
-  if (st.end) return { ...base, outcome: 'cut', cutAtMs: Math.round(st.end.at - f), how: st.end.how, code: st.end.code };
-  if (why === 'aborted') return { ...base, partial: true, searchedToMs: Math.round(now() - f), error: `interrupted after ${s1(now() - f)} without a cut` };
+  if (end) return { ...base, outcome: 'cut', cutAtMs: Math.round(end.atMs - f), how: end.how, code: end.code };
+  if (why === 'aborted') return { ...base, partial: true, searchedToMs: Math.round(now - f), error: `interrupted after ${s1(now - f)} without a cut` };
   // Heartbeats kept coming but the second event never did: something held it back, or dropped the flow silently.
-  const quietMs = now() - (st.lastByteAt ?? f);
-  return quietMs > opts.heartbeatMs * 4
-    ? { ...base, outcome: 'cut', how: 'silent', cutAtMs: Math.round((st.lastByteAt ?? f) - f) }
-    : { ...base, error: 'heartbeats arrived but the final event did not' };
+  const lastByte = stream.rec.lastByteAtMs ?? f;
+  return now - lastByte > opts.heartbeatMs * 4 ? { ...base, outcome: 'cut', how: 'silent', cutAtMs: Math.round(lastByte - f) } : { ...base, error: 'heartbeats arrived but the final event did not' };
 }

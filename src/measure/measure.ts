@@ -13,16 +13,18 @@
  * `signal` stops it: every phase closes its sockets and returns what it has,
  * and the measurement is marked partial.
  */
+import type { AnswerEvidence } from '../client/http';
 import type { ProbeTarget } from '../client/target';
+import type { StreamTransport } from '../observation/limits';
+import { answersFromMeasured, guessProduct } from '../verdict/product-guess';
+import { formatDuration, recommend } from '../verdict/recommend';
 import type { Cell } from '../verdict/types';
 import { countConcurrentStreams } from './concurrency';
 import { fingerprint } from './fingerprint';
 import { ladder, measureLifetime, runIdleRound, searchIdle } from './idle-search';
-import { answersFromMeasured, guessProduct } from './product-guess';
-import { formatDuration, recommend } from './recommend';
 import { DEFAULT_MAX_MESSAGE_BYTES, searchSize, sseEventTrial, wsEchoTrial } from './size-search';
-import { measuringDispatcher, type StreamContext } from './streams';
-import type { AnswerEvidence, Measurement, StreamTransport } from './types';
+import type { StreamContext } from './stream';
+import type { Measurement } from './types';
 
 /** The phases, in the order they run. */
 export const MEASURE_PHASES = ['fingerprint', 'concurrency', 'sizes', 'idle'] as const;
@@ -66,8 +68,7 @@ export async function measure(opts: MeasureOptions): Promise<Measurement> {
   const signal = opts.signal;
   const phases = new Set<MeasurePhase>(opts.phases ?? MEASURE_PHASES);
   const say = (line: string): void => opts.onProgress?.(line);
-  const dispatcher = measuringDispatcher(opts.target.via);
-  const streams: StreamContext = { target: opts.target, dispatcher, connectTimeoutMs: opts.connectTimeoutMs ?? 5000 };
+  const streams: StreamContext = { target: opts.target, connectTimeoutMs: opts.connectTimeoutMs ?? 5000 };
 
   const answers: AnswerEvidence[] = [];
   const onAnswer = (a: AnswerEvidence): void => {
@@ -95,11 +96,11 @@ export async function measure(opts: MeasureOptions): Promise<Measurement> {
     return true;
   };
 
-  try {
+  {
     // 1. who answers
     if (phases.has('fingerprint') && !stopped('the fingerprint')) {
       say('fingerprint: 3 requests');
-      for (const a of await fingerprint(opts.target, dispatcher, streams.connectTimeoutMs)) onAnswer(a);
+      for (const a of await fingerprint(opts.target, streams.connectTimeoutMs)) onAnswer(a);
     }
 
     // 2. simultaneous streams, one transport at a time (a connection limit is usually shared)
@@ -158,9 +159,6 @@ export async function measure(opts: MeasureOptions): Promise<Measurement> {
         clearInterval(ticker);
       }
     }
-  } finally {
-    // Every stream was closed by its phase: nothing left to finish gracefully.
-    await dispatcher.destroy().catch(() => undefined);
   }
 
   // 5. advice

@@ -13,8 +13,13 @@
  * `searchSize` takes the trial as a parameter (testable without sockets);
  * wsEchoTrial and sseEventTrial are the real ones.
  */
-import { answerOf, Condition, now, openStream, type StreamContext } from './streams';
-import type { AnswerEvidence, SizeLimit, SizeTrial, StreamTransport } from './types';
+import type { AnswerEvidence } from '../client/http';
+import type { SizeLimit, SizeTrial, StreamTransport } from '../observation/limits';
+import { formatSize } from '../util/format';
+import { Condition } from '../util/wait';
+
+export { formatSize } from '../util/format';
+import { answerOf, endOf, openStream, statusOf, type StreamContext } from './stream';
 
 export type SizeTrialRunner = (bytes: number) => Promise<SizeTrial>;
 
@@ -34,12 +39,6 @@ export interface SizeSearchOptions {
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_MIN_BYTES = 1024;
 const TINY_BYTES = 16;
-
-export function formatSize(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 2)} MiB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(bytes % 1024 === 0 ? 0 : 1)} KiB`;
-  return `${bytes} B`;
-}
 
 export async function searchSize(transport: StreamTransport, trial: SizeTrialRunner, opts: SizeSearchOptions = {}): Promise<SizeLimit> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -121,7 +120,6 @@ export interface TrialContext {
 /** One WebSocket: send `bytes` as one binary message, wait for the identical echo. */
 export function wsEchoTrial(ctx: TrialContext): SizeTrialRunner {
   return async (bytes) => {
-    const started = now();
     const data = pattern(bytes);
     let echoed: Buffer | undefined;
     let cond: Condition | undefined;
@@ -134,21 +132,22 @@ export function wsEchoTrial(ctx: TrialContext): SizeTrialRunner {
       },
       onChange: poke,
     });
-    cond = new Condition(() => echoed !== undefined || stream.state.end !== undefined, { deadlineMs: trialDeadlineMs(ctx.streams, bytes), signal: ctx.signal });
+    cond = new Condition(() => echoed !== undefined || endOf(stream) !== undefined, { deadlineMs: trialDeadlineMs(ctx.streams, bytes), signal: ctx.signal });
     const why = await cond.settled;
     stream.close();
     await stream.closed;
-    const st = stream.state;
-    const ms = Math.round(now() - started);
-    if (st.status !== undefined && st.status !== 101) {
-      const a = answerOf(st, 'WebSocket /ws (message size)');
+    const ms = Math.round(stream.rec.now());
+    const status = statusOf(stream);
+    if (status !== undefined && status !== 101) {
+      const a = answerOf(stream, 'WebSocket /ws (message size)');
       if (a) ctx.onAnswer?.(a);
     }
     if (echoed) {
       if (echoed.equals(data)) return { bytes, ok: true, ms };
       return { bytes, ok: false, how: echoed.length === bytes ? 'corrupted' : 'truncated', detail: `echo of ${echoed.length} bytes`, ms };
     }
-    if (st.end) return { bytes, ok: false, how: st.end.how, code: st.end.code, detail: st.end.detail, ms };
+    const end = endOf(stream);
+    if (end) return { bytes, ok: false, how: end.how, code: end.code, detail: end.detail, ms };
     return { bytes, ok: false, how: 'silent', detail: why === 'aborted' ? 'interrupted' : `no echo within ${Math.round(ms / 1000)} s`, ms };
   };
 }
@@ -156,26 +155,26 @@ export function wsEchoTrial(ctx: TrialContext): SizeTrialRunner {
 /** One SSE stream with a single event of `bytes` payload; passes when it arrives whole. */
 export function sseEventTrial(ctx: TrialContext): SizeTrialRunner {
   return async (bytes) => {
-    const started = now();
     let cond: Condition | undefined;
     const stream = openStream('sse', ctx.streams, { count: 1, payloadBytes: bytes, close: true }, { onChange: () => queueMicrotask(() => cond?.poke()) });
-    const st = stream.state;
-    cond = new Condition(() => st.events.length > 0 || st.end !== undefined, { deadlineMs: trialDeadlineMs(ctx.streams, bytes), signal: ctx.signal });
+    cond = new Condition(() => stream.rec.arrivals.length > 0 || endOf(stream) !== undefined, { deadlineMs: trialDeadlineMs(ctx.streams, bytes), signal: ctx.signal });
     const why = await cond.settled;
     stream.close();
     await stream.closed;
-    const ms = Math.round(now() - started);
-    if (st.status !== undefined && st.status !== 200) {
-      const a = answerOf(st, 'GET /sse (event size)');
+    const ms = Math.round(stream.rec.now());
+    const status = statusOf(stream);
+    if (status !== undefined && status !== 200) {
+      const a = answerOf(stream, 'GET /sse (event size)');
       if (a) ctx.onAnswer?.(a);
     }
-    const ev = st.events[0];
+    const ev = stream.rec.arrivals[0];
     if (ev) return ev.intact ? { bytes, ok: true, ms } : { bytes, ok: false, how: 'corrupted', detail: `event of ${ev.bytes} bytes did not match the origin's payload`, ms };
-    if (st.end) {
+    const end = endOf(stream);
+    if (end) {
       // The body ended before a whole event: cut in the middle of it.
-      const how = st.end.how === 'close' && st.bytes > 0 ? 'truncated' : st.end.how;
-      return { bytes, ok: false, how, code: st.end.code, detail: st.end.detail ?? `${st.bytes} bytes arrived`, ms };
+      const how = end.how === 'close' && stream.rec.bytes > 0 ? 'truncated' : end.how;
+      return { bytes, ok: false, how, code: end.code, detail: end.detail ?? `${stream.rec.bytes} bytes arrived`, ms };
     }
-    return { bytes, ok: false, how: 'silent', detail: why === 'aborted' ? 'interrupted' : `${st.bytes} bytes arrived, no whole event within ${Math.round(ms / 1000)} s`, ms };
+    return { bytes, ok: false, how: 'silent', detail: why === 'aborted' ? 'interrupted' : `${stream.rec.bytes} bytes arrived, no whole event within ${Math.round(ms / 1000)} s`, ms };
   };
 }

@@ -8,23 +8,11 @@
  * judgement depends on the two clocks agreeing.
  */
 
-export const TRANSPORTS = ['short-poll', 'long-poll', 'sse', 'websocket'] as const;
-export type Transport = (typeof TRANSPORTS)[number];
+export { CHECK_IDS, TRANSPORTS, type CheckId, type Transport } from '../vocabulary';
+import type { CheckId, Transport } from '../vocabulary';
+import type { SeenRequest } from '../protocol/seen';
 
-/** The checks a probe can run; which ones apply depends on the transport. */
-export const CHECK_IDS = [
-  'connect',
-  'delivery',
-  'latency',
-  'idle',
-  'hold',
-  'duration',
-  'resume',
-  'large',
-  'echo',
-  'freshness',
-] as const;
-export type CheckId = (typeof CHECK_IDS)[number];
+export type { SeenRequest } from '../protocol/seen';
 
 /** One HTTP answer (or WebSocket handshake answer) as the client saw it. */
 export interface HttpAnswer {
@@ -71,16 +59,6 @@ export interface StreamEnd {
   detail?: string;
 }
 
-/** What the origin saw for one request (from GET /_seen). */
-export interface SeenRequest {
-  at: number;
-  method: string;
-  path: string;
-  httpVersion: string;
-  headers: Record<string, string>;
-  upgraded: boolean;
-}
-
 /** The scenario the origin was asked to play, echoed into the observation. */
 export interface Scenario {
   channel: string;
@@ -96,9 +74,10 @@ export interface Scenario {
 
 /**
  * Everything one check of one transport observed. Fields are optional because
- * each check fills the part it measures.
+ * each check fills the part it measures; `payload` is the check's own typed
+ * data (its type lives beside the check, in src/checks/<id>.ts).
  */
-export interface Observation {
+export interface Observation<P = unknown> {
   transport: Transport;
   check: CheckId;
   /** client epoch ms when the check started */
@@ -111,8 +90,16 @@ export interface Observation {
   ends: StreamEnd[];
   /** what the origin recorded for this check's requests */
   seen?: SeenRequest[];
-  /** free-form measured numbers specific to the check (echo round trip, poll pairs...) */
-  extra?: Record<string, unknown>;
+  /** requests (or connections) the check made */
+  requests?: number;
+  /** connections a stream used (1 = never reconnected) */
+  connections?: number;
+  /** bytes received, headers excluded */
+  bytes?: number;
+  /** a poll came back with another channel's data (only a cache that ignores the query string does that) */
+  foreignChannel?: string;
+  /** the check's own measured data */
+  payload?: P;
   /** set when the tester itself could not run the check (never the proxy's fault) */
   testerError?: string;
 }

@@ -10,15 +10,10 @@
  * against the schedule without the two clocks agreeing.
  */
 import { performance } from 'node:perf_hooks';
+import { makePayload, type WireEvent } from '../protocol/events';
 
-export interface OriginEvent {
-  seq: number;
-  /** ms since the channel started, origin clock */
-  offsetMs: number;
-  /** origin wall clock (epoch ms), for people reading a trace; never used to judge */
-  emittedAt: number;
-  payload: string;
-}
+/** An event as the origin keeps it (the wire form, src/protocol/events.ts). */
+export type OriginEvent = WireEvent;
 
 export interface ChannelSchedule {
   /** events to emit; Infinity for an endless ticker */
@@ -27,22 +22,6 @@ export interface ChannelSchedule {
   payloadBytes: number;
   /** when set: one event, then silence for silentMs, then one more (count is ignored) */
   silentMs?: number;
-}
-
-const FILL = 'pushthrough-0123456789abcdefghijklmnopqrstuvwxyz-';
-
-/** Deterministic payload so a client can check a large event arrived whole. */
-export function makePayload(bytes: number, seq: number): string {
-  if (bytes <= 0) return '';
-  const head = `#${seq}:`;
-  let body = head;
-  while (body.length < bytes) body += FILL;
-  return body.slice(0, bytes);
-}
-
-/** True when `payload` is exactly what makePayload(bytes, seq) produced. */
-export function payloadIntact(payload: string, bytes: number, seq: number): boolean {
-  return payload.length === bytes && payload === makePayload(bytes, seq);
 }
 
 export class Channel {

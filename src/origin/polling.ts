@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Channel, OriginEvent } from './channel';
 import type { ScenarioParams } from './params';
-import { eventJson } from './event-json';
+import { eventJson } from '../protocol/events';
 
 function pollBody(ch: Channel, events: OriginEvent[]): string {
   const items = events.map((e) => eventJson(ch.id, e)).join(',');

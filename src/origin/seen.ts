@@ -3,7 +3,7 @@
  * removed the Upgrade header" from evidence instead of guessing.
  */
 import type { IncomingMessage } from 'node:http';
-import type { SeenRequest } from '../observation/types';
+import type { SeenRequest } from '../protocol/seen';
 
 const MAX_PROBES = 5000;
 const MAX_PER_PROBE = 200;

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Channel } from './channel';
 import { PAD_BYTES, type ScenarioParams } from './params';
-import { eventJson } from './event-json';
+import { eventJson } from '../protocol/events';
 
 export function parseLastEventId(req: IncomingMessage): number | undefined {
   const raw = req.headers['last-event-id'];

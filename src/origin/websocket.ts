@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { Channel } from './channel';
 import type { ScenarioParams } from './params';
-import { eventJson } from './event-json';
+import { eventJson } from '../protocol/events';
 
 export function serveWebSocket(ws: WebSocket, _req: IncomingMessage, ch: Channel, p: ScenarioParams, onFinish: () => void): void {
   let heartbeat: NodeJS.Timeout | undefined;

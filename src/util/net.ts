@@ -1,5 +1,6 @@
 /** Small socket helpers shared by the origin, the simulated proxy and the clients. */
 import type { IncomingMessage, Server } from 'node:http';
+import net from 'node:net';
 
 /** Listens on port (0 = any free port the OS picks); resolves with the port, rejects on EADDRINUSE etc. */
 export function listen(server: Server, port: number, host: string): Promise<number> {
@@ -37,4 +38,17 @@ export function readFirstBytes(res: IncomingMessage, done: (head: Buffer) => voi
   res.on('error', finish);
   const timer = setTimeout(finish, deadlineMs);
   timer.unref();
+}
+
+/** A port the OS considers free right now on 127.0.0.1 (listen on 0, read it, close). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

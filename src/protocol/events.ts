@@ -1,0 +1,63 @@
+/**
+ * The wire contract between the origin and every client: one event is the
+ * same JSON object on every transport (a poll's `events[]` item, an SSE
+ * `data:` line, a WebSocket text message), and its payload is a deterministic
+ * fill so a client can tell a large event arrived whole.
+ *
+ *   { "seq": 3, "offsetMs": 500.2, "emittedAt": 1764250000000, "channel": "c-1", "payload": "#3:pushthrough-…" }
+ *
+ * `offsetMs` is the origin's own clock (ms since its channel started), so a
+ * client on another host compares arrival gaps with the schedule without the
+ * two clocks agreeing.
+ */
+
+export interface WireEvent {
+  seq: number;
+  /** ms since the channel started, origin clock */
+  offsetMs: number;
+  /** origin wall clock (epoch ms), for people reading a trace; never used to judge */
+  emittedAt: number;
+  payload: string;
+}
+
+const FILL = 'pushthrough-0123456789abcdefghijklmnopqrstuvwxyz-';
+
+/** Deterministic payload of `bytes` characters for event `seq`. */
+export function makePayload(bytes: number, seq: number): string {
+  if (bytes <= 0) return '';
+  const head = `#${seq}:`;
+  const repeats = Math.ceil(Math.max(0, bytes - head.length) / FILL.length);
+  return (head + FILL.repeat(repeats)).slice(0, bytes);
+}
+
+/** True when `payload` is exactly what makePayload(bytes, seq) produced. */
+export function payloadIntact(payload: string, bytes: number, seq: number): boolean {
+  return payload.length === bytes && payload === makePayload(bytes, seq);
+}
+
+/** The wire form of an event. */
+export function eventJson(channel: string, e: WireEvent): string {
+  return JSON.stringify({ seq: e.seq, offsetMs: e.offsetMs, emittedAt: e.emittedAt, channel, payload: e.payload });
+}
+
+/** What a client reads from one event on the wire. */
+export interface ParsedEvent {
+  seq: number;
+  offsetMs: number;
+  bytes: number;
+  /** the payload matched the origin's length and fill */
+  intact: boolean;
+}
+
+/** Parses one event's JSON; undefined when it is not an origin event. */
+export function parseEvent(raw: string, expectedPayloadBytes: number): ParsedEvent | undefined {
+  let ev: { seq?: unknown; offsetMs?: unknown; payload?: unknown };
+  try {
+    ev = JSON.parse(raw) as typeof ev;
+  } catch {
+    return undefined;
+  }
+  if (typeof ev.seq !== 'number' || typeof ev.offsetMs !== 'number') return undefined;
+  const payload = typeof ev.payload === 'string' ? ev.payload : '';
+  return { seq: ev.seq, offsetMs: ev.offsetMs, bytes: Buffer.byteLength(raw), intact: payloadIntact(payload, expectedPayloadBytes, ev.seq) };
+}
