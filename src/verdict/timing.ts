@@ -67,13 +67,3 @@ export function summariseTiming(arrivals: Arrival[], intervalMs: number): Timing
     largestBurst: largest,
   };
 }
-
-/**
- * How late an event may be before we call the path buffering. Never one lucky
- * run: at least 2.5 emit intervals and 600 ms, and at least twice what the
- * unproxied baseline measured in the same run plus 250 ms, so a loaded 2-core
- * machine does not turn scheduling jitter into a false "buffered".
- */
-export function bufferThresholdMs(intervalMs: number, baselineMaxLateMs?: number): number {
-  return Math.max(600, 2.5 * intervalMs, baselineMaxLateMs !== undefined ? 2 * baselineMaxLateMs + 250 : 0);
-}

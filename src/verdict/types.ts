@@ -1,31 +1,6 @@
-import type { CheckId, Transport } from '../observation/types';
+import type { CheckId, Expectation, Reason, Transport, Verdict } from '../vocabulary';
 
-export const VERDICTS = ['pass', 'degraded', 'fail', 'skipped', 'error'] as const;
-export type Verdict = (typeof VERDICTS)[number];
-
-/** Stable reason codes: renames break users' expectations files; add, never rename. */
-export const REASONS = [
-  'none',
-  'upgrade-rejected',
-  'upgrade-stripped',
-  'buffered',
-  'compressed',
-  'idle-timeout',
-  'max-duration',
-  'first-byte-timeout',
-  'cached',
-  'protocol-downgrade',
-  'message-loss',
-  'reordered',
-  'no-resume',
-  'message-too-large',
-  'connection-limit',
-  'not-sticky',
-  'proxy-error',
-  'tester-error',
-  'not-run',
-] as const;
-export type Reason = (typeof REASONS)[number];
+export { REASONS, VERDICTS, type Expectation, type Reason, type Verdict } from '../vocabulary';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip' | 'error';
 
@@ -40,10 +15,6 @@ export interface CheckResult {
   detail: string;
 }
 
-export interface Expectation {
-  verdict: Verdict;
-  reason: Reason;
-}
 
 /** The result of trying an app-side fix on a degraded or failed cell. */
 export interface MitigationResult {
@@ -59,9 +30,23 @@ export interface MitigationResult {
   landsOn?: Transport;
 }
 
+/** A proxy-side config change: everything a renderer shows, so reports render from the JSON alone. */
+export interface ProxyFix {
+  /** product id (src/proxy/real/products) */
+  product: string;
+  /** how people name the product */
+  label?: string;
+  /** language of the snippet, for syntax hints */
+  language?: string;
+  /** documentation URL of the setting */
+  doc?: string;
+  /** the config lines, the documentation URL as a comment on the first */
+  snippet: string;
+}
+
 export interface Fix {
   /** proxy-side config, when the product is known */
-  proxy?: { product: string; snippet: string };
+  proxy?: ProxyFix;
   /** app-side change */
   app: string;
 }
@@ -76,4 +61,6 @@ export interface Cell {
   checks: CheckResult[];
   mitigations?: MitigationResult[];
   fix?: Fix;
+  /** when the product in front is unknown: the change for every product that has one for this reason */
+  fixAlternatives?: Fix[];
 }

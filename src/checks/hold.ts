@@ -1,0 +1,50 @@
+import { fetchSeen } from '../client/http';
+import { pollOnce } from '../client/polling';
+import { CheckRecorder } from '../client/recorder';
+import { answerEvidence, describeAnswer, failedAnswerReason, isSessionUnknown, isTesterRefusal, result, s } from '../verdict/answers';
+import { EARLY_ANSWER_SHARE, GATEWAY_STATUSES } from '../verdict/thresholds';
+import { mitigationParams, type Check, type CheckContext } from './check';
+
+/** A request held `hold` ms on a channel with no events must end with the origin's 204. */
+async function longPoll(ctx: CheckContext) {
+  const holdMs = ctx.options.mitigation?.holdMs ?? ctx.options.holdMs;
+  const rec = new CheckRecorder('long-poll', 'hold', { channel: ctx.channel, count: 0, intervalMs: 0, holdMs });
+  await pollOnce(ctx.target, rec, '/long-poll', { count: 0, hold: holdMs, channel: ctx.channel, probe: ctx.probeId, ...mitigationParams(ctx.options) }, {
+    payloadBytes: 16,
+    timeoutMs: holdMs + ctx.options.graceMs,
+  });
+  return rec.finish(await fetchSeen(ctx.target, ctx.probeId, ctx.originUrl));
+}
+
+export const hold: Check = {
+  id: 'hold',
+  description: 'A long poll held for --hold seconds on a channel with no events.',
+  expectation: 'The origin’s own 204 comes back when the hold ends; a gateway status, a cut or nothing at all before then is the path’s timeout.',
+  runners: { 'long-poll': longPoll },
+  waits: true,
+  grade(obs) {
+    const holdMs = obs.scenario?.holdMs ?? 0;
+    const a = obs.answers[0];
+    const base = { holdMs, answeredAtMs: a ? Math.round(a.atMs) : undefined, ...answerEvidence(a) };
+    if (obs.testerError) return result(obs, 'error', 'tester-error', obs.testerError, base);
+    if (isTesterRefusal(a)) return result(obs, 'error', 'tester-error', 'nothing accepts connections at the target', base);
+    if (a?.status === 204 || a?.status === 200) return result(obs, 'pass', 'none', `a request held ${s(holdMs)} ended with the origin's ${a.status} after ${s(a.atMs)}`, base);
+    if (isSessionUnknown(a)) return result(obs, 'fail', 'not-sticky', failedAnswerReason(obs.transport, a, obs.seen, obs.answers.length).detail, base);
+    const at = a ? s(a.atMs) : '?';
+    if (a?.error?.code === 'TIMEOUT') {
+      return result(obs, 'fail', 'idle-timeout', `a request held ${s(holdMs)} never came back (nothing within ${s(obs.durationMs)}): the path dropped it silently`, { ...base, how: 'silent' });
+    }
+    if (a?.error) {
+      const reset = a.error.code === 'ECONNRESET';
+      return result(obs, 'fail', 'idle-timeout', `a request held ${s(holdMs)} was cut after ${at} (${reset ? 'reset' : 'closed'})`, { ...base, cutAtMs: Math.round(a.atMs), how: reset ? 'reset' : 'clean-close' });
+    }
+    // A gateway status instead of the origin's 204 is the proxy cutting the
+    // held request, whenever it came; any other early answer is one too.
+    const gatewayCut = a?.status !== undefined && GATEWAY_STATUSES.includes(a.status);
+    if (a !== undefined && (gatewayCut || a.atMs < holdMs * EARLY_ANSWER_SHARE)) {
+      return result(obs, 'fail', 'idle-timeout', `a request held ${s(holdMs)} was answered ${describeAnswer(a)} by the proxy after ${at}`, { ...base, cutAtMs: Math.round(a.atMs), how: 'error-status' });
+    }
+    const r = failedAnswerReason(obs.transport, a, obs.seen, obs.answers.length);
+    return result(obs, 'fail', r.reason, r.detail, base);
+  },
+};

@@ -1,0 +1,106 @@
+/**
+ * The idle and duration checks share one scenario: one event, then silence
+ * (idle) or heartbeats only (duration) for `idleMs`, then one more event. The
+ * second event arriving on the first connection means the stream survived; a
+ * cut tells when and how.
+ */
+import { fetchSeen } from '../client/http';
+import { CheckRecorder } from '../client/recorder';
+import { runSse } from '../client/sse';
+import { runWebSocket } from '../client/websocket';
+import type { Observation, StreamEnd, Transport } from '../observation/types';
+import { badAnswerResult, describeAnswer, firstBadAnswer, result, s, timeline } from '../verdict/answers';
+import type { CheckResult, Reason } from '../verdict/types';
+import { mitigationParams, type CheckContext } from './check';
+
+type SilentCheck = 'idle' | 'duration';
+
+function recorder(ctx: CheckContext, transport: Transport, check: SilentCheck): CheckRecorder {
+  const silentMs = ctx.options.idleMs;
+  const heartbeatMs = check === 'duration' ? ctx.options.heartbeatMs : ctx.options.mitigation?.heartbeatMs;
+  return new CheckRecorder(transport, check, { channel: ctx.channel, count: 2, intervalMs: silentMs, silentMs, heartbeatMs });
+}
+
+export function silentSse(check: SilentCheck) {
+  return async (ctx: CheckContext): Promise<Observation> => {
+    const rec = recorder(ctx, 'sse', check);
+    const { silentMs, heartbeatMs } = rec.scenario!;
+    await runSse(ctx.target, rec, {
+      params: { count: 2, silentMs, heartbeatMs, close: true, retryMs: 100, channel: ctx.channel, probe: ctx.probeId, ...mitigationParams(ctx.options) },
+      payloadBytes: 16,
+      // Stop at the second event, or once a cut stream has been answered again
+      // (the reconnect's status is part of the evidence).
+      until: (r) => r.hasSeq(2) || (r.ends.length > 0 && r.answers.length >= 2) || r.answers.length > 3,
+      deadlineMs: silentMs! + ctx.options.graceMs + ctx.options.connectTimeoutMs,
+      deadlineFromFirstEventMs: silentMs! + ctx.options.graceMs,
+      expectedEndSeq: 2,
+    });
+    return rec.finish(await fetchSeen(ctx.target, ctx.probeId, ctx.originUrl));
+  };
+}
+
+export function silentWebSocket(check: SilentCheck) {
+  return async (ctx: CheckContext): Promise<Observation> => {
+    const rec = recorder(ctx, 'websocket', check);
+    const { silentMs, heartbeatMs } = rec.scenario!;
+    await runWebSocket(ctx.target, rec, {
+      params: { count: 2, silentMs, heartbeatMs, close: true, channel: ctx.channel, probe: ctx.probeId },
+      payloadBytes: 16,
+      handshakeTimeoutMs: ctx.options.connectTimeoutMs,
+      until: (r) => r.hasSeq(2) || r.ends.length > 0,
+      deadlineMs: silentMs! + ctx.options.graceMs + ctx.options.connectTimeoutMs,
+      deadlineFromFirstEventMs: silentMs! + ctx.options.graceMs,
+      expectedEndSeq: 2,
+    });
+    return rec.finish(await fetchSeen(ctx.target, ctx.probeId, ctx.originUrl));
+  };
+}
+
+interface Cut {
+  /** ms from the first event's arrival (stream start) to the cut */
+  cutAtMs?: number;
+  how: StreamEnd['how'];
+  code?: string | number;
+}
+
+function findCut(obs: Observation): Cut | undefined {
+  const first = obs.arrivals.find((a) => a.seq === 1 && a.connection === 0);
+  const end = obs.ends.find((e) => e.connection === 0 && e.how !== 'complete');
+  if (!end) return undefined;
+  const since = first?.arrivedMs ?? obs.answers[0]?.atMs ?? 0;
+  return { cutAtMs: end.how === 'open' ? undefined : Math.round(end.atMs - since), how: end.how, code: end.code };
+}
+
+function describeCut(c: Cut, silentMs: number): string {
+  if (c.how === 'open') return `nothing arrived for ${s(silentMs)} and the connection stayed open: the path dropped it silently (no FIN, no RST)`;
+  const how = c.how === 'reset' ? 'reset (RST)' : c.how === 'error-status' ? `answered ${c.code}` : `closed${c.code !== undefined && c.code !== 'EOF' ? ` (${c.code})` : ''}`;
+  return `the stream was ${how} ${s(c.cutAtMs ?? 0)} after it started`;
+}
+
+/** Grades a silent (idle) or heartbeat-fed (duration) stream: survived, or cut when and how. */
+export function gradeSilent(obs: Observation): CheckResult {
+  const silentMs = obs.scenario?.silentMs ?? 0;
+  const heartbeatMs = obs.scenario?.heartbeatMs;
+  const duration = obs.check === 'duration';
+  const what = duration ? `a stream kept busy with heartbeats every ${heartbeatMs} ms` : `a stream silent for ${s(silentMs)}`;
+  if (obs.testerError) return result(obs, 'error', 'tester-error', obs.testerError);
+  const survived = obs.arrivals.some((a) => a.seq === 2 && a.connection === 0);
+  const base = { silentMs, heartbeatMs, survived, timeline: timeline(obs.arrivals), reconnects: Math.max(0, obs.answers.length - 1) };
+  if (survived) return result(obs, 'pass', 'none', `${what} survived ${s(silentMs)}`, base);
+  if (!obs.arrivals.some((a) => a.seq === 1)) {
+    const bad = firstBadAnswer(obs);
+    if (bad) return badAnswerResult(obs, bad, 'no stream to keep open: ', base);
+    return result(obs, 'fail', 'message-loss', `the first event never arrived, so the ${obs.check} check could not start`, base);
+  }
+  const cut = findCut(obs);
+  if (!cut) return result(obs, 'fail', 'message-loss', `the second event never arrived`, base);
+  const reason: Reason = duration ? 'max-duration' : 'idle-timeout';
+  const again = obs.answers.length > 1 ? `; the client reconnected (${describeAnswer(obs.answers[1])})` : '';
+  return result(obs, 'fail', reason, `${what}: ${describeCut(cut, silentMs)}${again}`, {
+    ...base,
+    cutAtMs: cut.cutAtMs,
+    how: cut.how === 'open' ? 'silent' : cut.how,
+    code: cut.code,
+    status: obs.answers[1]?.status,
+  });
+}

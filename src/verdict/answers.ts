@@ -1,0 +1,96 @@
+/**
+ * What every grader shares: how to read an HTTP answer the client got, and
+ * why a request did not get a normal one. `seen` (what reached the origin,
+ * from /_seen) tells a proxy that changed the request from one that never
+ * forwarded it.
+ */
+import type { Arrival, HttpAnswer, Observation, SeenRequest, Transport } from '../observation/types';
+import { CAPACITY_STATUSES, GATEWAY_STATUSES } from './thresholds';
+import type { CheckResult, Reason } from './types';
+
+export const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** A check result with the observation's duration among its measured numbers. */
+export function result(obs: Observation, status: CheckResult['status'], reason: Reason, detail: string, measured: Record<string, unknown> = {}, id = obs.check): CheckResult {
+  return { id, status, reason, detail, measured: { durationMs: Math.round(obs.durationMs), ...measured } };
+}
+
+export function describeAnswer(a: HttpAnswer | undefined): string {
+  if (!a) return 'no answer';
+  if (a.error) return a.error.code === 'TIMEOUT' ? a.error.message : `${a.error.code} (${a.error.message})`;
+  const server = a.headers?.server ? ` from ${a.headers.server}` : '';
+  const body = a.bodySnippet ? `: "${a.bodySnippet.slice(0, 80)}"` : '';
+  return `HTTP ${a.status}${server}${body}`;
+}
+
+/** An answer as evidence in `measured`: status, headers, the first bytes of the body, the error. */
+export function answerEvidence(a: HttpAnswer | undefined): Record<string, unknown> {
+  if (!a) return {};
+  return { status: a.status, headers: a.headers, body: a.bodySnippet, error: a.error };
+}
+
+export const isSessionUnknown = (a: HttpAnswer | undefined): boolean => a?.status === 400 && /session-unknown|session unknown/i.test(a.bodySnippet ?? '');
+
+/** Nothing accepts connections at the target: the tester's problem (wrong URL, nothing started), not the path's. */
+export function isTesterRefusal(a: HttpAnswer | undefined): boolean {
+  return a?.error?.code === 'ECONNREFUSED' || a?.error?.code === 'ENOTFOUND';
+}
+
+/** The answer the transport expects: 101 for WebSocket, 200 (or 204 for a long poll) otherwise. */
+export function expectedOk(transport: Transport, a: HttpAnswer | undefined): boolean {
+  if (!a || a.error || a.status === undefined) return false;
+  if (transport === 'websocket') return a.status === 101;
+  if (transport === 'long-poll') return a.status === 200 || a.status === 204;
+  return a.status === 200;
+}
+
+export function firstBadAnswer(obs: Observation): HttpAnswer | undefined {
+  return obs.answers.find((a) => !expectedOk(obs.transport, a));
+}
+
+export function timeline(arrivals: Arrival[]): Array<Pick<Arrival, 'seq' | 'offsetMs' | 'arrivedMs' | 'connection'>> {
+  return arrivals.map(({ seq, offsetMs, arrivedMs, connection }) => ({ seq, offsetMs, arrivedMs, connection }));
+}
+
+/**
+ * Why a request did not get a normal answer. In a check of several requests,
+ * fewer arrivals at the origin than answers at the client means some answers
+ * came from the proxy alone.
+ */
+export function failedAnswerReason(transport: Transport, a: HttpAnswer | undefined, seen: SeenRequest[] | undefined, answered = 1): { reason: Reason; detail: string } {
+  const what = describeAnswer(a);
+  if (isSessionUnknown(a)) {
+    return { reason: 'not-sticky', detail: `${what}: the request reached an origin instance that does not know this client's session — the balancer is not sticky` };
+  }
+  const reached = seen !== undefined && seen.length >= Math.max(1, answered);
+  const http10 = seen?.find((r) => r.httpVersion === '1.0');
+  if (transport === 'websocket' && a?.status !== undefined) {
+    if (http10) {
+      return {
+        reason: 'protocol-downgrade',
+        detail: `the handshake reached the origin over HTTP/1.0${http10.headers.upgrade ? '' : ' without its Upgrade header'}, which cannot upgrade; the client got ${what}`,
+      };
+    }
+    const plain = seen?.find((r) => !r.upgraded);
+    if (plain) {
+      const saw = plain.headers.upgrade ? `Upgrade: ${plain.headers.upgrade} but Connection: ${plain.headers.connection ?? 'none'}` : 'no Upgrade header';
+      return { reason: 'upgrade-stripped', detail: `the proxy forwarded the handshake as a plain GET (the origin saw ${saw}), so the client got ${what}` };
+    }
+    if ((seen !== undefined && !reached && a.status >= 400 && a.status < 500) || a.status === 501) {
+      return { reason: 'upgrade-rejected', detail: `the proxy answered the upgrade itself with ${what}; the origin never saw it` };
+    }
+  }
+  if (a?.status !== undefined && CAPACITY_STATUSES.includes(a.status) && seen && !reached) {
+    return { reason: 'connection-limit', detail: `the proxy refused the request with ${what} without forwarding it${answered > 1 ? ` (the origin saw ${seen.length} of ${answered} requests)` : ''}` };
+  }
+  if (a?.status !== undefined && GATEWAY_STATUSES.includes(a.status) && reached) {
+    return { reason: 'proxy-error', detail: `the origin got the request but the client got ${what} from the proxy` };
+  }
+  return { reason: 'proxy-error', detail: `the client got ${what}` };
+}
+
+/** The failure of a check whose requests were not answered normally, graded from its first bad answer. */
+export function badAnswerResult(obs: Observation, a: HttpAnswer, prefix = '', measured: Record<string, unknown> = {}): CheckResult {
+  const r = failedAnswerReason(obs.transport, a, obs.seen, obs.answers.length);
+  return result(obs, 'fail', r.reason, `${prefix}${r.detail}`, { ...measured, ...answerEvidence(a) });
+}
