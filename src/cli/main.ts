@@ -3,24 +3,25 @@
  * pushthrough — will your real-time features survive this proxy?
  *
  *   pushthrough origin [--port 8080] [--host 127.0.0.1] [--token T]
- *   pushthrough probe <url> [--transports ...] [--idle 5] [--hold 5] [--format table|json|markdown|html] [--out FILE]
+ *   pushthrough probe <url> [--transports ...] [--idle 5] [--hold 5] [--format table|json|markdown|html|junit] [--out FILE]
  *                         [--measure [--max-idle 120] [--max-streams 64]]
- *   pushthrough run [--setups a,b] [--format ...] [--out FILE] [--junit FILE] [--real nginx=./site.conf.tmpl]
+ *   pushthrough run [--setups a,b] [--format ...] [--out FILE] [--junit FILE] [--real nginx=./site.conf.tmpl] [--require-real]
  *   pushthrough setups
  *   pushthrough diff old.json new.json
  *
- * Exit codes: 0 as expected, 1 a mismatch / something worse, 2 usage or configuration error.
+ * Exit codes (src/util/errors.ts EXIT): 0 as expected, 1 not as expected /
+ * something worse, 2 usage or configuration error, 4 the tester could not run
+ * some checks, 70 a bug in pushthrough, 130/143 interrupted.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { FORMATS } from '../report/render';
+import { EXIT, UsageError } from '../util/errors';
 import { VERSION } from '../version';
-import { UsageError } from './usage-error';
+import { installSignalHandlers, shutdownAll } from './cleanup';
 import { originCommand } from './commands/origin';
 import { probeCommand } from './commands/probe';
 import { runCommand } from './commands/run';
 import { setupsCommand } from './commands/setups';
-import { installSignalHandlers, shutdownAll } from './cleanup';
-
-const FORMATS = ['table', 'json', 'markdown', 'html'];
 
 /** The options `probe` and `run` share: what to probe, for how long, and where the report goes. */
 function addProbingOptions(cmd: Command, defaults: { idleSeconds: string; holdSeconds: string }): void {
@@ -31,9 +32,12 @@ function addProbingOptions(cmd: Command, defaults: { idleSeconds: string; holdSe
     .option('--heartbeat <seconds>', 'heartbeat interval for the duration check', '0.25')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
     .option('--out <file>', 'write the report to a file instead of stdout')
+    .option('--wide', 'table: the bordered layout with mitigations in the cells, whatever the terminal width')
     .option('--via <proxy-url>', 'send every client through this forward proxy (http://host:port)')
     .option('--no-mitigations', 'do not try app-side fixes on broken transports');
 }
+
+const oneLineErrors = { outputError: (str: string, write: (s: string) => void) => write(str.split('\n')[0].replace(/^error: /, 'pushthrough: ') + '\n') };
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -43,14 +47,14 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0].replace(/^error: /, 'pushthrough: ') + '\n') });
+    .configureOutput(oneLineErrors);
 
   program
     .command('origin')
     .description('run the instrumented origin serving all four transports')
     .option('--port <port>', 'port to listen on (0 = any free port)', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--token <token>', 'only answer requests that carry ?token= or X-Pushthrough-Token')
+    .option('--token <token>', 'only answer requests that carry X-Pushthrough-Token (or ?token= where a browser cannot set headers)')
     .action(originCommand);
 
   const probe = program
@@ -69,9 +73,10 @@ export function buildProgram(): Command {
     .description('start an origin, probe it through every setup, print the matrix')
     .option('--setups <list>', 'comma-separated setup ids (default: all built-in; see `pushthrough setups`)')
     .option('--setup-file <file...>', 'add setups from YAML/JSON files')
-    .option('--real <product=template...>', "run a real proxy with your own config template, e.g. nginx=./site.conf.tmpl")
+    .option('--real <product=template...>', 'run a real proxy with your own config template, e.g. nginx=./site.conf.tmpl')
     .option('--external <id=url...>', 'probe an origin already deployed behind some infrastructure, as a setup')
     .option('--no-real', 'leave out the real-proxy setups')
+    .option('--require-real', 'a real proxy that is not installed is an error, not a skip (also PUSHTHROUGH_REQUIRE_PROXIES=1)')
     .option('--junit <file>', 'also write JUnit XML, one testcase per cell')
     .option('--json <file>', 'also write the JSON report')
     .action(runCommand);
@@ -80,7 +85,7 @@ export function buildProgram(): Command {
   program
     .command('setups')
     .description('list the built-in setups and which real proxies are installed')
-    .option('--format <format>', 'table or json', 'table')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(setupsCommand);
 
   program
@@ -92,37 +97,35 @@ export function buildProgram(): Command {
     .option('--out <file>', 'write to a file instead of stdout')
     .action((oldPath: string, newPath: string, opts: { format: 'table' | 'json' | 'markdown'; out?: string }) =>
       // Loaded on use: keeps start-up quick for the common commands.
-      (require('./commands/diff-cli') as typeof import('./commands/diff-cli')).diffCommandCli(oldPath, newPath, opts),
+      (require('./commands/diff') as typeof import('./commands/diff')).diffCommandCli(oldPath, newPath, opts),
     );
 
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput(oneLineErrors);
   return program;
 }
 
+/**
+ * Runs the CLI; resolves to the exit code. A UsageError (and commander's own
+ * argument errors) is one line and exit 2; anything else thrown is a bug in
+ * pushthrough, reported with its stack, exit 70.
+ */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  let code = 0;
-  for (const cmd of program.commands) {
-    cmd.exitOverride();
-    cmd.configureOutput({ outputError: (str, write) => write(str.split('\n')[0].replace(/^error: /, 'pushthrough: ') + '\n') });
-    cmd.hook('postAction', (_t, action) => {
-      code = (action as Command & { exitCodeValue?: number }).exitCodeValue ?? code;
-    });
-  }
   try {
     await program.parseAsync(argv);
-    return process.exitCode !== undefined ? Number(process.exitCode) : code;
+    return process.exitCode !== undefined ? Number(process.exitCode) : EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version are not errors.
-      if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
-      return 2;
+      if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.ok;
+      return EXIT.usage;
     }
     if (err instanceof UsageError) {
       process.stderr.write(`pushthrough: ${err.message}\n`);
-      return 2;
+      return EXIT.usage;
     }
-    process.stderr.write(`pushthrough: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
-    return 3;
+    process.stderr.write(`pushthrough: internal error (a bug in pushthrough, please report it): ${(err as Error)?.stack ?? String(err)}\n`);
+    return EXIT.internal;
   }
 }
 
@@ -136,8 +139,8 @@ if (require.main === module) {
       void shutdownAll().finally(() => process.stdout.write('', () => process.stderr.write('', () => process.exit(code))));
     },
     (err) => {
-      process.stderr.write(`pushthrough: internal error: ${String(err)}\n`);
-      process.exitCode = 3;
+      process.stderr.write(`pushthrough: internal error (a bug in pushthrough, please report it): ${(err as Error)?.stack ?? String(err)}\n`);
+      process.exitCode = EXIT.internal;
     },
   );
 }

@@ -1,6 +1,7 @@
-/** Parsing of option values shared by commands; bad values are UsageErrors. */
+/** Parsing of option values shared by commands; bad values are UsageErrors naming the option and what was expected. */
 import { TRANSPORTS, type Transport } from '../observation/types';
-import { UsageError } from './usage-error';
+import { FORMATS, type Format } from '../report/render';
+import { UsageError } from '../util/errors';
 
 export function parseSeconds(name: string, raw: string, { min = 0.05, max = 3600 } = {}): number {
   const n = Number(raw);
@@ -35,25 +36,32 @@ export function parseHttpUrl(name: string, raw: string): string {
   return u.toString().replace(/\/$/, '');
 }
 
-/** The options `probe` and `run` share (declared once in main.ts, addProbingOptions), as the CLI receives them. */
+export function parseFormat(raw: string): Format {
+  if (!(FORMATS as string[]).includes(raw)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${raw}'`);
+  return raw as Format;
+}
+
+/** The options `probe` and `run` share (declared once in main.ts), as the CLI receives them. */
 export interface ProbingCliOptions {
   transports: string;
   idle: string;
   hold: string;
   heartbeat: string;
-  format: 'table' | 'json' | 'markdown' | 'html';
+  format: string;
   out?: string;
+  wide?: boolean;
   via?: string;
   mitigations: boolean;
 }
 
 /** Parses the shared probing options; every bad value is a UsageError naming it. */
-export function parseProbing(opts: ProbingCliOptions): { transports: Transport[]; idleMs: number; holdMs: number; heartbeatMs: number; via?: string } {
+export function parseProbing(opts: ProbingCliOptions): { transports: Transport[]; idleMs: number; holdMs: number; heartbeatMs: number; via?: string; format: Format } {
   return {
     transports: parseTransports(opts.transports),
     idleMs: parseSeconds('idle', opts.idle),
     holdMs: parseSeconds('hold', opts.hold),
     heartbeatMs: parseSeconds('heartbeat', opts.heartbeat, { min: 0.01, max: 600 }),
     via: opts.via ? parseHttpUrl('--via', opts.via) : undefined,
+    format: parseFormat(opts.format),
   };
 }

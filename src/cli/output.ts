@@ -1,12 +1,9 @@
 /** Writes a report in the chosen format to stdout or a file. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { render, type Format } from '../report/render';
 import type { Report } from '../report/types';
-import { renderTable } from '../report/render/table';
-import { renderHtml, renderJunit, renderMarkdown } from '../report/render';
-import { UsageError } from './usage-error';
-
-export type Format = 'table' | 'json' | 'markdown' | 'html';
+import { UsageError } from '../util/errors';
 
 export function useColor(stream: NodeJS.WriteStream): boolean {
   // NO_COLOR (https://no-color.org) wins; FORCE_COLOR forces.
@@ -15,38 +12,50 @@ export function useColor(stream: NodeJS.WriteStream): boolean {
   return !!stream.isTTY;
 }
 
-export function render(report: Report, format: Format, toTerminal: boolean): string {
-  switch (format) {
-    case 'json':
-      return `${JSON.stringify(report, null, 2)}\n`;
-    case 'markdown':
-      return renderMarkdown(report);
-    case 'html':
-      return renderHtml(report);
-    default:
-      return `${renderTable(report, { color: toTerminal && useColor(process.stdout), details: true })}\n`;
+/** Columns to fit: the terminal's, or 100 when the output is a file or a pipe. */
+export function outputWidth(stream: NodeJS.WriteStream): number {
+  return stream.isTTY && stream.columns ? stream.columns : 100;
+}
+
+/**
+ * Checks before any probing that a report can be written to `file`: a typo or
+ * an unwritable path must not cost a whole run. Opens it for appending (which
+ * creates it), and removes it again if it did not exist.
+ */
+export function checkWritable(file: string, what = '--out'): void {
+  const abs = path.resolve(file);
+  let existed: boolean;
+  try {
+    existed = fs.existsSync(abs);
+    if (existed && fs.statSync(abs).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    const fd = fs.openSync(abs, 'a');
+    fs.closeSync(fd);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new UsageError(`${what} ${file}: cannot write there (${code}); expected a file path in a writable, existing directory`);
   }
+  if (!existed) fs.rmSync(abs, { force: true });
 }
 
 export function writeFileOrFail(file: string, text: string): void {
   try {
-    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     fs.writeFileSync(file, text);
   } catch (err) {
     throw new UsageError(`cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
 
-export function emit(report: Report, format: Format, out?: string): void {
-  if (out) {
-    writeFileOrFail(out, render(report, format, false));
-    process.stderr.write(`wrote ${format} report to ${out}\n`);
-  } else {
-    process.stdout.write(render(report, format, true));
-  }
+export interface EmitOptions {
+  out?: string;
+  /** table: the bordered layout */
+  wide?: boolean;
 }
 
-export function writeJunit(report: Report, file: string): void {
-  writeFileOrFail(file, renderJunit(report));
-  process.stderr.write(`wrote JUnit XML to ${file}\n`);
+export function emit(report: Report, format: Format, opts: EmitOptions = {}): void {
+  if (opts.out) {
+    writeFileOrFail(opts.out, render(report, format, { color: false, width: 100, wide: opts.wide }));
+    process.stderr.write(`wrote ${format} report to ${opts.out}\n`);
+  } else {
+    process.stdout.write(render(report, format, { color: useColor(process.stdout), width: outputWidth(process.stdout), wide: opts.wide }));
+  }
 }

@@ -1,19 +1,37 @@
-/** Before probing a URL, make sure something answers there: a dead URL is a usage error, not 4 failed transports. */
+/**
+ * Before probing a URL, make sure a pushthrough origin answers there: a dead
+ * URL, or some other server, is a usage error (one line, exit 2), not four
+ * failed transports.
+ */
 import { fetchFor } from '../client/http';
-import { endpointUrl } from '../client/target';
 import { classifyError } from '../client/recorder';
-import { UsageError } from './usage-error';
+import { endpointUrl, type ProbeTarget } from '../client/target';
+import { UsageError } from '../util/errors';
 
-export async function checkReachable(baseUrl: string, via?: string, token?: string): Promise<void> {
-  const url = endpointUrl({ baseUrl, token }, '/health', {});
+const START_HINT = "expected a pushthrough origin — start one with 'pushthrough origin --port 8080'";
+
+export async function checkIsOrigin(baseUrl: string, via?: string, token?: string): Promise<void> {
+  const target: ProbeTarget = { baseUrl, via, token };
+  const url = endpointUrl(target, '/health', {});
+  let res: Response;
+  let text = '';
   try {
-    const res = await fetchFor({ baseUrl, via })(url, { signal: AbortSignal.timeout(5000) });
-    await res.arrayBuffer().catch(() => undefined);
+    res = await fetchFor(target)(url, { signal: AbortSignal.timeout(5000) });
+    text = (await res.text()).slice(0, 2000);
   } catch (err) {
     const timedOut = (err as Error)?.name === 'TimeoutError';
-    const c = classifyError(err);
-    throw new UsageError(
-      `nothing answers at ${baseUrl}${via ? ` via ${via}` : ''} (GET /health: ${timedOut ? 'no answer within 5 s' : c.code}); expected a pushthrough origin — start one with 'pushthrough origin --port 8080'`,
-    );
+    throw new UsageError(`nothing answers at ${baseUrl}${via ? ` via ${via}` : ''} (GET /health: ${timedOut ? 'no answer within 5 s' : classifyError(err).code}); ${START_HINT}`);
   }
+  let body: { tool?: unknown } | undefined;
+  try {
+    body = JSON.parse(text) as { tool?: unknown };
+  } catch {
+    body = undefined;
+  }
+  if (res.status === 200 && body?.tool === 'pushthrough') return;
+  const server = res.headers.get('server');
+  const what = `HTTP ${res.status}${server ? ` from ${server}` : ''}${text ? `: "${text.replace(/\s+/g, ' ').trim().slice(0, 80)}"` : ''}`;
+  // A proxy in front may answer /health itself with an error of its own; that is the finding a probe is for.
+  if (res.status >= 500 || res.status === 403 || res.status === 407) return;
+  throw new UsageError(`${baseUrl} is not a pushthrough origin (GET /health answered ${what}); ${START_HINT}`);
 }

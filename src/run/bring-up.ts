@@ -3,12 +3,12 @@
  * ever sees the resulting target URL: it does not care whether a proxy, which
  * one, or none sits in front of the origin.
  */
-import path from 'node:path';
 import type { RunningOrigin } from '../origin/server';
 import type { ProbeTarget } from '../client/target';
 import type { Setup } from '../setup/types';
 import { startSimulatedProxy } from '../proxy/simulated/simulated-proxy';
 import { ProxyStartError, ProxyUnavailable, startRealProxy } from '../proxy/real/launcher';
+import { runnableProduct } from '../proxy/real/products';
 
 export interface ActiveSetup {
   target: ProbeTarget;
@@ -19,21 +19,34 @@ export interface ActiveSetup {
   stop(): Promise<void>;
 }
 
+/** A real product whose binary is not here. */
+export interface NotInstalled {
+  product: string;
+  label: string;
+  install: string;
+}
+
 /** The setup could not be brought up through no fault of the proxy's behaviour. */
 export class SetupUnavailable extends Error {
   constructor(
     message: string,
     readonly verdict: 'skipped' | 'error',
     readonly logs: string[] = [],
+    readonly notInstalled?: NotInstalled,
   ) {
     super(message);
   }
 }
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+export interface BringUpOptions {
+  via?: string;
+  /** a missing proxy binary is an error, not a skip (CI: PUSHTHROUGH_REQUIRE_PROXIES=1, --require-real) */
+  requireReal?: boolean;
+}
 
-export async function bringUp(setup: Setup, origins: RunningOrigin[], via?: string): Promise<ActiveSetup> {
+export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: BringUpOptions = {}): Promise<ActiveSetup> {
   const origin = origins[0];
+  const via = opts.via;
   switch (setup.kind) {
     case 'direct':
       return { target: { baseUrl: origin.url, via }, originUrl: origin.url, logs: () => [], stop: async () => {} };
@@ -50,20 +63,20 @@ export async function bringUp(setup: Setup, origins: RunningOrigin[], via?: stri
     case 'real': {
       if (!setup.real) throw new SetupUnavailable(`setup ${setup.id} names no product/template`, 'error');
       try {
-        const proxy = await startRealProxy({
-          product: setup.real.product,
-          templatePath: path.resolve(PROJECT_ROOT, setup.real.template),
-          originHost: origin.host,
-          originPort: origin.port,
-        });
+        const proxy = await startRealProxy({ product: setup.real.product, templatePath: setup.real.template, originHost: origin.host, originPort: origin.port });
         const product = `${proxy.product} ${proxy.version}`.trim();
         // A forward proxy is gone through, to the origin: the corporate-proxy case.
         const target = setup.real.forward ? { baseUrl: origin.url, via: proxy.url } : { baseUrl: proxy.url, via };
         return { target, originUrl: origin.url, product, logs: () => proxy.logs(), stop: () => proxy.stop() };
       } catch (err) {
-        if (err instanceof ProxyUnavailable) throw new SetupUnavailable(`${err.message} — install it: ${err.installHint}`, 'skipped');
+        if (err instanceof ProxyUnavailable) {
+          const p = runnableProduct(setup.real.product);
+          const notInstalled = { product: setup.real.product, label: p?.label ?? setup.real.product, install: err.installHint };
+          if (opts.requireReal) throw new SetupUnavailable(`${err.message} and real proxies are required here (--require-real / PUSHTHROUGH_REQUIRE_PROXIES=1) — install it: ${err.installHint}`, 'error', [], notInstalled);
+          throw new SetupUnavailable(`${err.message} — install it: ${err.installHint}, or every proxy with npm run lab:install`, 'skipped', [], notInstalled);
+        }
         if (err instanceof ProxyStartError) throw new SetupUnavailable(`the proxy did not start: ${err.message}`, 'error', err.logs);
-        throw new SetupUnavailable(`the proxy did not start: ${(err as Error).message}`, 'error');
+        throw err;
       }
     }
   }

@@ -1,6 +1,11 @@
-import type { Transport } from '../observation/types';
-import type { Expectation } from '../verdict/types';
-import type { SetupKind } from '../report/types';
+import type { Expectation, Transport } from '../vocabulary';
+
+/**
+ * direct: no proxy (the baseline); simulated: a fault stack on http-proxy;
+ * real: a real program from a template; external: an origin someone deployed
+ * behind their own infrastructure.
+ */
+export type SetupKind = 'direct' | 'simulated' | 'real' | 'external';
 
 /** A fault as a setup file names it: `{ name: idle-timeout, params: { idleMs: 1000 } }`. */
 export interface FaultSpec {

@@ -2,14 +2,15 @@
  * `pushthrough diff old.json new.json`: compare two JSON reports and say which
  * cells got worse, better or changed. The exit code is the verdict for CI:
  * 0 nothing got worse, 1 something got worse. A file that cannot be read or is
- * not a report throws an Error whose message is one line naming the file and
- * what was expected; the CLI turns it into exit 2.
+ * not a report is a UsageError: one line naming the file and what was
+ * expected, exit 2. Anything else thrown here is a bug, not a usage error.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { diffReports, renderDiffMarkdown, renderDiffTable, type ReportDiff } from '../../report/diff';
 import type { Report } from '../../report/types';
 import { validateReport } from '../../report/validate';
+import { UsageError } from '../../util/errors';
 
 export type DiffFormat = 'table' | 'json' | 'markdown';
 
@@ -21,11 +22,16 @@ export interface DiffOptions {
 
 const EXPECTED = 'a JSON report written by `pushthrough run --format json`';
 
+/** `pushthrough diff old.json new.json`: sets the exit code (1 when a cell got worse). */
+export async function diffCommandCli(oldPath: string, newPath: string, opts: DiffOptions): Promise<void> {
+  process.exitCode = await diffCommand(oldPath, newPath, opts);
+}
+
 /** Run the diff; resolves to the exit code (1 when any cell got worse). */
 export async function diffCommand(oldPath: string, newPath: string, opts: DiffOptions): Promise<number> {
   const format = opts.format ?? 'table';
   if (!['table', 'json', 'markdown'].includes(format)) {
-    throw new Error(`unknown diff format "${String(format)}": expected table, json or markdown`);
+    throw new UsageError(`unknown diff format "${String(format)}": expected table, json or markdown`);
   }
   const oldReport = await readReport(oldPath, 'old');
   const newReport = await readReport(newPath, 'new');
@@ -36,7 +42,7 @@ export async function diffCommand(oldPath: string, newPath: string, opts: DiffOp
       await fs.mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
       await fs.writeFile(opts.out, text);
     } catch (err) {
-      throw new Error(`cannot write ${opts.out}: ${(err as NodeJS.ErrnoException).code ?? oneLine((err as Error).message)}`);
+      throw new UsageError(`cannot write ${opts.out}: ${(err as NodeJS.ErrnoException).code ?? oneLine((err as Error).message)}`);
     }
   } else {
     process.stdout.write(text);
@@ -59,17 +65,17 @@ export async function readReport(file: string, which: 'old' | 'new'): Promise<Re
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? oneLine((err as Error).message));
-    throw new Error(`cannot read the ${which} report ${file}: ${why} (expected ${EXPECTED})`);
+    throw new UsageError(`cannot read the ${which} report ${file}: ${why} (expected ${EXPECTED})`);
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new Error(`the ${which} report ${file} is not JSON: ${oneLine((err as Error).message)} (expected ${EXPECTED})`);
+    throw new UsageError(`the ${which} report ${file} is not JSON: ${oneLine((err as Error).message)} (expected ${EXPECTED})`);
   }
   const problem = validateReport(data);
   if (problem !== null) {
-    throw new Error(`the ${which} report ${file} is not a pushthrough report: ${oneLine(problem)} (expected ${EXPECTED})`);
+    throw new UsageError(`the ${which} report ${file} is not a pushthrough report: ${oneLine(problem)} (expected ${EXPECTED})`);
   }
   return data as Report;
 }

@@ -1,15 +1,16 @@
-import { DEFAULT_PROBE_OPTIONS } from '../../client/probe-types';
-import { runMatrix } from '../../run/run';
-import type { Setup } from '../../setup/types';
-import { emit } from '../output';
-import { parseHttpUrl, parseProbing, parseSeconds, type ProbingCliOptions } from '../options';
-import { UsageError } from '../usage-error';
-import { checkReachable } from '../reachable';
-import { Progress } from '../progress';
-import { onShutdown } from '../cleanup';
+import { DEFAULT_PROBE_OPTIONS } from '../../checks';
 import { measure } from '../../measure/measure';
 import type { Measurement } from '../../measure/types';
 import type { Report } from '../../report/types';
+import { runMatrix } from '../../run/run';
+import type { Setup } from '../../setup/types';
+import { UsageError } from '../../util/errors';
+import { onShutdown } from '../cleanup';
+import { exitCodeFor } from '../exit-code';
+import { parseHttpUrl, parseProbing, parseSeconds, type ProbingCliOptions } from '../options';
+import { checkWritable, emit } from '../output';
+import { Progress } from '../progress';
+import { checkIsOrigin } from '../reachable';
 
 export interface ProbeCliOptions extends ProbingCliOptions {
   originToken?: string;
@@ -30,12 +31,13 @@ function parseStreamCount(raw: string): number {
 /** Probes an origin reached at <url>; exit 0 when every transport passes, 1 otherwise. */
 export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promise<void> {
   const url = parseHttpUrl('<url>', rawUrl);
-  const { transports, idleMs, holdMs, heartbeatMs, via } = parseProbing(opts);
+  const { transports, idleMs, holdMs, heartbeatMs, via, format } = parseProbing(opts);
   // Checked before anything runs: a typo must not cost a whole probe.
   const limits = opts.measure
     ? { maxIdleMs: parseSeconds('max-idle', opts.maxIdle ?? '120', { min: 1, max: 3600 }), maxStreams: parseStreamCount(opts.maxStreams ?? '64') }
     : undefined;
-  await checkReachable(url, via, opts.originToken);
+  if (opts.out) checkWritable(opts.out);
+  await checkIsOrigin(url, via, opts.originToken);
   const setup: Setup = { id: new URL(url).host, kind: 'external', description: `origin at ${url}${via ? ` via ${via}` : ''}`, url };
   const progress = new Progress(1);
   process.stderr.write(`probing ${transports.join(', ')} at ${url} (about ${Math.ceil((Math.max(idleMs, holdMs) + 2000) / 1000)} s)…\n`);
@@ -50,10 +52,9 @@ export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promi
     reportOptions: { command: 'probe', url, transports, idleMs, holdMs, heartbeatMs, via, ...(limits ? { measure: true, ...limits } : {}) },
   });
   progress.finish();
-  if (limits) await addMeasurement(report, { baseUrl: url, via, token: opts.originToken }, limits, opts);
-  emit(report, opts.format, opts.out);
-  const bad = report.setups.flatMap((s) => s.cells).some((c) => c.verdict !== 'pass');
-  process.exitCode = bad ? 1 : 0;
+  if (limits) await addMeasurement(report, { baseUrl: url, via, token: opts.originToken }, limits, () => emit(report, format, { out: opts.out, wide: opts.wide }));
+  emit(report, format, { out: opts.out, wide: opts.wide });
+  process.exitCode = exitCodeFor(report, 'probe');
 }
 
 /**
@@ -62,12 +63,7 @@ export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promi
  * measurement, closes its sockets, and the report is still written with what
  * was measured, marked partial; the signal handler then exits 130.
  */
-async function addMeasurement(
-  report: Report,
-  target: { baseUrl: string; via?: string; token?: string },
-  limits: { maxIdleMs: number; maxStreams: number },
-  opts: ProbeCliOptions,
-): Promise<void> {
+async function addMeasurement(report: Report, target: { baseUrl: string; via?: string; token?: string }, limits: { maxIdleMs: number; maxStreams: number }, write: () => void): Promise<void> {
   const setup = report.setups[0];
   const stop = new AbortController();
   const started = Date.now();
@@ -90,7 +86,7 @@ async function addMeasurement(
     interrupted = true;
     stop.abort();
     finish(await measuring);
-    emit(report, opts.format, opts.out);
+    write();
   });
   try {
     const m = await measuring;
@@ -101,5 +97,3 @@ async function addMeasurement(
   // The signal handler writes the partial report and exits; nothing more to do here.
   if (interrupted) await new Promise<never>(() => undefined);
 }
-
-export { UsageError };

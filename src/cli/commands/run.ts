@@ -1,14 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_PROBE_OPTIONS } from '../../client/probe-types';
+import { DEFAULT_PROBE_OPTIONS } from '../../checks';
+import { RUNNABLE_PRODUCTS } from '../../proxy/real/products';
 import { runMatrix } from '../../run/run';
-import { builtInSetups, loadSetupFile, SetupFileError } from '../../setup/load';
+import { builtInSetups, loadUserSetupFile, withUserSetups } from '../../run/setups';
 import type { Setup } from '../../setup/types';
-import { listRealProducts } from '../../proxy/real/launcher';
-import { emit, writeFileOrFail, writeJunit } from '../output';
+import { UsageError } from '../../util/errors';
+import { onShutdown } from '../cleanup';
+import { exitCodeFor } from '../exit-code';
 import { parseHttpUrl, parseProbing, type ProbingCliOptions } from '../options';
-import { UsageError } from '../usage-error';
+import { checkWritable, emit, writeFileOrFail } from '../output';
 import { Progress } from '../progress';
+import { renderJunit } from '../../report/render';
 
 export interface RunCliOptions extends ProbingCliOptions {
   setups?: string;
@@ -17,17 +20,19 @@ export interface RunCliOptions extends ProbingCliOptions {
   external?: string[];
   junit?: string;
   json?: string;
+  requireReal?: boolean;
 }
 
 /** `--real nginx=./site.conf.tmpl`: a user's own template as a setup. */
 function realFromFlag(spec: string): Setup {
   const m = /^([a-z0-9]+)=(.+)$/.exec(spec);
-  const products = listRealProducts().map((p) => p.product);
+  const products = RUNNABLE_PRODUCTS.map((p) => p.id);
   if (!m) throw new UsageError(`--real expects product=template, e.g. nginx=./site.conf.tmpl, got '${spec}'`);
   if (!products.includes(m[1])) throw new UsageError(`--real: unknown product '${m[1]}' (expected one of: ${products.join(', ')})`);
   const file = path.resolve(m[2]);
-  if (!fs.existsSync(file)) throw new UsageError(`--real: template ${m[2]} does not exist`);
-  return { id: `${m[1]}-${path.basename(file).replace(/\.conf\.tmpl$|\.tmpl$|\.conf$/, '')}-user`.toLowerCase().replace(/[^a-z0-9-]/g, '-'), kind: 'real', description: `${m[1]} with your template ${m[2]}`, real: { product: m[1], template: file } };
+  if (!fs.existsSync(file)) throw new UsageError(`--real: template ${m[2]} does not exist (expected a path to a config template)`);
+  const id = `${m[1]}-${path.basename(file).replace(/\.conf\.tmpl$|\.tmpl$|\.conf$/, '')}-user`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  return { id, kind: 'real', description: `${m[1]} with your template ${m[2]}`, real: { product: m[1], template: file } };
 }
 
 /**
@@ -44,43 +49,54 @@ function externalFromFlag(spec: string, builtIn: Setup[]): Setup {
   return { id: m[1], kind: 'external', description: `origin deployed at ${url}`, url };
 }
 
-export async function runCommand(opts: RunCliOptions): Promise<void> {
-  const { transports, idleMs, holdMs, heartbeatMs, via } = parseProbing(opts);
-  let setups: Setup[];
-  try {
-    const all = builtInSetups({ real: opts.real !== false });
-    const userFiles = (opts.setupFile ?? []).map((f) => loadSetupFile(f));
-    const userReal = Array.isArray(opts.real) ? opts.real.map(realFromFlag) : [];
-    const external = (opts.external ?? []).map((e) => externalFromFlag(e, all));
-    const extra = [...userFiles, ...userReal, ...external];
-    if (opts.setups) {
-      const wanted = opts.setups.split(',').map((s) => s.trim()).filter(Boolean);
-      const known = new Map([...all, ...extra].map((s) => [s.id, s]));
-      const unknown = wanted.filter((w) => !known.has(w));
-      if (unknown.length) throw new UsageError(`--setups: unknown setup '${unknown[0]}' (see 'pushthrough setups' for the list)`);
-      setups = wanted.map((w) => known.get(w)!);
-    } else {
-      // Your own setups run beside the direct baseline only: a focused, quick answer.
-      setups = extra.length ? [all[0], ...extra] : all;
-    }
-  } catch (err) {
-    if (err instanceof SetupFileError) throw new UsageError(err.message);
-    throw err;
+function chooseSetups(opts: RunCliOptions): Setup[] {
+  const builtIn = builtInSetups({ real: opts.real !== false });
+  const user = [...(opts.setupFile ?? []).map(loadUserSetupFile), ...(Array.isArray(opts.real) ? opts.real.map(realFromFlag) : []), ...(opts.external ?? []).map((e) => externalFromFlag(e, builtIn))];
+  const all = withUserSetups(builtIn, user);
+  if (opts.setups) {
+    const wanted = opts.setups.split(',').map((s) => s.trim()).filter(Boolean);
+    const known = new Map(all.map((s) => [s.id, s]));
+    const unknown = wanted.filter((w) => !known.has(w));
+    if (unknown.length) throw new UsageError(`--setups: unknown setup '${unknown[0]}' (see 'pushthrough setups' for the list)`);
+    return wanted.map((w) => known.get(w)!);
   }
+  // Your own setups run beside the direct baseline only: a focused, quick answer.
+  return user.length ? [all[0], ...all.filter((s) => user.some((u) => u.id === s.id))] : all;
+}
+
+export async function runCommand(opts: RunCliOptions): Promise<void> {
+  const { transports, idleMs, holdMs, heartbeatMs, via, format } = parseProbing(opts);
+  for (const [file, what] of [[opts.out, '--out'], [opts.junit, '--junit'], [opts.json, '--json']] as const) if (file) checkWritable(file, what);
+  const setups = chooseSetups(opts);
+  const requireReal = opts.requireReal === true || process.env.PUSHTHROUGH_REQUIRE_PROXIES === '1';
   const progress = new Progress(setups.length);
-  const report = await runMatrix({
+  const stop = new AbortController();
+  const write = (report: Awaited<ReturnType<typeof runMatrix>>): void => {
+    emit(report, format, { out: opts.out, wide: opts.wide });
+    if (opts.junit) writeFileOrFail(opts.junit, renderJunit(report));
+    if (opts.json) writeFileOrFail(opts.json, `${JSON.stringify(report, null, 2)}\n`);
+  };
+  const running = runMatrix({
     setups,
     transports,
     via,
+    requireReal,
     probe: { ...DEFAULT_PROBE_OPTIONS, idleMs, holdMs, heartbeatMs },
     mitigations: opts.mitigations,
     onProgress: (e) => progress.update(e),
-    reportOptions: { command: 'run', setups: setups.map((s) => s.id), transports, idleMs, holdMs, heartbeatMs, via },
+    signal: stop.signal,
+    reportOptions: { command: 'run', setups: setups.map((s) => s.id), transports, idleMs, holdMs, heartbeatMs, via, requireReal },
   });
+  // SIGINT/SIGTERM: stop starting setups, let the ones under way finish, write what was measured.
+  const unregister = onShutdown(async () => {
+    stop.abort();
+    progress.finish();
+    write(await running);
+  });
+  const report = await running;
+  if (stop.signal.aborted) return;
+  unregister();
   progress.finish();
-  emit(report, opts.format, opts.out);
-  if (opts.junit) writeJunit(report, opts.junit);
-  if (opts.json) writeFileOrFail(opts.json, `${JSON.stringify(report, null, 2)}\n`);
-  const mismatch = report.setups.some((s) => s.cells.some((c) => c.matches === false));
-  process.exitCode = mismatch ? 1 : 0;
+  write(report);
+  process.exitCode = exitCodeFor(report, 'run');
 }

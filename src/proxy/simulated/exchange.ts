@@ -12,13 +12,16 @@
  * fault can answer only while no head has reached it, and a newer answer
  * (generation) supersedes an older one still on its way.
  */
-import type { Agent, ClientRequest, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Agent, ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { PassThrough, pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
-import type { Answer, CutHow, Exchange, FaultBehaviour, PassingResponse, ResponseHead, TunnelTransforms } from './fault-types';
+import { pipeline, Transform, type Readable } from 'node:stream';
+import type { Answer, CutHow, FaultBehaviour, ResponseHead, TunnelTransforms } from './fault-types';
 import type { HttpProxyAdapter, OpenTunnel } from './http-proxy-adapter';
+import { ExchangeView, type ExchangeCore } from './exchange-view';
 import { errorPage, reasonPhrase, removeHopByHop } from './http-util';
+import { answerToResponse, bodyAllowed, FirstChunk, InFlight, responseHeadText } from './in-flight';
 import { closeGracefully, emptyBody, Gate, resetSocket } from './streams';
+import { Lifetime } from './lifetime';
 
 /** One fault of a running proxy. */
 export interface StackedFault {
@@ -37,122 +40,8 @@ export interface ProxyRuntime {
 
 type Mode = { kind: 'http'; res: ServerResponse } | { kind: 'handshake'; head: Buffer };
 
-/**
- * A response on its way down the stack. Body transforms are joined as soon as
- * a fault adds them, so bytes flow (and are timed) while the head is still
- * passing other faults — a fault that delays the head does not also hold back
- * the body chunks that arrived meanwhile.
- */
-class InFlight implements PassingResponse {
-  /** the body and every transform joined to it so far, origin side first */
-  readonly chain: (Readable | Transform)[] = [];
-  private tail: Readable | null;
-
-  constructor(
-    readonly head: ResponseHead,
-    readonly upgraded: boolean,
-    readonly hasBody: boolean,
-    readonly source: string,
-    readonly method: string,
-    readonly body: Readable | null,
-    readonly upgradeSocket?: { socket: Socket; head: Buffer },
-  ) {
-    this.tail = body;
-    if (body) this.chain.push(body);
-  }
-
-  /** the client-side end of the body chain */
-  get output(): Readable | null {
-    return this.tail;
-  }
-
-  pipeBody(transform: Transform): void {
-    if (!this.hasBody || !this.tail) return;
-    // Errors destroy both sides; they surface at the final pipeline to the client.
-    pipeline(this.tail, transform, () => {});
-    this.tail = transform;
-    this.chain.push(transform);
-  }
-
-  /** Throws the response away; with `keepUpstream` the origin's bytes are read and ignored instead. */
-  dispose(keepUpstream: boolean): void {
-    if (keepUpstream) {
-      this.tail?.resume();
-      return;
-    }
-    for (const s of this.chain) s.destroy();
-    this.upgradeSocket?.socket.destroy();
-  }
-}
-
-/** A pass-through whose promise settles when the first chunk (or the end, or an error) reaches it. */
-class FirstChunk extends Transform {
-  readonly reached: Promise<void>;
-  private settle: () => void = () => {};
-
-  constructor() {
-    super();
-    this.reached = new Promise<void>((resolve) => (this.settle = resolve));
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.settle();
-    cb(null, chunk);
-  }
-
-  override _flush(cb: TransformCallback): void {
-    this.settle();
-    cb();
-  }
-
-  override _destroy(err: Error | null, cb: (error: Error | null) => void): void {
-    this.settle();
-    cb(err);
-  }
-}
-
-function bodyAllowed(method: string, status: number): boolean {
-  return method !== 'HEAD' && status !== 204 && status !== 304 && !(status >= 100 && status < 200);
-}
-
-function lowerCaseHeaders(h: OutgoingHttpHeaders | undefined): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(h ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
-  return out;
-}
-
-function answerToResponse(answer: Answer, source: string, method: string): InFlight {
-  const head: ResponseHead = {
-    status: answer.status,
-    statusMessage: answer.statusMessage ?? reasonPhrase(answer.status),
-    headers: lowerCaseHeaders(answer.headers),
-    holdHead: false,
-  };
-  let body: Readable | null = null;
-  if (answer.body !== undefined) {
-    if (typeof answer.body === 'string' || Buffer.isBuffer(answer.body)) {
-      const p = new PassThrough();
-      p.end(answer.body);
-      body = p;
-    } else {
-      body = answer.body;
-    }
-  }
-  const hasBody = body !== null && bodyAllowed(method, answer.status);
-  return new InFlight(head, false, hasBody, source, method, body);
-}
-
-function responseHeadText(head: ResponseHead): string {
-  let text = `HTTP/1.1 ${head.status} ${head.statusMessage || reasonPhrase(head.status)}\r\n`;
-  for (const [name, value] of Object.entries(head.headers)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) text += `${name}: ${v}\r\n`;
-  }
-  return `${text}\r\n`;
-}
-
 /** The runtime of one exchange; faults see it through per-level views. */
-export class ExchangeRun {
+export class ExchangeRun implements ExchangeCore {
   readonly startedAt = Date.now();
   readonly clientSocket: Socket;
   upgrade: boolean;
@@ -162,14 +51,12 @@ export class ExchangeRun {
   headLevel: number;
   /** the deepest level whose request hook has run */
   requestLevel = -1;
-  ended = false;
   cutHow: CutHow | undefined;
 
   private generation = 0;
   private readonly n: number;
   private readonly views: ExchangeView[];
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly endFns: (() => void)[] = [];
+  private readonly life = new Lifetime();
   private requestSource: Readable;
   private readonly requestTransforms: Transform[] = [];
   private proxyReq: ClientRequest | undefined;
@@ -479,27 +366,12 @@ export class ExchangeRun {
   }
 
   timer(ms: number, fn: () => void): () => void {
-    if (this.ended) return () => {};
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      if (this.ended) return;
-      try {
-        fn();
-      } catch {
-        // A fault's timer must never take the process down.
-        this.cut('close');
-      }
-    }, ms);
-    this.timers.add(t);
-    return () => {
-      clearTimeout(t);
-      this.timers.delete(t);
-    };
+    // A fault's timer must never take the process down: a throw cuts the exchange.
+    return this.life.timer(ms, fn, () => this.cut('close'));
   }
 
   onEnd(fn: () => void): void {
-    if (this.ended) fn();
-    else this.endFns.push(fn);
+    this.life.onEnd(fn);
   }
 
   get targets(): readonly URL[] {
@@ -512,103 +384,14 @@ export class ExchangeRun {
     });
   }
 
+  get ended(): boolean {
+    return this.life.ended;
+  }
+
   /** The exchange is over: the client side closed (or the response finished). */
   end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    for (const fn of this.endFns.splice(0)) {
-      try {
-        fn();
-      } catch {
-        // a fault's cleanup must not break the others'
-      }
-    }
+    if (!this.life.end()) return;
     this.abandonUpstream('destroy');
     for (const s of this.streams) s.destroy();
-  }
-}
-
-/** What fault `level` sees of an exchange. */
-class ExchangeView implements Exchange {
-  constructor(
-    private readonly run: ExchangeRun,
-    private readonly level: number,
-    private readonly faultName: string,
-  ) {}
-
-  get id(): number {
-    return this.run.id;
-  }
-  get req(): IncomingMessage {
-    return this.run.req;
-  }
-  get clientSocket(): Socket {
-    return this.run.clientSocket;
-  }
-  get startedAt(): number {
-    return this.run.startedAt;
-  }
-  get method(): string {
-    return this.run.req.method ?? 'GET';
-  }
-  get url(): string {
-    return this.run.req.url ?? '/';
-  }
-  get headers(): IncomingHttpHeaders {
-    return this.run.req.headers;
-  }
-  get upgrade(): boolean {
-    return this.run.upgrade;
-  }
-  set upgrade(value: boolean) {
-    // Only a downgrade makes sense: a plain request cannot become a handshake.
-    if (!value) this.run.upgrade = false;
-  }
-  get target(): URL {
-    return this.run.target;
-  }
-  set target(url: URL) {
-    this.run.target = url;
-  }
-  get targets(): readonly URL[] {
-    return this.run.targets;
-  }
-  get agent(): Agent | undefined {
-    return this.run.agent;
-  }
-  set agent(a: Agent | undefined) {
-    this.run.agent = a;
-  }
-  get headPassed(): boolean {
-    return this.run.headLevel <= this.level;
-  }
-  get ended(): boolean {
-    return this.run.ended;
-  }
-  get wasCut(): boolean {
-    return this.run.cutHow !== undefined;
-  }
-  replaceRequestBody(body: Readable): void {
-    this.run.replaceRequestBody(body);
-  }
-  pipeRequestBody(transform: Transform): void {
-    this.run.pipeRequestBody(transform);
-  }
-  respond(answer: Answer): boolean {
-    return this.run.answerAt(this.level, answer, this.faultName);
-  }
-  cut(how: CutHow): void {
-    this.run.cut(how);
-  }
-  timer(ms: number, fn: () => void): () => void {
-    return this.run.timer(ms, fn);
-  }
-  delay(ms: number): Promise<void> {
-    return this.run.delay(ms);
-  }
-  onEnd(fn: () => void): void {
-    this.run.onEnd(fn);
   }
 }

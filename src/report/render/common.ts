@@ -5,7 +5,6 @@
  * no locale, no I/O, so rendered output can be compared with golden files.
  */
 import { TRANSPORTS, type Transport } from '../../observation/types';
-import { fixesFor, fixFor, productId, type FixProduct } from '../../verdict/fixes';
 import type { Cell, CheckResult, Fix, Verdict } from '../../verdict/types';
 import type { Report, SetupResult } from '../types';
 
@@ -236,20 +235,6 @@ export function cutOf(check: CheckResult): StreamCut | undefined {
   return { atMs: cutAtMs, cutAtMs, from: 'check start', how, status };
 }
 
-/**
- * How long the stream had been quiet when it was cut: the cut time minus the
- * last arrival before it (the heartbeat must be shorter than this).
- */
-export function idleBeforeCutMs(cell: Cell): number | undefined {
-  for (const check of cell.checks) {
-    const cut = cutOf(check);
-    if (!cut) continue;
-    const before = (timelineOf(check) ?? []).filter((p) => p.arrivedMs <= cut.atMs).map((p) => p.arrivedMs);
-    return before.length > 0 ? cut.atMs - Math.max(...before) : cut.atMs;
-  }
-  return undefined;
-}
-
 // ---------------------------------------------------------------- cost
 
 /** What one delivered event cost on one setup × transport (the seed's pros and cons, in numbers). */
@@ -310,11 +295,6 @@ export function costRows(report: Report): CostRow[] {
 
 // ---------------------------------------------------------------- fixes
 
-/** The product a setup is, or imitates, as a catalog id when there is one. */
-export function setupProduct(setup: SetupResult): FixProduct | undefined {
-  return productId(setup.product) ?? productId(setup.imitates);
-}
-
 /** The fix to show for a cell, and every product's snippet when the cell's own fix names none. */
 export interface CellFixes {
   fix?: Fix;
@@ -322,16 +302,15 @@ export interface CellFixes {
   alternatives: Fix[];
 }
 
-/**
- * The cell's fix as graded (`cell.fix`), or the catalog's when grading left
- * it out; plus all products' snippets when no product-specific one applies.
- */
-export function fixesOfCell(setup: SetupResult, cell: Cell): CellFixes {
+/** The cell's fixes as the report carries them (computed when the run was graded, never here). */
+export function fixesOfCell(cell: Cell): CellFixes {
   if (!isProblem(cell)) return { alternatives: [] };
-  const ctx = { idleCutMs: idleBeforeCutMs(cell) };
-  const fix = cell.fix ?? fixFor(cell.reason, cell.transport, setup.product ?? setup.imitates, ctx);
-  const alternatives = fix?.proxy ? [] : fixesFor(cell.reason, cell.transport, ctx);
-  return { fix, alternatives };
+  return { fix: cell.fix, alternatives: cell.fix?.proxy ? [] : (cell.fixAlternatives ?? []) };
+}
+
+/** How a proxy fix's product is named, and its snippet's language. */
+export function proxyLabel(fix: Fix): { label: string; language: string } {
+  return { label: fix.proxy?.label ?? fix.proxy?.product ?? '', language: fix.proxy?.language ?? 'text' };
 }
 
 /** Last `max` lines of a log, with a note of how many were left out. */

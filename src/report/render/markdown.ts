@@ -4,15 +4,15 @@
  * be pasted into a pull request or an issue (GitHub-flavoured Markdown).
  */
 import type { Transport } from '../../observation/types';
-import { PRODUCT_LABELS, SNIPPET_LANGUAGES, type FixProduct } from '../../verdict/fixes';
 import type { Cell, CheckResult, Fix, Verdict } from '../../verdict/types';
 import type { Report, SetupResult } from '../types';
-import { ADVICE_LABELS, adviceHeadlines, limitRows, measurementSummary, productLine } from '../../measure/describe';
+import { ADVICE_LABELS, adviceHeadlines, limitRows, measurementSummary, productLine } from './measurement';
 import {
   cellOf,
   costRows,
   decimal,
   fixesOfCell,
+  proxyLabel,
   formatBytes,
   formatMs,
   isProblem,
@@ -173,7 +173,7 @@ function problem(setup: SetupResult, cell: Cell): string[] {
     out.push('');
   }
 
-  const { fix, alternatives } = fixesOfCell(setup, cell);
+  const { fix, alternatives } = fixesOfCell(cell);
   if (fix) {
     out.push('**Fix**', '');
     out.push(...fixLines(fix));
@@ -230,9 +230,8 @@ function fixLines(fix: Fix): string[] {
 
 function proxyLines(fix: Fix): string[] {
   if (!fix.proxy) return [];
-  const product = fix.proxy.product as FixProduct;
-  const label = PRODUCT_LABELS[product] ?? fix.proxy.product;
-  return [`${text(label)}:`, '', ...fenced(fix.proxy.snippet, SNIPPET_LANGUAGES[product] ?? 'text'), ''];
+  const { label, language } = proxyLabel(fix);
+  return [`${text(label)}:`, '', ...fenced(fix.proxy.snippet, language), ''];
 }
 
 /** `probe --measure`: one section per measured setup (none when nothing was measured). */

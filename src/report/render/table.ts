@@ -1,27 +1,107 @@
 /**
- * The terminal matrix: setups as rows, transports as columns, a symbol and
- * colour per verdict with the reason inline. A pure function of the report.
+ * The terminal report, a pure function of the JSON report. By default a
+ * compact matrix that fits `width` columns (the terminal's, or 100 when the
+ * output is not a terminal): setups as rows, transports as columns, a symbol
+ * and the reason per cell, and every cell that is not a plain pass explained
+ * below it. `wide` keeps the bordered layout with the mitigation inside each
+ * cell. Real setups whose program is not installed are listed once, with the
+ * command that installs them, instead of as rows of skipped cells.
  */
 import Table from 'cli-table3';
 import { createColors } from 'picocolors';
+import type { Transport } from '../../observation/types';
+import type { Cell, Reason, Verdict } from '../../verdict/types';
 import type { Report, SetupResult } from '../types';
-import type { Cell, Verdict } from '../../verdict/types';
-import { TRANSPORTS } from '../../observation/types';
-import { ADVICE_LABELS, adviceHeadlines, limitRows, measurementSummary, productLine } from '../../measure/describe';
+import { reportTransports, summarize } from './common';
+import { renderMeasurementTable } from './measurement-table';
+import { fit, wrap } from './text';
+
+export { renderMeasurementTable } from './measurement-table';
 
 export const SYMBOLS: Record<Verdict, string> = { pass: '✔', degraded: '▲', fail: '✘', skipped: '○', error: '!' };
 
 export interface TableOptions {
   color: boolean;
-  /** show the explanation lines under the matrix */
+  /** explain every cell that is not a plain pass below the matrix (default true) */
   details?: boolean;
+  /** columns to fit (default 100) */
+  width?: number;
+  /** the bordered layout with mitigations inside the cells, whatever the width */
+  wide?: boolean;
 }
 
-function cellText(c: Cell, paint: (v: Verdict, t: string) => string): string {
+/** Shorter names for reasons, for narrow columns. */
+const SHORT: Partial<Record<Reason, string>> = {
+  'upgrade-rejected': 'upg refused',
+  'upgrade-stripped': 'upg stripped',
+  'first-byte-timeout': '1st byte',
+  'idle-timeout': 'idle cut',
+  'max-duration': 'max life',
+  'protocol-downgrade': 'HTTP/1.0',
+  'message-loss': 'loss',
+  'message-too-large': 'too large',
+  'connection-limit': 'conn limit',
+  'not-sticky': 'not sticky',
+  'tester-error': 'tester',
+};
+
+type Paint = (v: Verdict, t: string) => string;
+
+function painter(color: boolean): { paint: Paint; pc: ReturnType<typeof createColors> } {
+  const pc = createColors(color);
+  const paint: Paint = (v, t) => (v === 'pass' ? pc.green(t) : v === 'degraded' ? pc.yellow(t) : v === 'fail' ? pc.red(t) : v === 'error' ? pc.magenta(t) : pc.dim(t));
+  return { paint, pc };
+}
+
+/** The measured cut of a timeout, in seconds, for the cell. */
+function cutText(c: Cell): string {
+  const cut = c.checks.find((k) => k.id === 'idle' || k.id === 'hold' || k.id === 'duration')?.measured.cutAtMs;
+  return typeof cut === 'number' && (c.reason === 'idle-timeout' || c.reason === 'max-duration') ? `${(cut / 1000).toFixed(1)}s` : '';
+}
+
+/** The longest description of a cell that fits `width`, plain text. */
+function compactCell(c: Cell, width: number): string {
+  const sym = SYMBOLS[c.verdict];
+  const mark = c.matches === false ? ' ≠' : '';
+  const reason = c.reason === 'none' ? '' : c.reason;
+  const short = SHORT[c.reason] ?? reason;
+  const cut = cutText(c);
+  const candidates = [
+    [sym, reason, cut].filter(Boolean).join(' ') + mark,
+    [sym, short, cut].filter(Boolean).join(' ') + mark,
+    [sym, short].filter(Boolean).join(' ') + mark,
+    [sym, reason].filter(Boolean).join(' ') + mark,
+  ];
+  return candidates.find((t) => t.length <= width) ?? fit(candidates[2], width);
+}
+
+/** Setups that did not run because their program is not installed here. */
+const notInstalled = (s: SetupResult): boolean => s.notInstalled !== undefined && s.cells.every((c) => c.verdict === 'skipped');
+
+function compactMatrix(report: Report, transports: Transport[], width: number, paint: Paint, bold: (t: string) => string): string[] {
+  const rows = report.setups.filter((s) => !notInstalled(s));
+  const gap = 2;
+  const idWidth = Math.min(Math.max(5, ...rows.map((s) => s.id.length)), Math.max(12, Math.floor(width * 0.3)));
+  const colWidth = Math.max(4, Math.floor((width - idWidth - gap * transports.length) / Math.max(1, transports.length)));
+  const pad = (t: string, w: number): string => t + ' '.repeat(Math.max(0, w - t.length));
+  const lines = [bold(pad('setup', idWidth) + transports.map((t) => ' '.repeat(gap) + pad(fit(t, colWidth), colWidth)).join('').trimEnd())];
+  for (const s of rows) {
+    let line = pad(fit(s.id, idWidth), idWidth);
+    for (const t of transports) {
+      const c = s.cells.find((x) => x.transport === t);
+      const text = c ? compactCell(c, colWidth) : '';
+      line += ' '.repeat(gap) + (c ? paint(c.verdict, text) : '') + ' '.repeat(colWidth - text.length);
+    }
+    lines.push(line.trimEnd());
+  }
+  return lines;
+}
+
+function wideCell(c: Cell, paint: Paint): string {
   let text = `${SYMBOLS[c.verdict]} ${c.verdict}`;
   if (c.reason !== 'none') text += ` (${c.reason})`;
-  const cut = c.checks.find((k) => k.id === 'idle' || k.id === 'hold' || k.id === 'duration')?.measured.cutAtMs;
-  if (typeof cut === 'number' && (c.reason === 'idle-timeout' || c.reason === 'max-duration')) text += ` cut ${(cut / 1000).toFixed(1)} s`;
+  const cut = cutText(c);
+  if (cut) text += ` cut ${cut.replace('s', ' s')}`;
   let out = paint(c.verdict, text);
   const rescue = c.mitigations?.find((m) => m.rescued);
   if (rescue) out += `\n  → ${rescue.landsOn ? `falls back to ${rescue.landsOn}` : `rescued by ${rescue.description}`}`;
@@ -30,65 +110,69 @@ function cellText(c: Cell, paint: (v: Verdict, t: string) => string): string {
   return out;
 }
 
-export function renderTable(report: Report, opts: TableOptions): string {
-  const pc = createColors(opts.color);
-  const paint = (v: Verdict, t: string): string =>
-    v === 'pass' ? pc.green(t) : v === 'degraded' ? pc.yellow(t) : v === 'fail' ? pc.red(t) : v === 'error' ? pc.magenta(t) : pc.dim(t);
-  const transports = TRANSPORTS.filter((t) => report.setups.some((s) => s.cells.some((c) => c.transport === t)));
-  const table = new Table({ head: ['setup', ...transports], style: { head: opts.color ? ['bold'] : [], border: [] }, wordWrap: true });
+function wideMatrix(report: Report, transports: Transport[], color: boolean, paint: Paint): string[] {
+  const table = new Table({ head: ['setup', ...transports], style: { head: color ? ['bold'] : [], border: [] }, wordWrap: true });
   for (const s of report.setups) {
-    const row = transports.map((t) => {
+    if (notInstalled(s)) continue;
+    table.push([s.id, ...transports.map((t) => {
       const c = s.cells.find((x) => x.transport === t);
-      return c ? cellText(c, paint) : '';
-    });
-    table.push([s.id, ...row]);
+      return c ? wideCell(c, paint) : '';
+    })]);
   }
-  const lines = [table.toString()];
-  const cells = report.setups.flatMap((s) => s.cells.map((c) => ({ s, c })));
-  const mismatches = cells.filter(({ c }) => c.matches === false).length;
-  const counted = (v: Verdict): number => cells.filter(({ c }) => c.verdict === v).length;
-  lines.push(
-    `${cells.length} cells: ${counted('pass')} pass, ${counted('degraded')} degraded, ${counted('fail')} fail, ${counted('skipped')} skipped, ${counted('error')} error` +
-      (cells.some(({ c }) => c.expected) ? ` — ${mismatches === 0 ? pc.green('all as expected') : pc.red(`${mismatches} not as expected`)}` : '') +
-      ` (${(report.durationMs / 1000).toFixed(1)} s)`,
-  );
-  if (opts.details) {
-    const broken = cells.filter(({ c }) => c.verdict !== 'pass');
-    if (broken.length) lines.push('');
-    for (const { s, c } of broken) {
-      lines.push(`${paint(c.verdict, SYMBOLS[c.verdict])} ${c.transport} via ${s.id}: ${c.explanation}`);
-      if (c.fix?.app) lines.push(`    fix: ${c.fix.app.split('\n')[0]}`);
-    }
-  }
-  for (const s of report.setups) if (s.measurement) lines.push('', renderMeasurementTable(s, opts));
-  lines.push(`Legend: ${(Object.keys(SYMBOLS) as Verdict[]).map((v) => paint(v, `${SYMBOLS[v]} ${v}`)).join('  ')}`);
-  return lines.join('\n');
+  return [table.toString()];
 }
 
-/**
- * `probe --measure`: the measured limits of one setup (a row per limit, a
- * column per stream transport), the product guess, and the advice. Empty for
- * a setup without a measurement.
- */
-export function renderMeasurementTable(setup: SetupResult, opts: TableOptions): string {
-  const m = setup.measurement;
-  if (!m) return '';
-  const pc = createColors(opts.color);
-  const lines = [pc.bold(`Measured limits of ${setup.id}`) + ` (${measurementSummary(m)})`];
-  const table = new Table({ head: ['limit', 'sse', 'websocket'], style: { head: opts.color ? ['bold'] : [], border: [] }, wordWrap: true, colWidths: [26, 42, 42] });
-  for (const row of limitRows(m)) table.push([row.label, row.values.sse, row.values.websocket]);
-  lines.push(table.toString());
-  lines.push(`product: ${productLine(m)}${m.product.evidence.length ? ` — ${m.product.evidence[0]}` : ''}`);
-  const headlines = adviceHeadlines(m);
-  if (headlines.length) lines.push(`recommended: ${headlines.join(' · ')}`);
-  for (const t of m.recommendations.transports) {
-    const mark = t.advice === 'use' ? pc.green('✔') : t.advice === 'use-with-care' ? pc.yellow('▲') : t.advice === 'avoid' ? pc.red('✘') : pc.dim('○');
-    lines.push(`  ${mark} ${t.transport}: ${ADVICE_LABELS[t.advice]}${t.why ? ` — ${t.why}` : ''}`);
+/** One line for all setups skipped because their program is missing, with the command that adds them. */
+function notInstalledLines(report: Report, width: number, dim: (t: string) => string): string[] {
+  const skipped = report.setups.filter(notInstalled);
+  if (skipped.length === 0) return [];
+  const labels = [...new Set(skipped.map((s) => s.notInstalled!.label))];
+  const packages = [...new Set(skipped.map((s) => s.notInstalled!.install.replace(/^apt-get install -y /, '')))];
+  const text = `○ ${skipped.length} real setup${skipped.length === 1 ? '' : 's'} not run, not installed here (${labels.join(', ')}): \`npm run lab:install\` adds them (apt-get install -y ${packages.join(' ')}).`;
+  return wrap(text, width, '  ').map(dim);
+}
+
+function summaryLines(report: Report, width: number, pc: ReturnType<typeof createColors>): string[] {
+  const { counts, cells, mismatches } = summarize(report);
+  const expected = report.setups.some((s) => s.cells.some((c) => c.expected && c.verdict !== 'skipped' && c.verdict !== 'error'));
+  const verdicts = `${cells} cells: ${counts.pass} pass, ${counts.degraded} degraded, ${counts.fail} fail, ${counts.skipped} skipped, ${counts.error} error`;
+  const good = 'all as expected';
+  const bad = `${mismatches} not as expected`;
+  const asExpected = expected ? ` — ${mismatches === 0 ? good : bad}` : '';
+  const stopped = report.interrupted ? ' — INTERRUPTED: setups not probed are missing' : '';
+  return wrap(`${verdicts}${asExpected} (${(report.durationMs / 1000).toFixed(1)} s)${stopped}`, width).map((l) =>
+    l.replace(good, pc.green(good)).replace(bad, pc.red(bad)).replace('INTERRUPTED', pc.red('INTERRUPTED')),
+  );
+}
+
+/** Every cell that is not a plain pass, with its explanation, rescue, expectation and fix, wrapped to width. */
+function detailLines(report: Report, width: number, paint: Paint, pc: ReturnType<typeof createColors>): string[] {
+  const out: string[] = [];
+  for (const s of report.setups) {
+    if (notInstalled(s)) continue;
+    for (const c of s.cells) {
+      if (c.verdict === 'pass' && c.matches !== false) continue;
+      out.push(...wrap(`${SYMBOLS[c.verdict]} ${c.transport} via ${s.id}: ${c.explanation}`, width, '    ').map((l, i) => (i === 0 ? paint(c.verdict, l) : l)));
+      const rescue = c.mitigations?.find((m) => m.rescued);
+      if (rescue) out.push(...wrap(`→ ${rescue.landsOn ? `falls back to ${rescue.landsOn}` : `rescued by ${rescue.description}`}`, width, '      ', '    '));
+      if (c.matches === false && c.expected) {
+        out.push(...wrap(`≠ expected ${c.expected.verdict}${c.expected.reason !== 'none' ? ` (${c.expected.reason})` : ''}`, width, '      ', '    ').map((l) => pc.red(l)));
+      }
+      if (c.fix?.app) out.push(...wrap(`fix: ${c.fix.app.split('\n')[0]}`, width, '      ', '    '));
+    }
   }
-  for (const f of m.recommendations.fixes) {
-    lines.push(`    fix ${f.transport} (${f.reason}): ${f.fix.app.split('\n')[0]}`);
-    if (f.fix.proxy) lines.push(`      ${f.fix.proxy.product}: ${f.fix.proxy.snippet.split('\n').filter((l) => !l.startsWith('#')).join(' ').replace(/\s+/g, ' ').trim()}`);
-  }
-  for (const note of m.notes) lines.push(pc.dim(`  note: ${note}`));
+  return out.length ? ['', ...out] : [];
+}
+
+export function renderTable(report: Report, opts: TableOptions): string {
+  const width = Math.max(40, opts.width ?? 100);
+  const { paint, pc } = painter(opts.color);
+  const transports = reportTransports(report);
+  const lines = opts.wide ? wideMatrix(report, transports, opts.color, paint) : compactMatrix(report, transports, width, paint, (t) => pc.bold(t));
+  lines.push(...notInstalledLines(report, width, (t) => pc.dim(t)));
+  lines.push(...summaryLines(report, width, pc));
+  if (opts.details !== false) lines.push(...detailLines(report, width, paint, pc));
+  for (const s of report.setups) if (s.measurement) lines.push('', renderMeasurementTable(s, { color: opts.color, width }));
+  lines.push(`Legend: ${(Object.keys(SYMBOLS) as Verdict[]).map((v) => paint(v, `${SYMBOLS[v]} ${v}`)).join('  ')}${opts.wide ? '' : '  ≠ not as expected'}`);
   return lines.join('\n');
 }

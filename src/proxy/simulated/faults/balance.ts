@@ -1,9 +1,12 @@
 /**
  * balance: spreads requests over every target the proxy was started with.
  *
- * - `round-robin`: one after the other (nginx and HAProxy default; catalog
- *   B1, B3). A long-poll or Socket.IO session whose requests land on different
- *   origins breaks ("Session ID unknown", catalog A, H14);
+ * - `round-robin`: one after the other (nginx and HAProxy default;
+ *   https://nginx.org/en/docs/http/ngx_http_upstream_module.html,
+ *   docs/proxy-behaviour.md#haproxy). A long-poll or Socket.IO session whose requests land on
+ *   different origins breaks ("Session ID unknown",
+ *   https://socket.io/docs/using-multiple-nodes,
+ *   https://github.com/socketio/socket.io-sticky/issues/2);
  * - `sticky-cookie`: the first answer sets `<cookieName>=s<index>`; a request
  *   carrying it goes back to that origin (HAProxy `cookie SERVERID insert`,
  *   ingress-nginx `affinity: cookie`, nginx `sticky`);

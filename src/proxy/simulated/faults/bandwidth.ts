@@ -1,8 +1,9 @@
 /**
  * bandwidth: caps downstream throughput (origin → client) at
  * `bytesPerSecond`, for response bodies and for WebSocket tunnels, like
- * toxiproxy's `bandwidth` toxic (catalog I). Large messages and payloads then
- * take measurably long; small events are barely affected.
+ * toxiproxy's `bandwidth` toxic (https://github.com/Shopify/toxiproxy). Large
+ * messages and payloads then take measurably long; small events are barely
+ * affected.
  */
 import type { FaultDefinition } from '../fault-types';
 import { RateLimiter } from '../streams';

@@ -4,14 +4,20 @@
  * - `bytes` (default): sends a body on in blocks of `maxBytes` (and the rest
  *   at its end), like nginx's default `proxy_buffering on`, where the response
  *   goes out when a `proxy_buffer_size` buffer (one memory page, 4 KiB on
- *   x86-64) fills — users see SSE events "held and delivered in batches or only
- *   at end" (catalog B1, H1–H4);
+ *   x86-64) fills — users report SSE events arriving in batches, or all at
+ *   once when the response ends
+ *   (https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_buffering,
+ *   https://github.com/owncloud/core/pull/9924,
+ *   https://github.com/mpetrunic/fastify-sse-v2/issues/17; docs/proxy-behaviour.md#nginx);
  * - `until-end`: holds the whole response, head included, until it ends
  *   (lighttpd `server.stream-response-body = 0`, Azure Application Gateway,
- *   mitmproxy's default; catalog B8, G, I);
+ *   mitmproxy's default;
+ *   https://redmine.lighttpd.net/projects/lighttpd/wiki/Server_stream-response-bodyDetails,
+ *   https://docs.azure.cn/en-us/application-gateway/proxy-buffers,
+ *   https://mitmproxy.org/);
  * - `interval`: flushes every `flushMs` after the first held byte, or earlier
  *   when `maxBytes` gather (Traefik `responseForwarding.flushInterval` 100 ms
- *   with Go's 4 KiB response buffer; catalog B12).
+ *   with Go's 4 KiB response buffer; docs/proxy-behaviour.md#traefik).
  *
  * With `honorAccelBuffering` (nginx's behaviour) a response carrying
  * `X-Accel-Buffering: no` passes unbuffered, and the header itself is always

@@ -4,15 +4,19 @@
  * the same URL get the stored copy with `Age` and `X-Cache: HIT` — a short
  * poll sees stale data, a long poll comes back at once with an old answer.
  *
- * Honouring mode (default) follows Varnish's builtin VCL (catalog B7): no
+ * Honouring mode (default) follows Varnish's builtin VCL
+ * (https://github.com/varnishcache/varnish-cache/blob/27d2ce15b20b94d0a5e452b0d5c29c3145d00b6a/bin/varnishd/builtin.vcl,
+ * docs/proxy-behaviour.md#varnish): no
  * caching when the request has `Authorization` or `Cookie`, or the response
  * says `no-store`, `no-cache`, `private`, `max-age=0`, has `Set-Cookie` or
  * `Vary: *`; otherwise `default_ttl` (120 s) applies to responses without
  * cache headers — exactly the baseline poll answer. `ignoreCacheControl`
  * imitates a CDN "cache everything" rule (Cloudflare cache rules, Fastly's 1 h
- * fallback TTL; E1, E2): then event streams are cached too, and a cached
- * stream "is no longer a stream. Later clients receive a recording of the
- * first client's events, all at once" (Bunny CDN, catalog A).
+ * fallback TTL; docs/proxy-behaviour.md#cloudflare,
+ * https://docs.fastly.com/en/guides/controlling-caching): then event streams
+ * are cached too, and a cached stream "is no longer a stream. Later clients
+ * receive a recording of the first client's events, all at once" (Bunny CDN,
+ * https://bunny.net/docs/cdn/server-sent-events).
  *
  * Not modelled: request collapsing (concurrent misses all go to the origin),
  * revalidation, grace, Vary other than `*`.

@@ -2,12 +2,15 @@
  * compress: gzips text responses, `text/event-stream` included, and flushes
  * only when the compressor's own block is full — no flush per event. Small
  * SSE events then sit inside the deflate state and nothing decodable reaches
- * the client until the stream ends (catalog A "Compression vs SSE": tower-http
- * #420, fastify-compress #133, workerd #7390). Imitates HAProxy
+ * the client until the stream ends (docs/proxy-behaviour.md#cross-cutting-facts,
+ * "Compression vs SSE": https://github.com/tower-rs/tower-http/issues/420,
+ * https://github.com/fastify/fastify-compress/pull/133,
+ * https://github.com/cloudflare/workerd/pull/7390). Imitates HAProxy
  * `compression algo gzip` without a `compression type` list (every type,
- * catalog B3), Caddy's `encode` whose default matcher includes `text/*` (B5;
- * with `flushPerChunk` it models Caddy's and Apache mod_deflate's flush on
- * each upstream flush), Traefik's `compress` middleware (B12).
+ * docs/proxy-behaviour.md#haproxy), Caddy's `encode` whose default matcher includes `text/*`
+ * (docs/proxy-behaviour.md#caddy; with `flushPerChunk` it models Caddy's and Apache
+ * mod_deflate's flush on each upstream flush), Traefik's `compress`
+ * middleware (docs/proxy-behaviour.md#traefik).
  *
  * Only when the client accepts gzip (`Accept-Encoding: gzip`, q > 0, or `*`),
  * as every real compressor does: a client that did not ask gets the body

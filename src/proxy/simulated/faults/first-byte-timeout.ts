@@ -4,10 +4,13 @@
  * came, nothing more happens (other faults time the rest).
  *
  * Imitates: Heroku's router (30 s to the first byte, then 503 "H12 Request
- * timeout"; catalog E3), Fastly `first_byte_timeout` (15 s, 503 "first byte
- * timeout"; E2), Varnish `first_byte_timeout` 60 s → 503 (B7), h2o
- * `proxy.timeout.first_byte` 30 s (B9), Azure Front Door origin timeout 30 s
- * (D7). A long-poll held longer than this never gets its answer.
+ * timeout"; https://devcenter.heroku.com/articles/request-timeout), Fastly
+ * `first_byte_timeout` (15 s, 503 "first byte timeout";
+ * https://www.fastly.com/documentation/reference/vcl/variables/backend-connection/bereq-first-byte-timeout),
+ * Varnish `first_byte_timeout` 60 s → 503 (docs/proxy-behaviour.md#varnish), h2o
+ * `proxy.timeout.first_byte` 30 s (docs/proxy-behaviour.md#h2o), Azure Front Door origin
+ * timeout 30 s (https://learn.microsoft.com/azure/frontdoor/front-door-troubleshoot-routing).
+ * A long-poll held longer than this never gets its answer.
  */
 import type { Exchange, FaultDefinition } from '../fault-types';
 import { errorPage } from '../http-util';

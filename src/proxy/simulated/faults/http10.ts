@@ -1,11 +1,16 @@
 /**
  * http10: talks HTTP/1.0 to the origin, as nginx did by default before 1.29.7
- * (without `proxy_http_version 1.1`; catalog B1, H7, J2): request line
- * `HTTP/1.0`, `Connection: close`, no chunked request body (a chunked body is
- * read whole and sent with Content-Length), no Upgrade — a WebSocket handshake
- * goes out as a plain HTTP/1.0 GET and the client gets the origin's answer to
- * that ("Handshake ended with HTTP error: 400"). The origin, seeing 1.0, must
- * delimit its body by closing the connection instead of chunking it.
+ * (without `proxy_http_version 1.1`;
+ * https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_http_version,
+ * https://github.com/nginx/nginx/commit/6bb27a63129968da17b21589b73aa4f47b8445ec,
+ * docs/proxy-behaviour.md#nginx): request line `HTTP/1.0`, `Connection:
+ * close`, no chunked request body (a chunked body is read whole and sent with
+ * Content-Length), no Upgrade — a WebSocket handshake goes out as a plain
+ * HTTP/1.0 GET and the client gets the origin's answer to that ("Handshake
+ * ended with HTTP error: 400", user report:
+ * https://github.com/hispanico/ansible-nginx-revproxy/pull/50). The origin,
+ * seeing 1.0, must delimit its body by closing the connection instead of
+ * chunking it.
  *
  * Node's http client always writes `HTTP/1.1`, so this fault uses its own
  * Agent whose sockets rewrite the request line in their first write (the

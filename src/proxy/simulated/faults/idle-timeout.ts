@@ -2,16 +2,19 @@
  * idle-timeout: an inactivity timer, reset by every byte that passes this
  * fault in either direction (nginx `proxy_read_timeout`/`proxy_send_timeout`
  * are "between two successive read or write operations, not for the
- * transmission of the whole response"; catalog B1).
+ * transmission of the whole response";
+ * https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout).
  *
  * - Before the response head: the proxy answers `statusBeforeHeaders` with a
  *   small HTML page — nginx 504, HAProxy 504, Apache 502, Varnish 503,
- *   Cloudflare 524 (catalog B1, B3, B4, B7, E1, J4).
+ *   Cloudflare 524 (docs/proxy-behaviour.md#nginx, #haproxy, #apache-httpd,
+ *   #varnish, #cloudflare).
  * - After the head (an SSE stream, a held long-poll, a WebSocket tunnel):
  *   `afterHeaders` says how the connection ends — `close` (FIN; nginx
  *   "upstream timed out", HAProxy `cD`/`sD`), `reset` (RST), or `drop`
  *   (forward nothing more and close nothing, like a NAT or firewall flow that
- *   expired: AWS Network Firewall drops packets silently, catalog F).
+ *   expired: AWS Network Firewall drops packets silently,
+ *   https://docs.aws.amazon.com/network-firewall/latest/APIReference/API_FlowTimeouts.html).
  *
  * Upgraded tunnels are covered: bytes either way restart the timer (nginx WS:
  * "closed if the proxied server does not transmit any data within 60 seconds").

@@ -2,8 +2,9 @@
  * latency: delays everything by `delayMs` per hop and direction — the request
  * head, each request-body chunk, the response head, each response-body chunk,
  * and every chunk through a WebSocket tunnel either way — like toxiproxy's
- * `latency` toxic on both streams (catalog I). A request/response round trip
- * gets 2 × delayMs slower; a steady stream arrives shifted, not slowed.
+ * `latency` toxic on both streams (https://github.com/Shopify/toxiproxy). A
+ * request/response round trip gets 2 × delayMs slower; a steady stream
+ * arrives shifted, not slowed.
  */
 import type { FaultDefinition } from '../fault-types';
 import { DelayLine } from '../streams';

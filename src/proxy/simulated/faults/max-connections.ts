@@ -3,8 +3,10 @@
  * plus open WebSocket tunnels; the next one gets `status` (503) at once.
  * Models a connection-limited proxy or backend pool (ATS
  * `websocket.max_number_of_connections`, HAProxy `maxconn` queues full), and
- * makes visible how long-lived transports eat a shared budget (catalog A:
- * browsers' 6 connections per host, which SSE and long polls share).
+ * makes visible how long-lived transports eat a shared budget (browsers'
+ * 6 connections per host, which SSE and long polls share:
+ * https://developer.mozilla.org/en-US/docs/Web/API/EventSource,
+ * docs/proxy-behaviour.md#cross-cutting-facts).
  */
 import type { FaultDefinition } from '../fault-types';
 import { reasonPhrase, textAnswer } from '../http-util';

@@ -4,9 +4,14 @@
  *
  * Imitates: Envoy's route `timeout` (15 s for the *complete* response, "not
  * compatible with streaming responses"; 504 "upstream request timeout" before
- * headers, stream reset after; catalog B11, H20), GCP's 30 s WebSocket
- * lifetime (D5), Varnish `send_timeout` 600 s (B7), ATS
- * `transaction_active_timeout_in` 900 s (B10), Azure Front Door's 4 h (D7).
+ * headers, stream reset after;
+ * https://www.envoyproxy.io/docs/envoy/latest/faq/configuration/timeouts,
+ * https://github.com/nstapelbroek/envoy-swarm-control-plane/issues/16), GCP's
+ * 30 s WebSocket lifetime
+ * (https://pkg.go.dev/github.com/agau4779/ingress-gce/examples/websocket),
+ * Varnish `send_timeout` 600 s (docs/proxy-behaviour.md#varnish), ATS
+ * `transaction_active_timeout_in` 900 s (docs/proxy-behaviour.md#apache-traffic-server),
+ * Azure Front Door's 4 h (https://docs.azure.cn/en-us/frontdoor/standard-premium/websocket).
  */
 import type { FaultDefinition } from '../fault-types';
 import { errorPage } from '../http-util';

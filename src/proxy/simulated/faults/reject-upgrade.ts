@@ -3,9 +3,11 @@
  * status; nothing reaches the origin.
  *
  * Imitates: Envoy without `upgrade_configs` (local reply 403,
- * `downstream_rq_ws_on_non_ws_route`, catalog B11); old transparent Squid
- * (411, B6); corporate gateways that refuse Upgrade (C4); 426/501 from proxies
- * that do not implement the upgrade.
+ * `downstream_rq_ws_on_non_ws_route`, docs/proxy-behaviour.md#envoy); old transparent Squid
+ * (411, https://github.com/shadowsocks/simple-obfs/issues/188); corporate
+ * gateways that refuse Upgrade
+ * (docs/proxy-behaviour.md#corporate-proxies-and-secure-web-gateways); 426/501 from
+ * proxies that do not implement the upgrade.
  */
 import type { FaultDefinition } from '../fault-types';
 import { reasonPhrase, textAnswer } from '../http-util';

@@ -2,8 +2,9 @@
  * reset: resets the client connection (TCP RST, via SO_LINGER 0) after
  * `afterBytes` bytes of response body or tunnel traffic, or `afterMs` after
  * the request arrived — whichever comes first. The client sees ECONNRESET
- * (a WebSocket sees 1006). Like toxiproxy's `reset_peer` (catalog I), a
- * load balancer restarting, or a middlebox killing a flow.
+ * (a WebSocket sees 1006). Like toxiproxy's `reset_peer`
+ * (https://github.com/Shopify/toxiproxy), a load balancer restarting, or a
+ * middlebox killing a flow.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { FaultDefinition } from '../fault-types';

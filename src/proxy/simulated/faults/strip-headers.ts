@@ -4,9 +4,12 @@
  * request header whose name contains `_`.
  *
  * Imitates: nginx's defaults `underscores_in_headers off` /
- * `ignore_invalid_headers on` (catalog A, B1); CDNs that forward only
- * allow-listed headers (CloudFront origin-request policies would drop
- * `Last-Event-ID`, `Sec-WebSocket-*`; A, D4); proxies hiding response headers
+ * `ignore_invalid_headers on`
+ * (https://nginx.org/en/docs/http/ngx_http_core_module.html#underscores_in_headers);
+ * CDNs that forward only allow-listed headers (CloudFront origin-request
+ * policies would drop `Last-Event-ID`, `Sec-WebSocket-*`;
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-working-with.websockets.html,
+ * docs/proxy-behaviour.md#cross-cutting-facts); proxies hiding response headers
  * (`proxy_hide_header`).
  */
 import type { FaultDefinition } from '../fault-types';

@@ -7,7 +7,8 @@
  * Imitates: nginx without `proxy_set_header Upgrade/Connection`, Apache
  * mod_proxy_http without `upgrade=websocket`, Varnish without `pipe`,
  * lighttpd without `proxy.header upgrade`, Squid (`http_upgrade_request_protocols`
- * unset) — catalog B1, B4, B6, B7, B8, G.
+ * unset) — https://nginx.org/en/docs/http/websocket.html; docs/proxy-behaviour.md#nginx,
+ * #apache-httpd, #squid, #varnish, #lighttpd, #defaults-at-a-glance.
  */
 import type { FaultDefinition } from '../fault-types';
 

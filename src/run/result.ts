@@ -1,0 +1,53 @@
+/**
+ * A probed setup's observations, graded into its part of the report: one
+ * cell per transport (with the run's baseline setting the timing margins),
+ * the setup-wide evidence, the mitigations, the fixes, and the comparison
+ * with the setup's expectations. Every judgement is made in src/checks and
+ * src/verdict; this only assembles.
+ */
+import { gradeObservation, gradeTransport } from '../checks/registry';
+import type { GradeContext } from '../checks/check';
+import type { Transport } from '../observation/types';
+import type { SetupResult } from '../report/types';
+import { applySetupEvidence } from '../verdict/cell';
+import { fixesFor, fixFor, quietBeforeCutMs } from '../verdict/fixes';
+import { mitigationsOf, triedMitigation } from '../verdict/mitigations';
+import type { SetupObservations } from './probe-setup';
+
+export function buildSetupResult(o: SetupObservations, transports: Transport[], ctx: GradeContext): SetupResult {
+  const { setup } = o;
+  const result: SetupResult = { id: setup.id, kind: setup.kind, description: setup.description, cells: [] };
+  if (setup.imitates) result.imitates = setup.imitates;
+  if (setup.source) result.source = setup.source;
+  if (o.product) result.product = o.product;
+  if (o.logs.length) result.logs = o.logs.slice(-200);
+  if (o.unavailable?.notInstalled) result.notInstalled = o.unavailable.notInstalled;
+  for (const t of transports) {
+    const u = o.unavailable;
+    result.cells.push(u ? { transport: t, verdict: u.verdict, reason: u.verdict === 'skipped' ? 'not-run' : 'tester-error', explanation: u.message, checks: [] } : gradeTransport(t, o.observations[t] ?? [], ctx));
+  }
+  if (!o.unavailable) applySetupEvidence(result.cells, transports.flatMap((t) => o.observations[t] ?? []));
+  // Mitigations and fixes, once every cell of the setup is graded.
+  const product = setup.real?.product ?? setup.imitates ?? setup.id;
+  for (const cell of result.cells) {
+    const tried = o.mitigations.filter((m) => m.plan.transport === cell.transport).map((m) => triedMitigation(m.plan, cell, m.observations.flatMap((obs) => gradeObservation(obs, ctx))));
+    const mitigations = mitigationsOf(cell, result.cells, tried);
+    if (mitigations) cell.mitigations = mitigations;
+    if (cell.verdict === 'degraded' || cell.verdict === 'fail') {
+      const fixCtx = { idleCutMs: quietBeforeCutMs(cell) };
+      const fix = fixFor(cell.reason, cell.transport, product, fixCtx);
+      if (fix) cell.fix = fix;
+      if (!fix?.proxy) {
+        const alternatives = fixesFor(cell.reason, cell.transport, fixCtx);
+        if (alternatives.length) cell.fixAlternatives = alternatives;
+      }
+    }
+    const exp = setup.expect?.[cell.transport];
+    if (exp) {
+      cell.expected = exp;
+      // A cell that did not run, or that the tester could not run, says nothing about the setup.
+      if (cell.verdict !== 'skipped' && cell.verdict !== 'error') cell.matches = exp.verdict === cell.verdict && exp.reason === cell.reason;
+    }
+  }
+  return result;
+}

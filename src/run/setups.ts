@@ -1,0 +1,75 @@
+/**
+ * The setups a run can use: the direct baseline, the simulated setups under
+ * proxies/simulated/, one real setup per shipped template
+ * (proxies/<product>/<variant>.conf.tmpl with its <variant>.expect.yaml), and
+ * the user's own (setup files, `--real`, `--external`). Ids are unique: a
+ * user's setup may not reuse a built-in id, and two may not share one.
+ */
+import path from 'node:path';
+import { listRealProducts, PROXIES_DIR, templatePathFor, variantRole } from '../proxy/real/installed';
+import { RUNNABLE_PRODUCTS } from '../proxy/real/products';
+import { validateFaults } from '../proxy/simulated/simulated-proxy';
+import { loadSetupDir, loadSetupFile, readExpectFile, SetupFileError, templateSummary, type SetupRules } from '../setup/load';
+import { DIRECT_SETUP, type Setup } from '../setup/types';
+
+export { SetupFileError } from '../setup/load';
+
+/** What setup files must agree with: the faults' parameter schemas and the runnable products. */
+export const SETUP_RULES: SetupRules = { checkFaults: (faults) => validateFaults(faults) ?? undefined, products: RUNNABLE_PRODUCTS.map((p) => p.id) };
+
+export const SIMULATED_DIR = path.join(PROXIES_DIR, 'simulated');
+
+/** A user's setup file, checked against the faults and products this build knows. */
+export function loadUserSetupFile(file: string): Setup {
+  return loadSetupFile(file, SETUP_RULES);
+}
+
+export function simulatedSetups(dir = SIMULATED_DIR): Setup[] {
+  return loadSetupDir(dir, SETUP_RULES);
+}
+
+/**
+ * Real setups: every template under proxies/<product>/, with its expected
+ * verdicts beside it (established by running it). Forward-proxy templates make
+ * setups whose clients go through the proxy.
+ */
+export function realSetups(): Setup[] {
+  const out: Setup[] = [];
+  for (const p of listRealProducts()) {
+    for (const variant of p.variants) {
+      const template = templatePathFor(p.product, variant);
+      const extra = readExpectFile(path.join(PROXIES_DIR, p.product, `${variant}.expect.yaml`));
+      const forward = variantRole(p.product, variant) === 'forward';
+      out.push({
+        id: `${p.product}-${variant}`,
+        kind: 'real',
+        description: extra?.description || templateSummary(template) || `${p.product} with the ${variant} template`,
+        real: { product: p.product, template, ...(forward ? { forward } : {}) },
+        expect: extra?.expect,
+        source: extra?.source,
+      });
+    }
+  }
+  return out;
+}
+
+export function builtInSetups(opts: { real?: boolean } = {}): Setup[] {
+  return [DIRECT_SETUP, ...simulatedSetups(), ...(opts.real === false ? [] : realSetups())];
+}
+
+/**
+ * The built-in setups plus the user's, refusing an id used twice or a user
+ * setup that would replace a built-in one (the `direct` baseline above all).
+ */
+export function withUserSetups(builtIn: Setup[], user: Setup[]): Setup[] {
+  const known = new Map(builtIn.map((s) => [s.id, s]));
+  const seen = new Map<string, Setup>();
+  for (const s of user) {
+    const where = s.file ? `${path.relative(process.cwd(), s.file) || s.file}: ` : '';
+    if (s.id === DIRECT_SETUP.id || (known.has(s.id) && s.kind !== 'external')) throw new SetupFileError(`${where}setup id '${s.id}' is a built-in setup's (expected an id of your own)`);
+    const twice = seen.get(s.id);
+    if (twice) throw new SetupFileError(`${where}setup id '${s.id}' is used twice${twice.file ? ` (also in ${path.relative(process.cwd(), twice.file)})` : ''} (expected each id once)`);
+    seen.set(s.id, s);
+  }
+  return [...builtIn.filter((s) => !seen.has(s.id)), ...user];
+}
