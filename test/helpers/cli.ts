@@ -1,8 +1,9 @@
 /** Runs the built CLI (dist/) as a user would, with a deadline; never through a shell. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { REPO_ROOT } from './paths';
 
-export const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+export const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
 
 export interface CliResult {
   code: number | null;

@@ -1,0 +1,66 @@
+/**
+ * The compatibility run: every built-in simulated setup × the four
+ * transports, run as a user runs it (`pushthrough run --no-real`), each cell
+ * asserted against the expectation in its setup file.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { simulatedSetups } from '../../../src/run/setups';
+import { validateReport } from '../../../src/report/validate';
+import { TRANSPORTS } from '../../../src/observation/types';
+import type { Report } from '../../../src/report/types';
+import { runCli } from '../../helpers/cli';
+
+const setups = simulatedSetups();
+let report: Report;
+let tmp: string;
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pushthrough-matrix-'));
+  const out = path.join(tmp, 'matrix.json');
+  const junit = path.join(tmp, 'matrix.xml');
+  const res = await runCli(['run', '--no-real', '--format', 'json', '--out', out, '--junit', junit], { timeoutMs: 150_000 });
+  report = JSON.parse(fs.readFileSync(out, 'utf8')) as Report;
+  // The exit code follows the matches: 0 when every cell is as expected.
+  const mismatches = report.setups.flatMap((s) => s.cells.filter((c) => c.matches === false));
+  expect(res.code).toBe(mismatches.length === 0 ? 0 : 1);
+  expect(fs.readFileSync(junit, 'utf8')).toMatch(/<testsuites/);
+}, 160_000);
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+it('covers every built-in setup and validates against the report schema', () => {
+  expect(validateReport(report)).toBeNull();
+  expect(report.setups.map((s) => s.id).sort()).toEqual(['direct', ...setups.map((s) => s.id)].sort());
+  expect(setups.length).toBeGreaterThanOrEqual(26);
+});
+
+const cases = setups.flatMap((s) => TRANSPORTS.map((t) => [s.id, t, s.expect?.[t]] as const));
+
+it.each(cases)('%s × %s is as its setup file expects', (id, transport, expected) => {
+  const cell = report.setups.find((s) => s.id === id)!.cells.find((c) => c.transport === transport)!;
+  expect(expected).toBeDefined();
+  // On a mismatch, show the measured explanation next to the verdict.
+  expect({ verdict: cell.verdict, reason: cell.reason, why: cell.verdict === expected!.verdict && cell.reason === expected!.reason ? '' : cell.explanation }).toEqual({
+    verdict: expected!.verdict,
+    reason: expected!.reason,
+    why: '',
+  });
+  expect(cell.matches).toBe(true);
+});
+
+it('an idle cut carries its measured time, and the heartbeat that rescued it', () => {
+  const cell = report.setups.find((s) => s.id === 'idle-timeout')!.cells.find((c) => c.transport === 'sse')!;
+  const idle = cell.checks.find((c) => c.id === 'idle')!;
+  expect(idle.measured.cutAtMs as number).toBeGreaterThan(900);
+  expect(idle.measured.cutAtMs as number).toBeLessThan(2000);
+  const heartbeat = cell.mitigations?.find((m) => m.id === 'heartbeat');
+  expect(heartbeat?.rescued).toBe(true);
+});
+
+it('a failed WebSocket reports where its fallback lands', () => {
+  const cell = report.setups.find((s) => s.id === 'strip-upgrade')!.cells.find((c) => c.transport === 'websocket')!;
+  const fb = cell.mitigations?.find((m) => m.id === 'fallback');
+  expect(fb?.landsOn).toBe('sse');
+});

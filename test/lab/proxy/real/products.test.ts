@@ -1,0 +1,88 @@
+/**
+ * Lab test: every shipped template of every real proxy product, run from the
+ * product's own binary in front of a tiny real backend. Asserts the proxy
+ * serves HTTP and that stop() leaves no process and no WORK_DIR; records (does
+ * not judge) what SSE and a WebSocket upgrade do through it. Set
+ * PUSHTHROUGH_BEHAVIOUR_OUT=<file> to write the records as JSON.
+ *
+ * Proxies run one at a time: the machine is small and shared.
+ */
+import * as fs from 'node:fs';
+
+import { listRealProducts, templatePathFor, variantRole } from '../../../../src/proxy/real/installed';
+import { startRealProxy, stopAllRealProxies } from '../../../../src/proxy/real/launcher';
+import { describeWith, needProduct } from '../../../helpers/needs';
+import { HEALTH_BODY, startBackend, type TestBackend } from '../../../helpers/backend';
+import { recordGet, recordSse, recordWs, type Route } from '../../../helpers/behaviour';
+import { runningInGroup } from '../../../helpers/ps';
+
+
+let backend: TestBackend;
+const records: Array<Record<string, unknown>> = [];
+
+beforeAll(async () => {
+  backend = await startBackend();
+});
+
+afterAll(async () => {
+  await stopAllRealProxies();
+  await backend.close();
+  const out = process.env.PUSHTHROUGH_BEHAVIOUR_OUT;
+  if (out) fs.writeFileSync(out, `${JSON.stringify(records, null, 2)}\n`);
+});
+
+for (const { product, variants } of listRealProducts()) {
+  describeWith([needProduct(product)], product, () => {
+    it.each(variants)(
+      '%s: proxies HTTP; stop() leaves no process and no WORK_DIR',
+      async (variant) => {
+        const proxy = await startRealProxy({
+          product,
+          templatePath: templatePathFor(product, variant),
+          originHost: backend.host,
+          originPort: backend.port,
+          readyTimeoutMs: 60_000,
+        });
+        const route: Route =
+          variantRole(product, variant) === 'forward'
+            ? { kind: 'forward', proxyUrl: proxy.url, originUrl: `http://${backend.host}:${backend.port}` }
+            : { kind: 'reverse', proxyUrl: proxy.url };
+        try {
+          expect(proxy.url).toBe(`http://127.0.0.1:${proxy.port}`);
+          expect(proxy.version).toMatch(/^\d+\.\d+/);
+          expect(fs.existsSync(proxy.workDir)).toBe(true);
+
+          const health = await recordGet(route, '/health');
+          expect(health.error).toBeUndefined();
+          expect(health.status).toBe(200);
+          expect(health.body).toBe(HEALTH_BODY);
+
+          const [sse, ws] = await Promise.all([
+            recordSse(route, { count: 3, intervalMs: 300, deadlineMs: 10_000 }),
+            recordWs(route, { deadlineMs: 10_000 }),
+          ]);
+          records.push({
+            product,
+            variant,
+            version: proxy.version,
+            wsStatus: ws.status ?? ws.error,
+            wsEcho: ws.echoed,
+            sseStatus: sse.status,
+            sseDelivery: sse.delivery,
+            sseEncoding: sse.contentEncoding,
+            sseArrivalsMs: sse.arrivalsMs,
+          });
+          // Still serving after SSE and WebSocket went through it.
+          expect(runningInGroup(proxy.pid).length).toBeGreaterThan(0);
+          expect((await recordGet(route, '/health')).status).toBe(200);
+        } finally {
+          await proxy.stop();
+        }
+        expect(runningInGroup(proxy.pid)).toEqual([]);
+        expect(fs.existsSync(proxy.workDir)).toBe(false);
+        await expect(proxy.stop()).resolves.toBeUndefined();
+      },
+      120_000,
+    );
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * The real proxies, from their own binaries: every product × template run
+ * through the probes as `pushthrough run` does, each cell asserted against
+ * the expectations written beside its template. A missing binary makes its
+ * setups' tests skipped (with the install command) — and in CI, where
+ * PUSHTHROUGH_REQUIRE_PROXIES=1, makes them fail instead.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { realSetups } from '../../../src/run/setups';
+import { startRealProxy, type RunningProxy } from '../../../src/proxy/real/launcher';
+import { TRANSPORTS } from '../../../src/observation/types';
+import type { Report } from '../../../src/report/types';
+import { killGroup, runCli, startCli } from '../../helpers/cli';
+import { describeWith, itWith, needProduct } from '../../helpers/needs';
+
+const setups = realSetups();
+let report: Report;
+let tmp: string;
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pushthrough-real-'));
+  const out = path.join(tmp, 'real.json');
+  await runCli(['run', '--setups', setups.map((s) => s.id).join(','), '--format', 'json', '--out', out], { timeoutMs: 170_000 });
+  report = JSON.parse(fs.readFileSync(out, 'utf8')) as Report;
+}, 180_000);
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+it('every real setup has expectations for all four transports', () => {
+  expect(setups.length).toBeGreaterThanOrEqual(30);
+  for (const s of setups) for (const t of TRANSPORTS) expect([s.id, t, s.expect?.[t]?.verdict]).toEqual([s.id, t, expect.any(String)]);
+});
+
+const products = [...new Set(setups.map((s) => s.real!.product))];
+for (const product of products) {
+  describeWith([needProduct(product)], product, () => {
+    const cases = setups.filter((s) => s.real!.product === product).flatMap((s) => TRANSPORTS.map((t) => [s.id, t] as const));
+    it.each(cases)('%s × %s is as measured and written beside its template', (id, transport) => {
+      const cell = report.setups.find((s) => s.id === id)!.cells.find((c) => c.transport === transport)!;
+      expect({ verdict: cell.verdict, reason: cell.reason, why: cell.matches ? '' : cell.explanation }).toEqual({ ...cell.expected, why: '' });
+    });
+  });
+}
+
+itWith([needProduct('nginx')], 'real setups carry the product version and its own log lines', () => {
+  const nginx = report.setups.find((s) => s.id === 'nginx-naive')!;
+  expect(nginx.product).toMatch(/^nginx \d+\.\d+/);
+  expect(nginx.logs?.length).toBeGreaterThan(0);
+  expect(nginx.cells.find((c) => c.transport === 'sse')!.fix?.proxy?.snippet).toMatch(/proxy_buffering off/);
+});
+
+describe('probe --via: clients go through a forward proxy (the corporate-firewall case)', () => {
+  let origin: ChildProcess;
+  let originUrl: string;
+  const proxies: RunningProxy[] = [];
+  beforeAll(async () => {
+    const started = await startCli(['origin', '--port', '0'], /listening on (http:\/\/\S+)/);
+    origin = started.child;
+    originUrl = started.match[1];
+  });
+  afterAll(async () => {
+    killGroup(origin);
+    await Promise.all(proxies.map((p) => p.stop()));
+  });
+
+  for (const product of ['tinyproxy', 'squid']) itWith([needProduct(product)], `through ${product} forward: HTTP transports pass, ws:// loses its Upgrade`, async () => {
+    const u = new URL(originUrl);
+    const proxy = await startRealProxy({ product, templatePath: path.resolve('proxies', product, 'forward.conf.tmpl'), originHost: u.hostname, originPort: Number(u.port) });
+    proxies.push(proxy);
+    const out = path.join(tmp, `via-${product}.json`);
+    const res = await runCli(['probe', originUrl, '--via', proxy.url, '--idle', '1', '--hold', '1', '--format', 'json', '--out', out], { timeoutMs: 60_000 });
+    expect(res.code).toBe(1);
+    const r = JSON.parse(fs.readFileSync(out, 'utf8')) as Report;
+    const v = Object.fromEntries(r.setups[0].cells.map((c) => [c.transport, `${c.verdict}/${c.reason}`]));
+    expect(v).toEqual({ 'short-poll': 'pass/none', 'long-poll': 'pass/none', sse: 'pass/none', websocket: 'fail/upgrade-stripped' });
+    // The proxy really was in the path: its own log shows the requests.
+    expect(proxy.logs().join('\n')).toMatch(/poll|sse|GET/i);
+  });
+});
