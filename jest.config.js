@@ -12,11 +12,12 @@ const tier = (name, extra = {}) => ({
   roots: ['<rootDir>/test'],
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
-  testTimeout: 30000,
   ...extra,
 });
 
 module.exports = {
-  projects: [tier('unit', { setupFiles: ['<rootDir>/test/helpers/no-sockets.ts'], testTimeout: 10000 }), tier('integration'), tier('lab', { testTimeout: 120000 })],
+  projects: [tier('unit', { setupFiles: ['<rootDir>/test/helpers/no-sockets.ts'] }), tier('integration'), tier('lab')],
+  // A global option (not per project); lab tests that take longer say so themselves.
+  testTimeout: 30000,
   reporters: ['default', '<rootDir>/test/helpers/skip-reporter.js'],
 };

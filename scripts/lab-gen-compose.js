@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 /**
- * Writes docker-compose.yml from the templates under proxies/<product>/*.conf.tmpl:
- * one origin service, one service per product × variant (the SAME templates the
- * native launcher renders), a prober that runs `pushthrough run` against all of
- * them, and the unverified Envoy/Traefik services under the `unverified` profile.
+ * Writes docker-compose.yml from pushthrough's product registry
+ * (src/proxy/real/products, compiled to dist/) and the templates under
+ * proxies/<product>/*.conf.tmpl: one origin service, one service per product ×
+ * variant running `pushthrough proxy --real product=template` (the same
+ * launcher as a native run), a prober that runs `pushthrough run --external …`
+ * against all of them, and the unverified Envoy/Traefik services under the
+ * `unverified` profile. The lab image's package list comes from the registry too.
  *
  * Generated rather than hand-written so the lab never drifts from proxies/:
  * `scripts/lab-compose.sh` runs this with --check and refuses to start when
@@ -14,7 +17,8 @@
  *   --plan         print the port plan as JSON (scripts/lab-compose.sh reads it) and write nothing
  *   --base-port N  origin on N, proxies on N+1, N+2, ... (default 27100)
  *
- * Plain CommonJS with Node built-ins only: it runs before anything is built.
+ * Plain CommonJS; it reads the compiled registry, so dist/ must be built
+ * (npm install builds it; scripts/lab-compose.sh stages it first).
  */
 'use strict';
 
@@ -26,9 +30,7 @@ const OUT = path.join(REPO, 'docker-compose.yml');
 // Below the kernel's ephemeral range (32768-60999 on Linux): ports there are handed out to
 // outgoing connections and listen(0) servers of anything else running, and collided here.
 const DEFAULT_BASE_PORT = 27100;
-/** Products the lab image installs from Debian (docker/Dockerfile). */
-const DEBIAN_PRODUCTS = ['apache2', 'caddy', 'h2o', 'haproxy', 'lighttpd', 'nginx', 'squid', 'tinyproxy', 'trafficserver', 'varnish'];
-/** How long the prober waits for every service to answer before it probes anyway (a dead proxy becomes an error cell). */
+/** How long the prober waits for each service to answer before probing it (one that never answers becomes an error cell). */
 const READY_WAIT_S = 120;
 /** Ports of the unverified services (images from a registry; not run here). */
 const UNVERIFIED = [
@@ -56,33 +58,36 @@ function parseArgs(argv) {
   return opts;
 }
 
-/**
- * Templates named forward* are forward proxies (variantRole() in
- * src/proxy/real/launcher.ts): pushthrough goes through them with --via to
- * the origin, which the external-URL prober cannot do, so the lab leaves them out.
- */
-function isForwardProxy(_product, variant) {
-  return variant.startsWith('forward');
+/** The compiled product registry (dist/proxy/real/installed.js). */
+function registry() {
+  const file = path.join(REPO, 'dist', 'proxy', 'real', 'installed.js');
+  if (!fs.existsSync(file)) usage(`${path.relative(REPO, file)} is missing: run npm run build first`);
+  return require(file);
 }
 
-/** Every product × variant with a template, sorted, so ports are stable for a given tree. */
+/**
+ * Every reverse-proxy product × variant with a template, sorted, so ports are
+ * stable for a given tree. Forward proxies are left out: pushthrough goes
+ * through them with --via to the origin, which the external-URL prober cannot do.
+ */
 function listProxies() {
-  const dir = path.join(REPO, 'proxies');
+  const { listRealProducts, variantRole } = registry();
   const found = [];
-  for (const product of DEBIAN_PRODUCTS) {
-    let files = [];
-    try {
-      files = fs.readdirSync(path.join(dir, product));
-    } catch {
-      continue;
-    }
-    for (const file of files.filter((f) => f.endsWith('.conf.tmpl')).sort()) {
-      const variant = file.slice(0, -'.conf.tmpl'.length);
-      if (isForwardProxy(product, variant)) continue;
-      found.push({ product, variant, id: `${product}-${variant}`, template: `proxies/${product}/${file}` });
+  for (const p of listRealProducts()) {
+    for (const variant of p.variants) {
+      if (variantRole(p.product, variant) === 'forward') continue;
+      found.push({ product: p.product, variant, id: `${p.product}-${variant}`, template: `proxies/${p.product}/${variant}.conf.tmpl` });
     }
   }
   return found;
+}
+
+/** The Debian packages of every product the lab runs, for the image. */
+function packages() {
+  return registry()
+    .listRealProducts()
+    .map((p) => p.debianPackage)
+    .sort();
 }
 
 /** A YAML flow sequence of strings, each double-quoted (JSON strings are valid YAML). */
@@ -127,6 +132,7 @@ function render(basePort) {
     '      network: host',
     '      args:',
     '        BASE_IMAGE: ${BASE_IMAGE:-debian:bookworm-slim}',
+    `        PROXY_PACKAGES: ${JSON.stringify(packages().join(' '))}`,
     `    command: ${seq(['node', 'dist/cli/main.js', 'origin', '--port', originPort, '--host', '127.0.0.1'])}`,
   );
 
@@ -136,13 +142,13 @@ function render(basePort) {
       `  ${p.id}:`,
       '    <<: *lab',
       '    depends_on: [origin]',
-      `    command: ${seq(['lab-proxy-entry', p.product, p.template, p.port, '127.0.0.1', originPort])}`,
+      `    command: ${seq(['node', 'dist/cli/main.js', 'proxy', '--real', `${p.product}=${p.template}`, '--target', originUrl, '--port', p.port])}`,
     );
   }
 
   /**
-   * A prober service: waits for the origin and each target to answer, then
-   * runs `pushthrough run --external id=url …` and writes the reports.
+   * A prober service: `pushthrough run --external id=url …`, waiting (--wait)
+   * for each target to answer; its exit code is the lab's verdict.
    */
   const proberService = ({ name, profile, dependsOn, note, targets, reportSuffix }) => [
     `  ${name}:`,
@@ -154,16 +160,11 @@ function render(basePort) {
     '    volumes:',
     '      - ./lab-reports:/reports',
     '    command:',
-    `      - lab-prober`,
-    `      - --wait-s`,
-    `      - "${READY_WAIT_S}"`,
-    `      - --ready`,
-    `      - ${JSON.stringify(`${originUrl}/health`)}`,
-    ...targets.flatMap((t) => ['      - --ready', `      - ${JSON.stringify(`http://127.0.0.1:${t.port}/health`)}`]),
-    '      - --',
     '      - node',
     '      - dist/cli/main.js',
     '      - run',
+    '      - --wait',
+    `      - "${READY_WAIT_S}"`,
     ...targets.flatMap((t) => ['      - --external', `      - ${JSON.stringify(`${t.id}=http://127.0.0.1:${t.port}`)}`]),
     '      - --json',
     `      - /reports/report${reportSuffix}.json`,
@@ -174,8 +175,9 @@ function render(basePort) {
   add(
     '',
     '  # `pushthrough run --external ID=URL`: each proxy above as a setup named like',
-    '  # the native real setup (src/setup/load.ts ids are <product>-<variant>), beside',
-    '  # the direct baseline the prober measures with its own origin.',
+    '  # the native real setup (<product>-<variant>), so it is judged against the same',
+    '  # <variant>.expect.yaml, beside the direct baseline the prober measures with its',
+    '  # own origin. Exit 0 only when every cell is as expected.',
     ...proberService({
       name: 'prober',
       dependsOn: seq(['origin', ...proxies.map((p) => p.id)]),

@@ -3,8 +3,11 @@
 # and makes sure none of them is left running as a system service: pushthrough starts
 # each one itself, in the foreground, with its own config (src/proxy/real/).
 #
-#   npm run lab:install            # as root (or with sudo)
+#   npm run lab:install            # as root (or with sudo), after npm install
 #
+# The package list, daemon names and pid files come from pushthrough's product
+# registry (src/proxy/real/products, compiled to dist/): adding a product there
+# adds it here.
 # - `apt-get update` runs only when a package is missing.
 # - While installing, /usr/sbin/policy-rc.d answers 101 ("action forbidden"), the Debian
 #   mechanism that stops maintainer scripts from starting daemons (invoke-rc.d(8)).
@@ -12,15 +15,28 @@
 #   or a `pgrep -x` match whose parent is init) — never through systemctl/service.
 set -euo pipefail
 
-PACKAGES=(nginx haproxy apache2 caddy squid varnish lighttpd h2o trafficserver tinyproxy)
-# daemon process names, as `pgrep -x` sees them
-DAEMONS=(nginx haproxy apache2 caddy squid varnishd lighttpd h2o traffic_manager traffic_server tinyproxy)
-# pid files the Debian packages' init scripts/units write
-PIDFILES=(
-  /run/nginx.pid /run/haproxy.pid /run/apache2/apache2.pid /run/squid.pid /run/varnishd.pid
-  /run/lighttpd.pid /run/h2o.pid /run/trafficserver/manager.lock /run/trafficserver/server.lock
-  /run/tinyproxy/tinyproxy.pid
-)
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+registry="$repo/dist/proxy/real/installed.js"
+if [[ ! -f "$registry" ]]; then
+  echo "lab-install: $registry is missing: run npm install (it builds dist/) first" >&2
+  exit 2
+fi
+# The products pushthrough runs, from its registry (src/proxy/real/products):
+# one line per product: package, then its daemon names, then its pid files.
+mapfile -t rows < <(node -e '
+  const { RUNNABLE_PRODUCTS } = require(process.argv[1].replace(/installed\.js$/, "products/index.js"));
+  for (const p of RUNNABLE_PRODUCTS) console.log([p.launch.debianPackage, p.launch.daemons.join(","), p.launch.pidFiles.join(",")].join(" "));
+' "$registry")
+PACKAGES=()
+DAEMONS=()
+PIDFILES=()
+for row in "${rows[@]}"; do
+  read -r pkg daemons pidfiles <<<"$row"
+  PACKAGES+=("$pkg")
+  IFS=, read -r -a more <<<"${daemons:-}"; DAEMONS+=("${more[@]}")
+  IFS=, read -r -a more <<<"${pidfiles:-}"; PIDFILES+=("${more[@]}")
+done
+((${#PACKAGES[@]})) || { echo "lab-install: the product registry lists no runnable product" >&2; exit 1; }
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "lab-install: run as root (sudo npm run lab:install): apt-get needs it" >&2

@@ -6,6 +6,7 @@
  *   pushthrough probe <url> [--transports ...] [--idle 5] [--hold 5] [--format table|json|markdown|html|junit] [--out FILE]
  *                         [--measure [--max-idle 120] [--max-streams 64]]
  *   pushthrough run [--setups a,b] [--format ...] [--out FILE] [--junit FILE] [--real nginx=./site.conf.tmpl] [--require-real]
+ *   pushthrough proxy --setup <id|file> | --real <product=template> --target URL [--port 8080]
  *   pushthrough setups
  *   pushthrough diff old.json new.json
  *
@@ -20,6 +21,7 @@ import { VERSION } from '../version';
 import { installSignalHandlers, shutdownAll } from './cleanup';
 import { originCommand } from './commands/origin';
 import { probeCommand } from './commands/probe';
+import { proxyCommand } from './commands/proxy';
 import { runCommand } from './commands/run';
 import { setupsCommand } from './commands/setups';
 
@@ -57,6 +59,16 @@ export function buildProgram(): Command {
     .option('--token <token>', 'only answer requests that carry X-Pushthrough-Token (or ?token= where a browser cannot set headers)')
     .action(originCommand);
 
+  program
+    .command('proxy')
+    .description('put one setup in front of any HTTP/WebSocket app until Ctrl-C')
+    .option('--setup <id|file>', "a setup id (see 'pushthrough setups') or a setup file")
+    .option('--real <product=template>', 'a real proxy with a config template, e.g. nginx=./site.conf.tmpl')
+    .requiredOption('--target <url>', 'the app behind the proxy, e.g. http://127.0.0.1:3000')
+    .option('--port <port>', 'port to listen on (0 = any free port)', '8080')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .action(proxyCommand);
+
   const probe = program
     .command('probe')
     .description('probe an origin reached at <url> — directly or through the proxy in front of it')
@@ -77,6 +89,7 @@ export function buildProgram(): Command {
     .option('--external <id=url...>', 'probe an origin already deployed behind some infrastructure, as a setup')
     .option('--no-real', 'leave out the real-proxy setups')
     .option('--require-real', 'a real proxy that is not installed is an error, not a skip (also PUSHTHROUGH_REQUIRE_PROXIES=1)')
+    .option('--wait <seconds>', 'wait up to this long for each --external setup to answer before probing it')
     .option('--junit <file>', 'also write JUnit XML, one testcase per cell')
     .option('--json <file>', 'also write the JSON report')
     .action(runCommand);

@@ -9,6 +9,7 @@ import type { Setup } from '../setup/types';
 import { startSimulatedProxy } from '../proxy/simulated/simulated-proxy';
 import { ProxyStartError, ProxyUnavailable, startRealProxy } from '../proxy/real/launcher';
 import { runnableProduct } from '../proxy/real/products';
+import { waitForHttp } from '../util/net';
 
 export interface ActiveSetup {
   target: ProbeTarget;
@@ -42,6 +43,8 @@ export interface BringUpOptions {
   via?: string;
   /** a missing proxy binary is an error, not a skip (CI: PUSHTHROUGH_REQUIRE_PROXIES=1, --require-real) */
   requireReal?: boolean;
+  /** wait this long for an external setup to answer before probing it (the lab's services start together) */
+  waitMs?: number;
 }
 
 export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: BringUpOptions = {}): Promise<ActiveSetup> {
@@ -52,6 +55,9 @@ export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: Brin
       return { target: { baseUrl: origin.url, via }, originUrl: origin.url, logs: () => [], stop: async () => {} };
     case 'external':
       if (!setup.url) throw new SetupUnavailable(`setup ${setup.id} has no url`, 'error');
+      if (opts.waitMs && !(await waitForHttp(`${setup.url.replace(/\/$/, '')}/health`, opts.waitMs))) {
+        throw new SetupUnavailable(`nothing answered HTTP at ${setup.url} within ${Math.round(opts.waitMs / 1000)} s (--wait): is it running?`, 'error');
+      }
       return { target: { baseUrl: setup.url, via }, logs: () => [], stop: async () => {} };
     case 'simulated': {
       const n = Math.max(1, setup.origins ?? 1);

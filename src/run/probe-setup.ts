@@ -31,6 +31,8 @@ export interface ProbeSetupOptions {
   token?: string;
   /** a missing real-proxy binary is an error, not a skip */
   requireReal?: boolean;
+  /** wait this long for an external setup to answer before probing it */
+  waitMs?: number;
 }
 
 /** Parameters of a setup's faults that are a time after which the path acts. */
@@ -62,7 +64,7 @@ export async function probeSetup(setup: Setup, origins: RunningOrigin[], runOpts
   const out: SetupObservations = { setup, observations: {}, mitigations: [], logs: [] };
   let active: ActiveSetup;
   try {
-    active = await bringUp(setup, origins, { via: runOpts.via, requireReal: runOpts.requireReal });
+    active = await bringUp(setup, origins, { via: runOpts.via, requireReal: runOpts.requireReal, waitMs: runOpts.waitMs });
     if (runOpts.token) active.target.token = runOpts.token;
   } catch (err) {
     out.unavailable =

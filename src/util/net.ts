@@ -1,5 +1,6 @@
 /** Small socket helpers shared by the origin, the simulated proxy and the clients. */
 import type { IncomingMessage, Server } from 'node:http';
+import http from 'node:http';
 import net from 'node:net';
 
 /** Listens on port (0 = any free port the OS picks); resolves with the port, rejects on EADDRINUSE etc. */
@@ -51,4 +52,33 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** One GET; true on any HTTP answer (even 4xx/5xx: something serves), false on no answer. */
+export function answersHttp(url: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      req.destroy();
+      resolve(true);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(false));
+  });
+}
+
+/**
+ * Polls `url` until it answers HTTP or `timeoutMs` passes; `stop` resolving
+ * ends the wait early (a process that exited will never answer).
+ */
+export async function waitForHttp(url: string, timeoutMs: number, stop?: Promise<unknown>): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let stopped = false;
+  void stop?.then(() => (stopped = true));
+  while (Date.now() < deadline && !stopped) {
+    if (await answersHttp(url, Math.min(2_000, Math.max(deadline - Date.now(), 1)))) return true;
+    // The retry interval of a readiness poll, not synchronisation.
+    await Promise.race([stop, new Promise((r) => setTimeout(r, 100))]);
+  }
+  return false;
 }

@@ -8,7 +8,7 @@ import type { Setup } from '../../setup/types';
 import { UsageError } from '../../util/errors';
 import { onShutdown } from '../cleanup';
 import { exitCodeFor } from '../exit-code';
-import { parseHttpUrl, parseProbing, type ProbingCliOptions } from '../options';
+import { parseHttpUrl, parseProbing, parseSeconds, type ProbingCliOptions } from '../options';
 import { checkWritable, emit, writeFileOrFail } from '../output';
 import { Progress } from '../progress';
 import { renderJunit } from '../../report/render';
@@ -21,6 +21,7 @@ export interface RunCliOptions extends ProbingCliOptions {
   junit?: string;
   json?: string;
   requireReal?: boolean;
+  wait?: string;
 }
 
 /** `--real nginx=./site.conf.tmpl`: a user's own template as a setup. */
@@ -66,6 +67,7 @@ function chooseSetups(opts: RunCliOptions): Setup[] {
 
 export async function runCommand(opts: RunCliOptions): Promise<void> {
   const { transports, idleMs, holdMs, heartbeatMs, via, format } = parseProbing(opts);
+  const waitMs = opts.wait !== undefined ? parseSeconds('wait', opts.wait, { min: 0, max: 3600 }) : undefined;
   for (const [file, what] of [[opts.out, '--out'], [opts.junit, '--junit'], [opts.json, '--json']] as const) if (file) checkWritable(file, what);
   const setups = chooseSetups(opts);
   const requireReal = opts.requireReal === true || process.env.PUSHTHROUGH_REQUIRE_PROXIES === '1';
@@ -81,6 +83,7 @@ export async function runCommand(opts: RunCliOptions): Promise<void> {
     transports,
     via,
     requireReal,
+    waitMs,
     probe: { ...DEFAULT_PROBE_OPTIONS, idleMs, holdMs, heartbeatMs },
     mitigations: opts.mitigations,
     onProgress: (e) => progress.update(e),

@@ -15,7 +15,6 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -27,7 +26,7 @@ import { RUNNABLE_PRODUCTS, runnableProduct } from './products';
 import { splitLines } from './proxy-logs';
 import { renderTemplate, TEMPLATE_PLACEHOLDERS } from './template';
 import { TesterError } from '../../util/errors';
-import { freePort } from '../../util/net';
+import { freePort, waitForHttp } from '../../util/net';
 
 export type { RunningProxy } from './managed-proxy';
 
@@ -175,28 +174,10 @@ async function startOnce(opts: RealProxyOptions, launch: LaunchSpec, template: s
 
 /** Polls GET /health until any HTTP answer comes, waking at once if the program exits. */
 async function waitUntilAnswering(proxy: ManagedProxy, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const exit = proxy.exitDescription();
-    if (exit) throw new Error(`exited (${exit}) before answering on ${proxy.url}`);
-    if (await answersHttp(proxy.port, Math.min(2_000, Math.max(deadline - Date.now(), 1)))) return;
-    await Promise.race([proxy.exited, new Promise((resolve) => setTimeout(resolve, 100))]);
-  }
+  if (await waitForHttp(`${proxy.url}/health`, timeoutMs, proxy.exited)) return;
+  const exit = proxy.exitDescription();
+  if (exit) throw new Error(`exited (${exit}) before answering on ${proxy.url}`);
   throw new Error(`did not answer HTTP on ${proxy.url} within ${timeoutMs} ms`);
-}
-
-/** One request through the port; any HTTP answer (even 4xx/5xx) means the proxy is serving. */
-function answersHttp(port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/health', method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
-      res.resume();
-      req.destroy();
-      resolve(true);
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve(false));
-    req.end();
-  });
 }
 
 let safetyNetInstalled = false;

@@ -30,10 +30,10 @@ export interface TableOptions {
   wide?: boolean;
 }
 
-/** Shorter names for reasons, for narrow columns. */
+/** Shorter names for reasons, for narrow columns (at most 11 characters). */
 const SHORT: Partial<Record<Reason, string>> = {
   'upgrade-rejected': 'upg refused',
-  'upgrade-stripped': 'upg stripped',
+  'upgrade-stripped': 'no upgrade',
   'first-byte-timeout': '1st byte',
   'idle-timeout': 'idle cut',
   'max-duration': 'max life',
@@ -59,20 +59,16 @@ function cutText(c: Cell): string {
   return typeof cut === 'number' && (c.reason === 'idle-timeout' || c.reason === 'max-duration') ? `${(cut / 1000).toFixed(1)}s` : '';
 }
 
-/** The longest description of a cell that fits `width`, plain text. */
+/** The longest description of a cell that fits `width`, plain text; the mismatch mark always stays. */
 function compactCell(c: Cell, width: number): string {
   const sym = SYMBOLS[c.verdict];
   const mark = c.matches === false ? ' ≠' : '';
   const reason = c.reason === 'none' ? '' : c.reason;
   const short = SHORT[c.reason] ?? reason;
   const cut = cutText(c);
-  const candidates = [
-    [sym, reason, cut].filter(Boolean).join(' ') + mark,
-    [sym, short, cut].filter(Boolean).join(' ') + mark,
-    [sym, short].filter(Boolean).join(' ') + mark,
-    [sym, reason].filter(Boolean).join(' ') + mark,
-  ];
-  return candidates.find((t) => t.length <= width) ?? fit(candidates[2], width);
+  const labels = [[reason, cut], [short, cut], [short]].map((parts) => parts.filter(Boolean).join(' '));
+  const fits = labels.map((l) => (l ? `${sym} ${l}${mark}` : `${sym}${mark}`)).find((t) => t.length <= width);
+  return fits ?? `${sym} ${fit(short, Math.max(1, width - 2 - mark.length))}${mark}`;
 }
 
 /** Setups that did not run because their program is not installed here. */
