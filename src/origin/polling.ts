@@ -3,16 +3,26 @@
  * holds the request until an event after `since` exists (200) or `hold`
  * elapses (204). Baseline answers are plain `application/json` with no
  * Cache-Control and no ETag, so a caching proxy shows as it is; `noStore=1`
- * adds `Cache-Control: no-store` (the mitigation).
+ * adds `Cache-Control: no-store` (the mitigation). An answer carries the events
+ * that fit in `maxPollBytes`; the rest come with the next poll (`done` false).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Channel, OriginEvent } from './channel';
 import type { ScenarioParams } from './params';
 import { eventJson } from '../protocol/events';
+import type { OriginContext } from './server';
 
-function pollBody(ch: Channel, events: OriginEvent[]): string {
-  const items = events.map((e) => eventJson(ch.id, e)).join(',');
-  return `{"channel":${JSON.stringify(ch.id)},"last":${ch.lastSeq},"done":${ch.done},"events":[${items}]}`;
+function pollBody(ch: Channel, events: OriginEvent[], maxBytes: number): string {
+  const items: string[] = [];
+  let bytes = 0;
+  for (const e of events) {
+    const item = eventJson(ch.id, e);
+    if (items.length > 0 && bytes + item.length > maxBytes) break;
+    items.push(item);
+    bytes += item.length + 1;
+  }
+  const all = items.length === events.length;
+  return `{"channel":${JSON.stringify(ch.id)},"last":${ch.lastSeq},"done":${all && ch.done},"events":[${items.join(',')}]}`;
 }
 
 function headers(p: ScenarioParams, body: string): Record<string, string | number> {
@@ -24,13 +34,13 @@ function headers(p: ScenarioParams, body: string): Record<string, string | numbe
   return h;
 }
 
-export function handlePoll(_req: IncomingMessage, res: ServerResponse, ch: Channel, p: ScenarioParams): void {
-  const body = pollBody(ch, ch.since(p.since));
+export function handlePoll(_req: IncomingMessage, res: ServerResponse, ch: Channel, p: ScenarioParams, ctx: OriginContext): void {
+  const body = pollBody(ch, ch.since(p.since), ctx.limits.maxPollBytes);
   res.writeHead(200, headers(p, body));
   res.end(body);
 }
 
-export function handleLongPoll(req: IncomingMessage, res: ServerResponse, ch: Channel, p: ScenarioParams, onFinish: () => void): void {
+export function handleLongPoll(req: IncomingMessage, res: ServerResponse, ch: Channel, p: ScenarioParams, onFinish: () => void, ctx: OriginContext): void {
   let finished = false;
   const finish = (status: 200 | 204): void => {
     if (finished) return;
@@ -43,7 +53,7 @@ export function handleLongPoll(req: IncomingMessage, res: ServerResponse, ch: Ch
       res.writeHead(204, h);
       res.end();
     } else {
-      const body = pollBody(ch, ch.since(p.since));
+      const body = pollBody(ch, ch.since(p.since), ctx.limits.maxPollBytes);
       res.writeHead(200, headers(p, body));
       res.end(body);
     }
@@ -52,7 +62,9 @@ export function handleLongPoll(req: IncomingMessage, res: ServerResponse, ch: Ch
   // Answer as soon as one event after `since` exists (backlog included).
   let unsubscribe: () => void = () => {};
   const timer = setTimeout(() => finish(204), p.holdMs);
-  unsubscribe = ch.subscribe(p.since, () => setImmediate(() => finish(200)));
+  unsubscribe = ch.subscribe(p.since, (e) => {
+    if (e.seq > p.since) setImmediate(() => finish(200));
+  });
   req.on('close', () => {
     if (finished) return;
     finished = true;

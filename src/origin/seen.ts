@@ -1,11 +1,15 @@
 /**
  * What reached the origin, per probe id. A report can then say "the proxy
- * removed the Upgrade header" from evidence instead of guessing.
+ * removed the Upgrade header" from evidence instead of guessing. The values
+ * of Authorization, Cookie and Proxy-Authorization are never kept: a caller
+ * who knows a probe id learns only that they were sent, and their size.
  */
 import type { IncomingMessage } from 'node:http';
 import type { SeenRequest } from '../protocol/seen';
 
 const MAX_PROBES = 5000;
+/** Credentials are evidence only in that they were sent: /_seen never hands out their values. */
+const CREDENTIALS = new Set(['authorization', 'cookie', 'proxy-authorization', 'x-pushthrough-token']);
 const MAX_PER_PROBE = 200;
 const MAX_HEADER_CHARS = 512;
 
@@ -28,12 +32,13 @@ export class SeenLog {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) {
       if (v === undefined) continue;
-      headers[k] = (Array.isArray(v) ? v.join(', ') : v).slice(0, MAX_HEADER_CHARS);
+      const value = Array.isArray(v) ? v.join(', ') : v;
+      headers[k] = CREDENTIALS.has(k) ? `present, ${Buffer.byteLength(value)} bytes` : value.slice(0, MAX_HEADER_CHARS);
     }
     list.push({
       at: Date.now(),
       method: req.method ?? '',
-      path: (req.url ?? '').slice(0, 1000),
+      path: (req.url ?? '').replace(/([?&]token=)[^&]*/g, '$1(redacted)').slice(0, 1000),
       httpVersion: req.httpVersion,
       headers,
       upgraded,

@@ -15,13 +15,14 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer } from 'ws';
-import { ChannelRegistry, type Channel } from './channel';
+import { ChannelRegistry, EventsGone, SharedBudget, TooManyChannels, type Channel } from './channel';
+import { checkBudget, DEFAULT_LIMITS, OverBudget, type OriginLimits } from './limits';
 import { BadParameter, parseScenario, type ScenarioParams } from './params';
 import { SeenLog } from './seen';
 import { handleLongPoll, handlePoll } from './polling';
-import { handleSse } from './sse';
+import { handleSse, parseLastEventId } from './sse';
 import { serveWebSocket } from './websocket';
 import { VERSION } from '../version';
 import { listen } from '../util/net';
@@ -29,8 +30,18 @@ import { listen } from '../util/net';
 export interface OriginOptions {
   port?: number;
   host?: string;
-  /** when set, every request but /health must carry ?token= or X-Pushthrough-Token */
+  /** when set, every request but /health must carry X-Pushthrough-Token (or ?token=, for browsers) */
   token?: string;
+  /** budgets and bounds; the defaults are DEFAULT_LIMITS */
+  limits?: Partial<OriginLimits>;
+  /** one line per notable event (a slow reader disconnected) */
+  log?: (line: string) => void;
+}
+
+/** What every handler needs from its origin. */
+export interface OriginContext {
+  limits: OriginLimits;
+  log: (line: string) => void;
 }
 
 export interface RunningOrigin {
@@ -42,7 +53,8 @@ export interface RunningOrigin {
   close(): Promise<void>;
 }
 
-const MAX_WS_PAYLOAD_BYTES = 64 * 1024 * 1024;
+/** The largest WebSocket message the origin takes: the largest payload it sends (16 MiB), with room for framing. */
+const MAX_WS_PAYLOAD_BYTES = 16 * 1024 * 1024 + 64 * 1024;
 
 function json(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -64,16 +76,26 @@ function rawAnswer(instanceId: string, socket: Socket, status: number, reason: s
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
 }
 
+/** Equal in constant time (digests first, so the lengths match and leak nothing). */
+function sameSecret(given: string | undefined, token: string): boolean {
+  if (given === undefined) return false;
+  const digest = (v: string): Buffer => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(given), digest(token));
+}
+
 function tokenOk(req: IncomingMessage, url: URL, token: string | undefined): boolean {
   if (!token) return true;
-  return url.searchParams.get('token') === token || req.headers['x-pushthrough-token'] === token;
+  const header = req.headers['x-pushthrough-token'];
+  return sameSecret(typeof header === 'string' ? header : undefined, token) || sameSecret(url.searchParams.get('token') ?? undefined, token);
 }
 
 export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrigin> {
   const host = opts.host ?? '127.0.0.1';
   /** names this origin process in answers, so a balanced pair can be told apart */
   const instance = randomBytes(4).toString('hex');
-  const channels = new ChannelRegistry();
+  const limits: OriginLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const ctx: OriginContext = { limits, log: opts.log ?? (() => undefined) };
+  const channels = new ChannelRegistry({ maxChannels: limits.maxChannels, idleMs: limits.channelIdleMs, history: { events: limits.historyEvents, bytes: limits.historyBytes, shared: new SharedBudget(limits.historyTotalBytes) } });
   const seen = new SeenLog();
   const sockets = new Set<Socket>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD_BYTES, perMessageDeflate: false });
@@ -93,15 +115,29 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
     instance,
   });
 
-  const channelFor = (p: ScenarioParams): { ch: Channel; release: () => void } => {
-    const ch = channels.get(p.channel, {
-      count: p.count,
-      intervalMs: p.intervalMs,
-      payloadBytes: p.payloadBytes,
-      silentMs: p.silentMs,
-    });
+  /**
+   * The request's channel, its budget checked and its backlog still kept.
+   * @throws OverBudget, TooManyChannels, EventsGone — each answered with its status
+   */
+  const channelFor = (p: ScenarioParams, since: number): { ch: Channel; release: () => void } => {
+    checkBudget(p, limits);
+    const ch = channels.get(p.channel, { count: p.count, intervalMs: p.intervalMs, payloadBytes: p.payloadBytes, silentMs: p.silentMs });
     // A private channel lives as long as its one request.
-    return { ch, release: p.channel === undefined ? () => ch.close() : () => {} };
+    const release = p.channel === undefined ? () => ch.close() : () => {};
+    try {
+      ch.since(since);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return { ch, release };
+  };
+  /** How a refused scenario is answered: status and JSON body. */
+  const refusal = (err: unknown): { status: number; reason: string; body: Record<string, unknown> } | undefined => {
+    if (err instanceof OverBudget) return { status: 400, reason: 'Bad Request', body: { error: err.message, code: 'over-budget' } };
+    if (err instanceof TooManyChannels) return { status: 429, reason: 'Too Many Requests', body: { error: err.message, code: 'too-many-channels' } };
+    if (err instanceof EventsGone) return { status: 410, reason: 'Gone', body: { error: err.message, code: 'gone', oldest: err.oldest } };
+    return undefined;
   };
 
   const server = http.createServer((req, res) => {
@@ -158,14 +194,23 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
       json(res, 400, sessionUnknownBody(p));
       return;
     }
-    const { ch, release } = channelFor(p);
+    let got: { ch: Channel; release: () => void };
+    try {
+      got = channelFor(p, route === '/sse' ? (parseLastEventId(req) ?? p.since) : p.since);
+    } catch (err) {
+      const r = refusal(err);
+      if (!r) throw err;
+      json(res, r.status, r.body, r.status === 429 ? { 'Retry-After': String(Math.ceil(limits.channelIdleMs / 1000)) } : {});
+      return;
+    }
+    const { ch, release } = got;
     if (route === '/poll') {
-      handlePoll(req, res, ch, p);
+      handlePoll(req, res, ch, p, ctx);
       release();
     } else if (route === '/long-poll') {
-      handleLongPoll(req, res, ch, p, release);
+      handleLongPoll(req, res, ch, p, release, ctx);
     } else {
-      handleSse(req, res, ch, p, release);
+      handleSse(req, res, ch, p, release, ctx);
     }
   });
 
@@ -194,10 +239,16 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
       rawAnswer(instance, socket, 400, 'Bad Request', JSON.stringify(sessionUnknownBody(p)));
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const { ch, release } = channelFor(p);
-      serveWebSocket(ws, req, ch, p, release);
-    });
+    let got: { ch: Channel; release: () => void };
+    try {
+      got = channelFor(p, p.since);
+    } catch (err) {
+      const r = refusal(err);
+      if (!r) throw err;
+      rawAnswer(instance, socket, r.status, r.reason, JSON.stringify(r.body));
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => serveWebSocket(ws, req, got.ch, p, got.release, ctx));
   });
 
   // Garbage on the wire: answer 400 and drop the connection; never crash.

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Channel } from './channel';
 import { PAD_BYTES, type ScenarioParams } from './params';
 import { eventJson } from '../protocol/events';
+import type { OriginContext } from './server';
 
 export function parseLastEventId(req: IncomingMessage): number | undefined {
   const raw = req.headers['last-event-id'];
@@ -15,7 +16,7 @@ export function parseLastEventId(req: IncomingMessage): number | undefined {
   return Number(raw.trim());
 }
 
-export function handleSse(req: IncomingMessage, res: ServerResponse, ch: Channel, p: ScenarioParams, onFinish: () => void): void {
+export function handleSse(req: IncomingMessage, res: ServerResponse, ch: Channel, p: ScenarioParams, onFinish: () => void, ctx: OriginContext): void {
   const lastId = parseLastEventId(req) ?? p.since;
   // A finished stream answers 204 to a reconnect: the spec's way of telling
   // the client to stop reconnecting.
@@ -28,11 +29,10 @@ export function handleSse(req: IncomingMessage, res: ServerResponse, ch: Channel
   const h: Record<string, string> = { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' };
   if (p.noBuffering) h['X-Accel-Buffering'] = 'no';
   res.writeHead(200, h);
-  if (p.pad) res.write(`:${' '.repeat(PAD_BYTES)}\n\n`);
-  res.write(`retry: ${p.retryMs}\n\n`);
 
   let ended = false;
   let heartbeat: NodeJS.Timeout | undefined;
+  let unsubscribe: () => void = () => {};
   const end = (): void => {
     if (ended) return;
     ended = true;
@@ -41,20 +41,36 @@ export function handleSse(req: IncomingMessage, res: ServerResponse, ch: Channel
     if (!res.writableEnded) res.end();
     onFinish();
   };
-  let unsubscribe: () => void = () => {};
+  /**
+   * Writes, unless the reader has fallen too far behind: then it is
+   * disconnected with a logged reason, as real servers do, instead of the
+   * origin buffering for it without bound.
+   */
+  const write = (chunk: string): void => {
+    if (ended) return;
+    res.write(chunk);
+    if (res.writableLength > ctx.limits.maxUnreadBytes) {
+      ctx.log(`disconnected a slow SSE reader (${req.socket.remoteAddress ?? '?'} ${req.url ?? ''}): ${res.writableLength} bytes written and not taken, at most ${ctx.limits.maxUnreadBytes} (--max-unread-mib)`);
+      end();
+      res.destroy();
+    }
+  };
+  if (p.pad) write(`:${' '.repeat(PAD_BYTES)}\n\n`);
+  write(`retry: ${p.retryMs}\n\n`);
   unsubscribe = ch.subscribe(
     lastId,
     (e) => {
-      if (ended) return;
-      res.write(`id: ${e.seq}\ndata: ${eventJson(ch.id, e)}\n\n`);
+      write(`id: ${e.seq}\ndata: ${eventJson(ch.id, e)}\n\n`);
       if (p.endAfter !== undefined && e.seq === p.endAfter) setImmediate(end);
     },
     () => {
       if (p.closeWhenDone) setImmediate(end);
     },
   );
+  // The backlog may already have cut a slow reader, before there was anything to unsubscribe.
+  if (ended) unsubscribe();
   if (p.heartbeatMs !== undefined) {
-    heartbeat = setInterval(() => res.write(': heartbeat\n\n'), p.heartbeatMs);
+    heartbeat = setInterval(() => write(': heartbeat\n\n'), p.heartbeatMs);
   }
   req.on('close', end);
   res.on('error', end);

@@ -9,8 +9,9 @@ import type { WebSocket } from 'ws';
 import type { Channel } from './channel';
 import type { ScenarioParams } from './params';
 import { eventJson } from '../protocol/events';
+import type { OriginContext } from './server';
 
-export function serveWebSocket(ws: WebSocket, _req: IncomingMessage, ch: Channel, p: ScenarioParams, onFinish: () => void): void {
+export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel, p: ScenarioParams, onFinish: () => void, ctx: OriginContext): void {
   let heartbeat: NodeJS.Timeout | undefined;
   let finished = false;
   const finish = (): void => {
@@ -24,9 +25,21 @@ export function serveWebSocket(ws: WebSocket, _req: IncomingMessage, ch: Channel
     finish();
     if (ws.readyState === ws.OPEN) ws.close(1000, 'done');
   };
-  ws.on('message', (data, isBinary) => {
-    if (ws.readyState === ws.OPEN) ws.send(data, { binary: isBinary });
-  });
+  /**
+   * Sends, unless the peer has fallen too far behind (it does not read what
+   * it is sent, echoes included): then it is cut with a logged reason instead
+   * of the origin buffering for it without bound.
+   */
+  const send = (data: Parameters<WebSocket['send']>[0], binary: boolean): void => {
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(data, { binary });
+    if (ws.bufferedAmount > ctx.limits.maxUnreadBytes) {
+      ctx.log(`disconnected a slow WebSocket reader (${req.socket.remoteAddress ?? '?'} ${req.url ?? ''}): ${ws.bufferedAmount} bytes sent and not taken, at most ${ctx.limits.maxUnreadBytes} (--max-unread-mib)`);
+      finish();
+      ws.terminate();
+    }
+  };
+  ws.on('message', (data, isBinary) => send(data as Buffer, isBinary));
   // Broken frames and vanished peers surface here; never let them crash the origin.
   ws.on('error', () => ws.terminate());
   ws.on('close', finish);
@@ -34,14 +47,15 @@ export function serveWebSocket(ws: WebSocket, _req: IncomingMessage, ch: Channel
   unsubscribe = ch.subscribe(
     p.since,
     (e) => {
-      if (ws.readyState !== ws.OPEN) return;
-      ws.send(eventJson(ch.id, e));
+      send(eventJson(ch.id, e), false);
       if (p.endAfter !== undefined && e.seq === p.endAfter) setImmediate(closeDone);
     },
     () => {
       if (p.closeWhenDone) setImmediate(closeDone);
     },
   );
+  // The backlog may already have cut a slow reader, before there was anything to unsubscribe.
+  if (finished) unsubscribe();
   if (p.heartbeatMs !== undefined) {
     heartbeat = setInterval(() => {
       if (ws.readyState === ws.OPEN) ws.ping();

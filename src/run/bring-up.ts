@@ -64,7 +64,7 @@ export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: Brin
       const proxy = await startSimulatedProxy({ targets: origins.slice(0, n).map((o) => o.url), faults: setup.faults ?? [] });
       // With several origins behind it, /_seen must go through the proxy's
       // balancing too; with one, ask the origin directly.
-      return { target: { baseUrl: proxy.url, via }, originUrl: n === 1 ? origin.url : undefined, logs: () => [], stop: () => proxy.close() };
+      return { target: { baseUrl: proxy.url, via }, originUrl: n === 1 ? origin.url : undefined, logs: () => proxy.logs(), stop: () => proxy.close() };
     }
     case 'real': {
       if (!setup.real) throw new SetupUnavailable(`setup ${setup.id} names no product/template`, 'error');

@@ -34,7 +34,7 @@ export async function startFront(setup: Setup, opts: FrontOptions): Promise<Fron
   if (setup.kind === 'simulated') {
     const proxy = await startSimulatedProxy({ targets: [opts.target], faults: setup.faults ?? [], host: opts.host, port: opts.port });
     const explanation = proxy.explained.length ? proxy.explained : ['passes everything through unchanged'];
-    return { url: proxy.url, explanation, logs: () => [], exited: new Promise(() => undefined), stop: () => proxy.close() };
+    return { url: proxy.url, explanation, logs: () => proxy.logs(), exited: new Promise(() => undefined), stop: () => proxy.close() };
   }
   if (setup.kind === 'real' && setup.real) {
     if (opts.host !== '127.0.0.1') throw new UsageError(`--host ${opts.host}: a real product's template listens on 127.0.0.1 (expected --host 127.0.0.1 with --real)`);

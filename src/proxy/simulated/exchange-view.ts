@@ -27,6 +27,7 @@ export interface ExchangeCore {
   timer(ms: number, fn: () => void): () => void;
   delay(ms: number): Promise<void>;
   onEnd(fn: () => void): void;
+  log(line: string): void;
 }
 
 /** What fault `level` sees of an exchange. */
@@ -109,5 +110,8 @@ export class ExchangeView implements Exchange {
   }
   onEnd(fn: () => void): void {
     this.run.onEnd(fn);
+  }
+  log(line: string): void {
+    this.run.log(`${this.faultName}: ${line}`);
   }
 }

@@ -24,10 +24,7 @@ import { closeGracefully, emptyBody, Gate, resetSocket } from './streams';
 import { Lifetime } from './lifetime';
 
 /** One fault of a running proxy. */
-export interface StackedFault {
-  name: string;
-  behaviour: FaultBehaviour;
-}
+export type StackedFault = { name: string; behaviour: FaultBehaviour };
 
 /** What an exchange needs from its proxy. */
 export interface ProxyRuntime {
@@ -36,6 +33,8 @@ export interface ProxyRuntime {
   targets: readonly URL[];
   /** remembers an upstream socket so close() can destroy it */
   trackUpstream(socket: Socket): void;
+  /** one line for the proxy's log */
+  log(line: string): void;
 }
 
 type Mode = { kind: 'http'; res: ServerResponse } | { kind: 'handshake'; head: Buffer };
@@ -374,14 +373,16 @@ export class ExchangeRun implements ExchangeCore {
     this.life.onEnd(fn);
   }
 
+  log(line: string): void {
+    this.rt.log(`#${this.id} ${this.req.method ?? 'GET'} ${this.req.url ?? '/'}: ${line}`);
+  }
+
   get targets(): readonly URL[] {
     return this.rt.targets;
   }
 
   delay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.timer(ms, resolve);
-    });
+    return new Promise((resolve) => void this.timer(ms, resolve));
   }
 
   get ended(): boolean {

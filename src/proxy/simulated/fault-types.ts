@@ -131,6 +131,8 @@ export interface Exchange {
   delay(ms: number): Promise<void>;
   /** Runs once when the exchange ends (timers, counters). */
   onEnd(fn: () => void): void;
+  /** A line for the proxy's log (what the fault did, when it matters: a limit reached). */
+  log(line: string): void;
 }
 
 /** Transforms one fault adds to an upgraded tunnel. */

@@ -41,9 +41,13 @@ export interface RunningSimulatedProxy {
   port: number;
   /** one sentence per fault, in stack order */
   explained: string[];
+  /** what the faults logged (limits reached), the newest last */
+  logs(): string[];
   /** Closes the server and destroys every socket, including held and dropped ones. */
   close(): Promise<void>;
 }
+
+const MAX_LOG_LINES = 500;
 
 /** A fault spec that passed its schema, with defaults applied. */
 export interface ResolvedFault {
@@ -190,6 +194,7 @@ export async function startSimulatedProxy(opts: SimulatedProxyOptions): Promise<
   const clientSockets = new Set<Socket>();
   const upstreamSockets = new Set<Socket>();
   const adapter = new HttpProxyAdapter();
+  const logLines: string[] = [];
   const rt: ProxyRuntime = {
     adapter,
     faults,
@@ -198,6 +203,10 @@ export async function startSimulatedProxy(opts: SimulatedProxyOptions): Promise<
       if (socket.destroyed || upstreamSockets.has(socket)) return;
       upstreamSockets.add(socket);
       socket.once('close', () => upstreamSockets.delete(socket));
+    },
+    log(line) {
+      logLines.push(line);
+      if (logLines.length > MAX_LOG_LINES) logLines.splice(0, logLines.length - MAX_LOG_LINES);
     },
   };
   let nextId = 0;
@@ -241,6 +250,7 @@ export async function startSimulatedProxy(opts: SimulatedProxyOptions): Promise<
     url: `http://${urlHost}:${port}`,
     port,
     explained: resolved.map((f) => f.definition.explain(f.params)),
+    logs: () => [...logLines],
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -22,6 +22,12 @@
  * With `honorAccelBuffering` (nginx's behaviour) a response carrying
  * `X-Accel-Buffering: no` passes unbuffered, and the header itself is always
  * hidden from the client (nginx's default `proxy_hide_header` list).
+ *
+ * Bounded as nginx is: a response that would hold more than `maxHeldBytes`
+ * is streamed on from there, and the proxy's log says so — nginx writes to a
+ * temp file up to `proxy_max_temp_file_size` (1024 MB) and passes the rest on
+ * synchronously
+ * (https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_max_temp_file_size).
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { FaultDefinition } from '../fault-types';
@@ -37,6 +43,8 @@ export interface BufferParams {
   flushMs: number;
   /** `X-Accel-Buffering: no` from the origin turns buffering off for that response */
   honorAccelBuffering: boolean;
+  /** the most one response may hold; past it the rest streams */
+  maxHeldBytes: number;
 }
 
 /** Holds chunks and lets them go as one, by size, by timer, or at the end. */
@@ -44,16 +52,31 @@ export class HoldingBuffer extends Transform {
   private chunks: Buffer[] = [];
   private held = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** past the hold limit: everything streams */
+  private streaming = false;
 
   constructor(
     private readonly mode: BufferMode,
     private readonly maxBytes: number,
     private readonly flushMs: number,
+    private readonly maxHeldBytes = Infinity,
+    private readonly onLimit: () => void = () => undefined,
   ) {
     super();
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this.streaming) {
+      this.push(chunk);
+      return cb();
+    }
+    if (this.held + chunk.length > this.maxHeldBytes) {
+      this.streaming = true;
+      this.onLimit();
+      this.release();
+      this.push(chunk);
+      return cb();
+    }
     this.chunks.push(chunk);
     this.held += chunk.length;
     if (this.mode !== 'until-end' && this.held >= this.maxBytes) this.release();
@@ -100,6 +123,7 @@ export const buffer: FaultDefinition<BufferParams> = {
       maxBytes: { type: 'integer', minimum: 1, default: 4096 },
       flushMs: { type: 'integer', minimum: 0, default: 100 },
       honorAccelBuffering: { type: 'boolean', default: true },
+      maxHeldBytes: { type: 'integer', minimum: 1, default: 8_388_608 },
     },
   },
   explain(p) {
@@ -113,7 +137,7 @@ export const buffer: FaultDefinition<BufferParams> = {
   },
   create(p) {
     return {
-      response(_ex, res) {
+      response(ex, res) {
         if (p.honorAccelBuffering) {
           const value = headerText(res.head.headers['x-accel-buffering']).trim().toLowerCase();
           delete res.head.headers['x-accel-buffering'];
@@ -121,7 +145,7 @@ export const buffer: FaultDefinition<BufferParams> = {
         }
         if (!res.hasBody) return;
         if (p.mode === 'until-end') res.head.holdHead = true;
-        res.pipeBody(new HoldingBuffer(p.mode, p.maxBytes, p.flushMs));
+        res.pipeBody(new HoldingBuffer(p.mode, p.maxBytes, p.flushMs, p.maxHeldBytes, () => ex.log(`held ${p.maxHeldBytes} bytes, the most one response may hold (maxHeldBytes): streaming the rest, as nginx does past proxy_max_temp_file_size`)));
       },
     };
   },

@@ -18,6 +18,12 @@
  * receive a recording of the first client's events, all at once" (Bunny CDN,
  * https://bunny.net/docs/cdn/server-sent-events).
  *
+ * Bounded as Varnish's `-s malloc,SIZE` storage is
+ * (https://varnish-cache.org/docs/trunk/users-guide/storage-backends.html):
+ * the store holds at most `maxTotalBytes`, evicting the least recently used
+ * entry first, and expired entries are swept, not only replaced when the same
+ * URL comes again.
+ *
  * Not modelled: request collapsing (concurrent misses all go to the origin),
  * revalidation, grace, Vary other than `*`.
  */
@@ -32,6 +38,8 @@ export interface CacheParams {
   ignoreCacheControl: boolean;
   /** larger responses are passed on but not stored */
   maxObjectBytes: number;
+  /** the whole store at most; the least recently used entries go first */
+  maxTotalBytes: number;
 }
 
 interface Entry {
@@ -41,6 +49,54 @@ interface Entry {
   body: Buffer;
   storedAt: number;
   ttlMs: number;
+}
+
+/** Entries by key in use order (a Map keeps insertion order: a hit is moved to the end), bounded by their body bytes. */
+class LruStore {
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  get(key: string): Entry | undefined {
+    const e = this.entries.get(key);
+    if (e) {
+      this.entries.delete(key);
+      this.entries.set(key, e);
+    }
+    return e;
+  }
+
+  delete(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.entries.delete(key);
+    this.bytes -= e.body.length;
+  }
+
+  /** Stores the entry (when it fits at all); returns how many entries were evicted for it. */
+  set(key: string, e: Entry): number {
+    this.delete(key);
+    if (e.body.length > this.maxBytes) return 0;
+    let evicted = 0;
+    for (const [k] of this.entries) {
+      if (this.bytes + e.body.length <= this.maxBytes) break;
+      this.delete(k);
+      evicted++;
+    }
+    this.entries.set(key, e);
+    this.bytes += e.body.length;
+    return evicted;
+  }
+
+  sweep(now: number): void {
+    for (const [k, e] of this.entries) if (now - e.storedAt >= e.ttlMs) this.delete(k);
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
 }
 
 /** Statuses cacheable by default (RFC 9110 §15.1 "heuristically cacheable"), minus 206. */
@@ -78,6 +134,7 @@ export const cache: FaultDefinition<CacheParams> = {
       ignoreQuery: { type: 'boolean', default: false },
       ignoreCacheControl: { type: 'boolean', default: false },
       maxObjectBytes: { type: 'integer', minimum: 0, default: 8_388_608 },
+      maxTotalBytes: { type: 'integer', minimum: 0, default: 67_108_864 },
     },
   },
   explain(p) {
@@ -88,8 +145,11 @@ export const cache: FaultDefinition<CacheParams> = {
     return `caches GET responses ${key} for ${p.ttlMs} ms ${honour}, answering later requests with X-Cache: HIT`;
   },
   create(p) {
-    const store = new Map<string, Entry>();
+    const store = new LruStore(p.maxTotalBytes);
     const misses = new WeakMap<Exchange, string>();
+    // Expired entries leave even when their URL never comes again.
+    const sweeper = setInterval(() => store.sweep(Date.now()), Math.max(100, Math.min(p.ttlMs, 30_000)));
+    sweeper.unref();
     const keyOf = (ex: Exchange): string => {
       const u = new URL(ex.url, 'http://cache.invalid');
       return p.ignoreQuery ? u.pathname : u.pathname + u.search;
@@ -133,7 +193,8 @@ export const cache: FaultDefinition<CacheParams> = {
         const chunks: Buffer[] = [];
         let bytes = 0;
         const record = (body: Buffer): void => {
-          store.set(key, { status, statusMessage, headers: snapshot, body, storedAt: Date.now(), ttlMs });
+          const evicted = store.set(key, { status, statusMessage, headers: snapshot, body, storedAt: Date.now(), ttlMs });
+          if (evicted > 0) ex.log(`stored ${body.length} bytes; evicted ${evicted} least recently used entr${evicted === 1 ? 'y' : 'ies'} to stay within maxTotalBytes ${p.maxTotalBytes}`);
         };
         if (!res.hasBody) {
           record(Buffer.alloc(0));
@@ -154,6 +215,7 @@ export const cache: FaultDefinition<CacheParams> = {
         );
       },
       close() {
+        clearInterval(sweeper);
         store.clear();
       },
     };

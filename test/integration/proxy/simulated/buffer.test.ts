@@ -83,4 +83,14 @@ describe('buffer', () => {
     );
     expect(validateFaults([{ name: 'buffer', params: { flushMs: -1 } }])).toBe("faults[0] 'buffer': flushMs must be >= 0 (got -1)");
   });
+
+  it('is bounded: past maxHeldBytes an endless stream flows on, and the proxy log says so', async () => {
+    stack = await startStack([{ name: 'buffer', params: { mode: 'until-end', maxHeldBytes: 4096 } }]);
+    // An endless stream of 1 KiB events: until-end would hold it for ever.
+    const rec = await readSse(stack.proxy.url, '/sse?intervalMs=50&payloadBytes=1024', { deadlineMs: 1500 });
+    expect(rec.events.length).toBeGreaterThan(5);
+    // The first few came in one lump (the held 4 KiB), the rest one by one.
+    expect(bursts(rec.eventsAtMs).length).toBeGreaterThan(2);
+    expect(stack.proxy.logs().some((l) => /buffer: held 4096 bytes, the most one response may hold \(maxHeldBytes\): streaming the rest/.test(l))).toBe(true);
+  });
 });

@@ -94,4 +94,17 @@ describe('cache', () => {
     expect(storableTtlMs({ 'set-cookie': ['a=1'] }, 120_000)).toBeNull();
     expect(storableTtlMs({ vary: '*' }, 120_000)).toBeNull();
   });
+
+  it('is bounded: past maxTotalBytes the least recently used entries go, and the log says so', async () => {
+    stack = await startStack([{ name: 'cache', params: { ttlMs: 60_000, maxTotalBytes: 3 * 20_000 } }]);
+    const url = (n: number): string => `${stack!.proxy.url}/poll?channel=lru${n}-${probeId('x')}&count=1&payloadBytes=16000`;
+    const urls = [0, 1, 2, 3].map(url);
+    for (const u of urls.slice(0, 3)) expect((await poll(u)).xCache).toBe('MISS');
+    // A hit makes the first one recently used; the fourth then evicts the second.
+    expect((await poll(urls[0])).xCache).toBe('HIT');
+    expect((await poll(urls[3])).xCache).toBe('MISS');
+    expect((await poll(urls[0])).xCache).toBe('HIT');
+    expect((await poll(urls[1])).xCache).toBe('MISS');
+    expect(stack.proxy.logs().some((l) => /cache: stored \d+ bytes; evicted 1 least recently used entry to stay within maxTotalBytes 60000/.test(l))).toBe(true);
+  });
 });
