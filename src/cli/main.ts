@@ -19,7 +19,7 @@ import { FORMATS } from '../report/render';
 import { EXIT, UsageError } from '../util/errors';
 import { VERSION } from '../version';
 import { installSignalHandlers, shutdownAll } from './cleanup';
-import { ORIGIN_LIMIT_HELP, originCommand } from './commands/origin';
+import { ORIGIN_LIMIT_OPTIONS, originCommand } from './commands/origin';
 import { probeCommand } from './commands/probe';
 import { proxyCommand } from './commands/proxy';
 import { runCommand } from './commands/run';
@@ -51,19 +51,14 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput(oneLineErrors);
 
-  program
+  const origin = program
     .command('origin')
     .description('run the instrumented origin serving all four transports')
     .option('--port <port>', 'port to listen on (0 = any free port)', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--token <token>', 'only answer requests that carry X-Pushthrough-Token (or ?token= where a browser cannot set headers)')
-    .option('--max-channels <n>', ORIGIN_LIMIT_HELP.maxChannels)
-    .option('--max-scenario-mib <n>', ORIGIN_LIMIT_HELP.maxScenarioMib)
-    .option('--max-rate-mib <n>', ORIGIN_LIMIT_HELP.maxRateMib)
-    .option('--max-unread-mib <n>', ORIGIN_LIMIT_HELP.maxUnreadMib)
-    .option('--history-events <n>', ORIGIN_LIMIT_HELP.historyEvents)
-    .option('--channel-idle <seconds>', ORIGIN_LIMIT_HELP.channelIdle)
-    .action(originCommand);
+    .option('--token <token>', 'only answer requests that carry X-Pushthrough-Token (or ?token= where a browser cannot set headers)');
+  for (const [flags, help] of ORIGIN_LIMIT_OPTIONS) origin.option(flags, help);
+  origin.action(originCommand);
 
   program
     .command('proxy')

@@ -265,7 +265,8 @@ export class ChannelRegistry {
 
   /** @throws TooManyChannels */
   get(id: string | undefined, schedule: ChannelSchedule): Channel {
-    if (id === undefined) return new Channel(`private-${++this.anon}`, schedule, this.limits.history);
+    // Nobody can resume a private channel: it keeps only what catching up needs.
+    if (id === undefined) return new Channel(`private-${++this.anon}`, schedule, { ...this.limits.history, events: Math.min(64, this.limits.history.events), bytes: 0 });
     let ch = this.channels.get(id);
     if (!ch) {
       if (this.channels.size >= this.limits.maxChannels) {

@@ -25,6 +25,8 @@ export interface OriginLimits {
   historyTotalBytes: number;
   /** bytes written to a client but not yet taken by it before it is disconnected */
   maxUnreadBytes: number;
+  /** bytes written to all clients and not yet taken: past it, the readers furthest behind are disconnected */
+  maxUnreadTotalBytes: number;
   /** the largest poll answer: a poll returns the events that fit, the rest on the next poll */
   maxPollBytes: number;
 }
@@ -38,8 +40,9 @@ export const DEFAULT_LIMITS: OriginLimits = {
   channelIdleMs: 10_000,
   historyEvents: 10_000,
   historyBytes: 64 * MiB,
-  historyTotalBytes: 256 * MiB,
+  historyTotalBytes: 128 * MiB,
   maxUnreadBytes: 32 * MiB,
+  maxUnreadTotalBytes: 96 * MiB,
   maxPollBytes: 32 * MiB,
 };
 

@@ -17,6 +17,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer } from 'ws';
+import { UnreadLedger } from './backpressure';
 import { ChannelRegistry, EventsGone, SharedBudget, TooManyChannels, type Channel } from './channel';
 import { checkBudget, DEFAULT_LIMITS, OverBudget, type OriginLimits } from './limits';
 import { BadParameter, parseScenario, type ScenarioParams } from './params';
@@ -42,6 +43,8 @@ export interface OriginOptions {
 export interface OriginContext {
   limits: OriginLimits;
   log: (line: string) => void;
+  /** what every streaming reader has not taken yet */
+  unread: UnreadLedger;
 }
 
 export interface RunningOrigin {
@@ -94,7 +97,7 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
   /** names this origin process in answers, so a balanced pair can be told apart */
   const instance = randomBytes(4).toString('hex');
   const limits: OriginLimits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const ctx: OriginContext = { limits, log: opts.log ?? (() => undefined) };
+  const ctx: OriginContext = { limits, log: opts.log ?? (() => undefined), unread: new UnreadLedger(limits) };
   const channels = new ChannelRegistry({ maxChannels: limits.maxChannels, idleMs: limits.channelIdleMs, history: { events: limits.historyEvents, bytes: limits.historyBytes, shared: new SharedBudget(limits.historyTotalBytes) } });
   const seen = new SeenLog();
   const sockets = new Set<Socket>();

@@ -36,6 +36,7 @@ export function handleSse(req: IncomingMessage, res: ServerResponse, ch: Channel
   const end = (): void => {
     if (ended) return;
     ended = true;
+    ctx.unread.remove(res);
     unsubscribe();
     if (heartbeat) clearInterval(heartbeat);
     if (!res.writableEnded) res.end();
@@ -46,11 +47,13 @@ export function handleSse(req: IncomingMessage, res: ServerResponse, ch: Channel
    * disconnected with a logged reason, as real servers do, instead of the
    * origin buffering for it without bound.
    */
+  ctx.unread.add(res);
   const write = (chunk: string): void => {
     if (ended) return;
-    res.write(chunk);
-    if (res.writableLength > ctx.limits.maxUnreadBytes) {
-      ctx.log(`disconnected a slow SSE reader (${req.socket.remoteAddress ?? '?'} ${req.url ?? ''}): ${res.writableLength} bytes written and not taken, at most ${ctx.limits.maxUnreadBytes} (--max-unread-mib)`);
+    res.write(chunk, () => ctx.unread.note(res, res.writableLength));
+    const why = ctx.unread.afterWrite(res, res.writableLength);
+    if (why) {
+      ctx.log(`disconnected a slow SSE reader (${req.socket.remoteAddress ?? '?'} ${req.url ?? ''}): ${why}`);
       end();
       res.destroy();
     }

@@ -17,6 +17,7 @@ export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel,
   const finish = (): void => {
     if (finished) return;
     finished = true;
+    ctx.unread.remove(ws);
     unsubscribe();
     if (heartbeat) clearInterval(heartbeat);
     onFinish();
@@ -30,11 +31,13 @@ export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel,
    * it is sent, echoes included): then it is cut with a logged reason instead
    * of the origin buffering for it without bound.
    */
+  ctx.unread.add(ws);
   const send = (data: Parameters<WebSocket['send']>[0], binary: boolean): void => {
     if (ws.readyState !== ws.OPEN) return;
-    ws.send(data, { binary });
-    if (ws.bufferedAmount > ctx.limits.maxUnreadBytes) {
-      ctx.log(`disconnected a slow WebSocket reader (${req.socket.remoteAddress ?? '?'} ${req.url ?? ''}): ${ws.bufferedAmount} bytes sent and not taken, at most ${ctx.limits.maxUnreadBytes} (--max-unread-mib)`);
+    ws.send(data, { binary }, () => ctx.unread.note(ws, ws.bufferedAmount));
+    const why = ctx.unread.afterWrite(ws, ws.bufferedAmount);
+    if (why) {
+      ctx.log(`disconnected a slow WebSocket reader (${req.socket.remoteAddress ?? '?'} ${req.url ?? ''}): ${why}`);
       finish();
       ws.terminate();
     }

@@ -1,10 +1,10 @@
 /** Small socket helpers shared by the origin, the simulated proxy and the clients. */
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import http from 'node:http';
 import net from 'node:net';
 
 /** Listens on port (0 = any free port the OS picks); resolves with the port, rejects on EADDRINUSE etc. */
-export function listen(server: Server, port: number, host: string): Promise<number> {
+export function listen(server: net.Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -4,17 +4,19 @@ import { UsageError } from '../../util/errors';
 import { onShutdown } from '../cleanup';
 import { parsePort, parseSeconds } from '../options';
 
-export interface OriginCliOptions {
-  port: string;
-  host: string;
-  token?: string;
-  maxChannels?: string;
-  maxScenarioMib?: string;
-  maxRateMib?: string;
-  maxUnreadMib?: string;
-  historyEvents?: string;
-  channelIdle?: string;
-}
+/** The limits given in MiB: flag (camelCase as commander names it) → limit, with its help. */
+const MIB_FLAGS = {
+  maxScenarioMib: ['max-scenario-mib', 'maxScenarioBytes', 'count × payloadBytes of one request at most, in MiB'],
+  maxRateMib: ['max-rate-mib', 'maxBytesPerSecond', 'payload MiB per second one stream may ask for'],
+  maxUnreadMib: ['max-unread-mib', 'maxUnreadBytes', 'MiB sent to one client and not taken before it is disconnected'],
+  maxUnreadTotalMib: ['max-unread-total-mib', 'maxUnreadTotalBytes', 'MiB sent to all clients and not taken: past it the readers furthest behind are disconnected'],
+  historyMib: ['history-mib', 'historyBytes', 'MiB of payload one channel keeps for resume'],
+  historyTotalMib: ['history-total-mib', 'historyTotalBytes', 'MiB of payload all channels keep together'],
+} as const satisfies Record<string, readonly [string, keyof OriginLimits, string]>;
+
+export type OriginCliOptions = { port: string; host: string; token?: string; maxChannels?: string; historyEvents?: string; channelIdle?: string } & {
+  [K in keyof typeof MIB_FLAGS]?: string;
+};
 
 const MiB = 1024 * 1024;
 
@@ -34,25 +36,22 @@ export function limitsFrom(opts: OriginCliOptions): Partial<OriginLimits> {
     if (value !== undefined) out[key] = value as OriginLimits[K];
   };
   set('maxChannels', positive('max-channels', opts.maxChannels, { max: 1_000_000 }));
-  const scenario = positive('max-scenario-mib', opts.maxScenarioMib, { integer: false, max: 65_536 });
-  set('maxScenarioBytes', scenario && Math.round(scenario * MiB));
-  const rate = positive('max-rate-mib', opts.maxRateMib, { integer: false, max: 65_536 });
-  set('maxBytesPerSecond', rate && Math.round(rate * MiB));
-  const unread = positive('max-unread-mib', opts.maxUnreadMib, { integer: false, max: 65_536 });
-  set('maxUnreadBytes', unread && Math.round(unread * MiB));
+  for (const [opt, [flag, limit]] of Object.entries(MIB_FLAGS)) {
+    const mib = positive(flag, opts[opt as keyof typeof MIB_FLAGS], { integer: false, max: 65_536 });
+    set(limit, mib && Math.round(mib * MiB));
+  }
   set('historyEvents', positive('history-events', opts.historyEvents, { max: 10_000_000 }));
   set('channelIdleMs', opts.channelIdle === undefined ? undefined : parseSeconds('channel-idle', opts.channelIdle, { min: 0.1, max: 86_400 }));
   return out;
 }
 
-export const ORIGIN_LIMIT_HELP = {
-  maxChannels: `live named channels at most (default ${DEFAULT_LIMITS.maxChannels}); more is 429`,
-  maxScenarioMib: `count × payloadBytes of one request at most, in MiB (default ${DEFAULT_LIMITS.maxScenarioBytes / MiB})`,
-  maxRateMib: `payload MiB per second one stream may ask for (default ${DEFAULT_LIMITS.maxBytesPerSecond / MiB})`,
-  maxUnreadMib: `MiB sent to a client and not taken before it is disconnected (default ${DEFAULT_LIMITS.maxUnreadBytes / MiB})`,
-  historyEvents: `newest events a channel keeps for resume (default ${DEFAULT_LIMITS.historyEvents}); older is 410 Gone`,
-  channelIdle: `seconds after which a channel nobody reads stops and is dropped (default ${DEFAULT_LIMITS.channelIdleMs / 1000})`,
-};
+/** The origin's limit flags as commander options: `--flag <value>` and help naming the default. */
+export const ORIGIN_LIMIT_OPTIONS: ReadonlyArray<readonly [string, string]> = [
+  ['--max-channels <n>', `live named channels at most (default ${DEFAULT_LIMITS.maxChannels}); more is 429`],
+  ...Object.values(MIB_FLAGS).map(([flag, limit, help]) => [`--${flag} <n>`, `${help} (default ${DEFAULT_LIMITS[limit] / MiB})`] as const),
+  ['--history-events <n>', `newest events a channel keeps for resume (default ${DEFAULT_LIMITS.historyEvents}); older is 410 Gone`],
+  ['--channel-idle <seconds>', `seconds after which a channel nobody reads stops and is dropped (default ${DEFAULT_LIMITS.channelIdleMs / 1000})`],
+];
 
 export async function originCommand(opts: OriginCliOptions): Promise<void> {
   const port = parsePort(opts.port);

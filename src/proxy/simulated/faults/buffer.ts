@@ -28,6 +28,9 @@
  * temp file up to `proxy_max_temp_file_size` (1024 MB) and passes the rest on
  * synchronously
  * (https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_max_temp_file_size).
+ * nginx holds that on disk; this proxy holds it in memory, so all responses
+ * together may hold `maxHeldTotalBytes`, and a response that would go past it
+ * streams on in the same way.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { FaultDefinition } from '../fault-types';
@@ -45,6 +48,21 @@ export interface BufferParams {
   honorAccelBuffering: boolean;
   /** the most one response may hold; past it the rest streams */
   maxHeldBytes: number;
+  /** the most all responses through this proxy may hold together */
+  maxHeldTotalBytes: number;
+}
+
+/** Bytes held by every response of one proxy. */
+export class HeldBudget {
+  used = 0;
+  constructor(readonly max: number) {}
+}
+
+/** What a HoldingBuffer may hold: per response and together; `onLimit` says which was reached. */
+export interface HoldLimits {
+  perResponse: number;
+  shared?: HeldBudget;
+  onLimit?: (which: 'response' | 'total') => void;
 }
 
 /** Holds chunks and lets them go as one, by size, by timer, or at the end. */
@@ -59,8 +77,7 @@ export class HoldingBuffer extends Transform {
     private readonly mode: BufferMode,
     private readonly maxBytes: number,
     private readonly flushMs: number,
-    private readonly maxHeldBytes = Infinity,
-    private readonly onLimit: () => void = () => undefined,
+    private readonly limits: HoldLimits = { perResponse: Infinity },
   ) {
     super();
   }
@@ -70,15 +87,17 @@ export class HoldingBuffer extends Transform {
       this.push(chunk);
       return cb();
     }
-    if (this.held + chunk.length > this.maxHeldBytes) {
+    const shared = this.limits.shared;
+    const over = this.held + chunk.length > this.limits.perResponse ? 'response' : shared && shared.used + chunk.length > shared.max ? 'total' : undefined;
+    if (over) {
       this.streaming = true;
-      this.onLimit();
+      this.limits.onLimit?.(over);
       this.release();
       this.push(chunk);
       return cb();
     }
     this.chunks.push(chunk);
-    this.held += chunk.length;
+    this.hold(chunk.length);
     if (this.mode !== 'until-end' && this.held >= this.maxBytes) this.release();
     if (this.mode === 'interval' && this.held > 0 && !this.timer) {
       this.timer = setTimeout(() => {
@@ -96,7 +115,14 @@ export class HoldingBuffer extends Transform {
 
   override _destroy(err: Error | null, cb: (error: Error | null) => void): void {
     if (this.timer) clearTimeout(this.timer);
+    this.chunks = [];
+    this.hold(-this.held);
     cb(err);
+  }
+
+  private hold(bytes: number): void {
+    this.held += bytes;
+    if (this.limits.shared) this.limits.shared.used += bytes;
   }
 
   private release(): void {
@@ -107,7 +133,7 @@ export class HoldingBuffer extends Transform {
     if (this.held === 0) return;
     const out = Buffer.concat(this.chunks);
     this.chunks = [];
-    this.held = 0;
+    this.hold(-this.held);
     this.push(out);
   }
 }
@@ -124,6 +150,7 @@ export const buffer: FaultDefinition<BufferParams> = {
       flushMs: { type: 'integer', minimum: 0, default: 100 },
       honorAccelBuffering: { type: 'boolean', default: true },
       maxHeldBytes: { type: 'integer', minimum: 1, default: 8_388_608 },
+      maxHeldTotalBytes: { type: 'integer', minimum: 1, default: 67_108_864 },
     },
   },
   explain(p) {
@@ -136,6 +163,11 @@ export const buffer: FaultDefinition<BufferParams> = {
     return p.honorAccelBuffering ? `${how}; a response with X-Accel-Buffering: no passes unbuffered` : how;
   },
   create(p) {
+    const shared = new HeldBudget(p.maxHeldTotalBytes);
+    const limitReached = (which: 'response' | 'total'): string =>
+      which === 'response'
+        ? `held ${p.maxHeldBytes} bytes, the most one response may hold (maxHeldBytes): streaming the rest, as nginx does past proxy_max_temp_file_size`
+        : `all responses together hold ${shared.used} bytes, the most this proxy holds (maxHeldTotalBytes ${p.maxHeldTotalBytes}): streaming the rest of this one`;
     return {
       response(ex, res) {
         if (p.honorAccelBuffering) {
@@ -145,7 +177,7 @@ export const buffer: FaultDefinition<BufferParams> = {
         }
         if (!res.hasBody) return;
         if (p.mode === 'until-end') res.head.holdHead = true;
-        res.pipeBody(new HoldingBuffer(p.mode, p.maxBytes, p.flushMs, p.maxHeldBytes, () => ex.log(`held ${p.maxHeldBytes} bytes, the most one response may hold (maxHeldBytes): streaming the rest, as nginx does past proxy_max_temp_file_size`)));
+        res.pipeBody(new HoldingBuffer(p.mode, p.maxBytes, p.flushMs, { perResponse: p.maxHeldBytes, shared, onLimit: (which) => ex.log(limitReached(which)) }));
       },
     };
   },

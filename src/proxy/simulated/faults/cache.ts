@@ -146,6 +146,8 @@ export const cache: FaultDefinition<CacheParams> = {
   },
   create(p) {
     const store = new LruStore(p.maxTotalBytes);
+    /** bytes of responses being recorded, bounded like the store */
+    let recording = 0;
     const misses = new WeakMap<Exchange, string>();
     // Expired entries leave even when their URL never comes again.
     const sweeper = setInterval(() => store.sweep(Date.now()), Math.max(100, Math.min(p.ttlMs, 30_000)));
@@ -190,8 +192,16 @@ export const cache: FaultDefinition<CacheParams> = {
         delete snapshot['content-length'];
         delete snapshot['age'];
         const { status, statusMessage } = res.head;
-        const chunks: Buffer[] = [];
-        let bytes = 0;
+        // The body being recorded: given up past maxObjectBytes, or when
+        // all recordings together would pass maxTotalBytes.
+        let chunks: Buffer[] | undefined = [];
+        let held = 0;
+        const drop = (): void => {
+          recording -= held;
+          held = 0;
+          chunks = undefined;
+        };
+        ex.onEnd(drop);
         const record = (body: Buffer): void => {
           const evicted = store.set(key, { status, statusMessage, headers: snapshot, body, storedAt: Date.now(), ttlMs });
           if (evicted > 0) ex.log(`stored ${body.length} bytes; evicted ${evicted} least recently used entr${evicted === 1 ? 'y' : 'ies'} to stay within maxTotalBytes ${p.maxTotalBytes}`);
@@ -203,13 +213,22 @@ export const cache: FaultDefinition<CacheParams> = {
         res.pipeBody(
           new Tap(
             (chunk) => {
-              bytes += chunk.length;
-              if (bytes <= p.maxObjectBytes) chunks.push(chunk);
+              if (!chunks) return;
+              if (held + chunk.length > p.maxObjectBytes) return drop();
+              if (recording + chunk.length > p.maxTotalBytes) {
+                ex.log(`not stored: responses being recorded would hold more than maxTotalBytes ${p.maxTotalBytes}`);
+                return drop();
+              }
+              chunks.push(chunk);
+              held += chunk.length;
+              recording += chunk.length;
             },
             () => {
               // Stored only when the body ended normally: a cut or reset
               // stream never reaches this flush.
-              if (bytes <= p.maxObjectBytes && !ex.wasCut) record(Buffer.concat(chunks));
+              const body = chunks && !ex.wasCut ? Buffer.concat(chunks) : undefined;
+              drop();
+              if (body) record(body);
             },
           ),
         );

@@ -93,4 +93,15 @@ describe('buffer', () => {
     expect(bursts(rec.eventsAtMs).length).toBeGreaterThan(2);
     expect(stack.proxy.logs().some((l) => /buffer: held 4096 bytes, the most one response may hold \(maxHeldBytes\): streaming the rest/.test(l))).toBe(true);
   });
+
+  it('is bounded as a whole: past maxHeldTotalBytes the next response flows on too', async () => {
+    stack = await startStack([{ name: 'buffer', params: { mode: 'until-end', maxHeldBytes: 1_000_000, maxHeldTotalBytes: 8192 } }]);
+    // Two endless streams of 1 KiB events: together they pass 8 KiB long before either passes 1 MB.
+    const [a, b] = await Promise.all([
+      readSse(stack.proxy.url, '/sse?intervalMs=50&payloadBytes=1024', { deadlineMs: 1500 }),
+      readSse(stack.proxy.url, '/sse?intervalMs=50&payloadBytes=1024', { deadlineMs: 1500 }),
+    ]);
+    expect(a.events.length + b.events.length).toBeGreaterThan(5);
+    expect(stack.proxy.logs().some((l) => /buffer: all responses together hold \d+ bytes, the most this proxy holds \(maxHeldTotalBytes 8192\)/.test(l))).toBe(true);
+  });
 });

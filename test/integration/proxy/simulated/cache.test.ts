@@ -107,4 +107,12 @@ describe('cache', () => {
     expect((await poll(urls[1])).xCache).toBe('MISS');
     expect(stack.proxy.logs().some((l) => /cache: stored \d+ bytes; evicted 1 least recently used entry to stay within maxTotalBytes 60000/.test(l))).toBe(true);
   });
+
+  it('is bounded while recording too: responses being stored together stay within maxTotalBytes', async () => {
+    stack = await startStack([{ name: 'cache', params: { ttlMs: 60_000, ignoreCacheControl: true, maxTotalBytes: 20_000 } }]);
+    // Two streams of about 18 KB at once: both cannot be recorded within 20 KB.
+    const paths = [1, 2].map((n) => `/sse?channel=rec${n}-${probeId('x')}&count=3&intervalMs=200&payloadBytes=6000&close=1`);
+    await Promise.all(paths.map((p) => readSse(stack!.proxy.url, p, { deadlineMs: 5_000 })));
+    expect(stack.proxy.logs().some((l) => /cache: not stored: responses being recorded would hold more than maxTotalBytes 20000/.test(l))).toBe(true);
+  });
 });
