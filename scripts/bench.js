@@ -5,6 +5,13 @@
  * Runs the built-in matrix several times, as a user would (`pushthrough run`),
  * and reports what the tests must not assert: how long a run takes on this
  * machine, and whether any verdict flips between runs.
+ *
+ * npm run bench -- --hostile
+ *
+ * Runs the hostile suite (test/integration/hostile) at the audit's full
+ * counts and prints, per target and attack class, the peak resident size and
+ * the /health latency measured during the attack; exits 1 when a target went
+ * over 512 MiB or /health took over 100 ms.
  */
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -13,6 +20,47 @@ const os = require('node:os');
 const path = require('node:path');
 
 const args = process.argv.slice(2);
+if (args.includes('--hostile')) process.exit(hostile());
+
+function hostile() {
+  const HEALTH_LIMIT_MS = 100;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pushthrough-hostile-'));
+  const report = path.join(tmp, 'hostile.json');
+  try {
+    const jest = path.join(__dirname, '..', 'node_modules', 'jest', 'bin', 'jest.js');
+    const res = spawnSync(process.execPath, [jest, 'test/integration/hostile', '--selectProjects', 'integration'], {
+      cwd: path.join(__dirname, '..'),
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, HOSTILE_SCALE: 'full', HOSTILE_REPORT: report },
+    });
+    if (!fs.existsSync(report)) {
+      console.error(`bench --hostile: the suite wrote no report (jest exited ${res.status})`);
+      return 1;
+    }
+    const { rows, rssLimitBytes } = JSON.parse(fs.readFileSync(report, 'utf8'));
+    const limitMiB = rssLimitBytes / 1024 / 1024;
+    console.table(
+      rows.map((r) => ({
+        target: r.target,
+        attack: r.attack,
+        ops: r.ops,
+        'peak RSS MiB': r.peakRssMiB,
+        '/health max ms': r.healthMaxMs,
+        '/health p99 ms': r.healthP99Ms,
+        '/health failed': r.healthFailures,
+        samples: r.samples,
+      })),
+    );
+    const over = rows.filter((r) => r.peakRssMiB >= limitMiB || r.healthMaxMs > HEALTH_LIMIT_MS || r.healthFailures > 0);
+    console.log(`machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}`);
+    console.log(`peak RSS: ${Math.max(...rows.map((r) => r.peakRssMiB))} MiB at most (limit ${limitMiB}); /health: ${Math.max(...rows.map((r) => r.healthMaxMs))} ms at most (limit ${HEALTH_LIMIT_MS})`);
+    if (over.length) console.log(`over a limit: ${over.map((r) => `${r.target}/${r.attack}`).join(', ')}`);
+    return over.length || res.status ? 1 : 0;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 const runs = Number(args[args.indexOf('--runs') + 1]) || 3;
 const withReal = args.includes('--real');
 const cli = path.join(__dirname, '..', 'dist', 'cli', 'main.js');

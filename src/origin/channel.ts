@@ -19,10 +19,15 @@
  * the channel started), so a prober on another host can compare arrival gaps
  * against the schedule without the two clocks agreeing.
  */
-import { makePayload, type WireEvent } from '../protocol/events';
+import { encodeEvent } from '../protocol/events';
 
-/** An event as the origin keeps it (the wire form, src/protocol/events.ts). */
-export type OriginEvent = WireEvent;
+/** An event as the origin keeps it: encoded once (src/protocol/events.ts), sent as is to every reader. */
+export interface OriginEvent {
+  seq: number;
+  offsetMs: number;
+  /** the event's JSON, the same on every transport */
+  wire: Buffer;
+}
 
 export interface ChannelSchedule {
   /** events to emit; Infinity for an endless ticker */
@@ -132,7 +137,8 @@ export class Channel {
       const offsetMs = seq === due && this.timer === undefined && this.listeners.size > 0 ? nowOffset : this.offsetFor(seq);
       // emittedAt is the wall time the event was due, so a late reader measures its own delay, not a made-up zero.
       const emittedAt = Math.round(Date.now() - (nowOffset - offsetMs));
-      this.push({ seq, offsetMs: Math.round(offsetMs * 10) / 10, emittedAt, payload: makePayload(this.schedule.payloadBytes, seq) });
+      const stamp = { seq, offsetMs: Math.round(offsetMs * 10) / 10, emittedAt };
+      this.push({ seq, offsetMs: stamp.offsetMs, wire: encodeEvent(this.id, stamp, this.schedule.payloadBytes) });
     }
     if (this.emitted >= this.total) for (const l of [...this.doneListeners]) l();
   }
@@ -140,10 +146,10 @@ export class Channel {
   private push(event: OriginEvent): void {
     this.emitted = event.seq;
     this.events.push(event);
-    this.keep(event.payload.length);
+    this.keep(event.wire.length);
     // The ring keeps at least the newest event, whatever its size.
     while (this.events.length > 1 && (this.events.length > this.history.events || this.keptBytes > this.history.bytes || this.overShared())) {
-      this.keep(-this.events.shift()!.payload.length);
+      this.keep(-this.events.shift()!.wire.length);
       this.firstSeq++;
     }
     for (const l of [...this.listeners]) l(event);

@@ -9,35 +9,36 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Channel, OriginEvent } from './channel';
 import type { ScenarioParams } from './params';
-import { eventJson } from '../protocol/events';
 import type { OriginContext } from './server';
 
-function pollBody(ch: Channel, events: OriginEvent[], maxBytes: number): string {
-  const items: string[] = [];
+/** A poll answer as pieces (the events' own buffers, never copied), with its length. */
+function pollBody(ch: Channel, events: OriginEvent[], maxBytes: number): { pieces: (string | Buffer)[]; length: number } {
+  const items: Buffer[] = [];
   let bytes = 0;
   for (const e of events) {
-    const item = eventJson(ch.id, e);
-    if (items.length > 0 && bytes + item.length > maxBytes) break;
-    items.push(item);
-    bytes += item.length + 1;
+    if (items.length > 0 && bytes + e.wire.length > maxBytes) break;
+    items.push(e.wire);
+    bytes += e.wire.length + 1;
   }
   const all = items.length === events.length;
-  return `{"channel":${JSON.stringify(ch.id)},"last":${ch.lastSeq},"done":${all && ch.done},"events":[${items.join(',')}]}`;
+  const pieces: (string | Buffer)[] = [`{"channel":${JSON.stringify(ch.id)},"last":${ch.lastSeq},"done":${all && ch.done},"events":[`];
+  items.forEach((item, i) => pieces.push(...(i > 0 ? [',', item] : [item])));
+  pieces.push(']}');
+  return { pieces, length: pieces.reduce((n, piece) => n + Buffer.byteLength(piece), 0) };
 }
 
-function headers(p: ScenarioParams, body: string): Record<string, string | number> {
-  const h: Record<string, string | number> = {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(body),
-  };
+function answer(res: ServerResponse, p: ScenarioParams, body: { pieces: (string | Buffer)[]; length: number }): void {
+  const h: Record<string, string | number> = { 'Content-Type': 'application/json', 'Content-Length': body.length };
   if (p.noStore) h['Cache-Control'] = 'no-store';
-  return h;
+  res.writeHead(200, h);
+  res.cork();
+  for (const piece of body.pieces) res.write(piece);
+  res.end();
+  res.uncork();
 }
 
 export function handlePoll(_req: IncomingMessage, res: ServerResponse, ch: Channel, p: ScenarioParams, ctx: OriginContext): void {
-  const body = pollBody(ch, ch.since(p.since), ctx.limits.maxPollBytes);
-  res.writeHead(200, headers(p, body));
-  res.end(body);
+  answer(res, p, pollBody(ch, ch.since(p.since), ctx.limits.maxPollBytes));
 }
 
 export function handleLongPoll(req: IncomingMessage, res: ServerResponse, ch: Channel, p: ScenarioParams, onFinish: () => void, ctx: OriginContext): void {
@@ -53,9 +54,7 @@ export function handleLongPoll(req: IncomingMessage, res: ServerResponse, ch: Ch
       res.writeHead(204, h);
       res.end();
     } else {
-      const body = pollBody(ch, ch.since(p.since), ctx.limits.maxPollBytes);
-      res.writeHead(200, headers(p, body));
-      res.end(body);
+      answer(res, p, pollBody(ch, ch.since(p.since), ctx.limits.maxPollBytes));
     }
     onFinish();
   };

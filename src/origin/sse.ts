@@ -7,7 +7,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Channel } from './channel';
 import { PAD_BYTES, type ScenarioParams } from './params';
-import { eventJson } from '../protocol/events';
 import type { OriginContext } from './server';
 
 export function parseLastEventId(req: IncomingMessage): number | undefined {
@@ -48,9 +47,12 @@ export function handleSse(req: IncomingMessage, res: ServerResponse, ch: Channel
    * origin buffering for it without bound.
    */
   ctx.unread.add(res);
-  const write = (chunk: string): void => {
+  const write = (...chunks: (string | Buffer)[]): void => {
     if (ended) return;
-    res.write(chunk, () => ctx.unread.note(res, res.writableLength));
+    // One event is several writes (its shared buffer is never copied); corked, they leave together.
+    res.cork();
+    for (const c of chunks) res.write(c, () => ctx.unread.note(res, res.writableLength));
+    res.uncork();
     const why = ctx.unread.afterWrite(res, res.writableLength);
     if (why) {
       ctx.log(`disconnected a slow SSE reader (${req.socket.remoteAddress ?? '?'} ${req.url ?? ''}): ${why}`);
@@ -63,7 +65,7 @@ export function handleSse(req: IncomingMessage, res: ServerResponse, ch: Channel
   unsubscribe = ch.subscribe(
     lastId,
     (e) => {
-      write(`id: ${e.seq}\ndata: ${eventJson(ch.id, e)}\n\n`);
+      write(`id: ${e.seq}\ndata: `, e.wire, '\n\n');
       if (p.endAfter !== undefined && e.seq === p.endAfter) setImmediate(end);
     },
     () => {

@@ -8,7 +8,6 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { Channel } from './channel';
 import type { ScenarioParams } from './params';
-import { eventJson } from '../protocol/events';
 import type { OriginContext } from './server';
 
 export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel, p: ScenarioParams, onFinish: () => void, ctx: OriginContext): void {
@@ -32,9 +31,18 @@ export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel,
    * of the origin buffering for it without bound.
    */
   ctx.unread.add(ws);
+  // Backpressure on what the peer sends: while its echoes are not being
+  // taken, its next messages are not read (TCP then slows the sender down),
+  // so a client that sends and never reads costs neither memory nor CPU.
+  const pauseAt = Math.min(1024 * 1024, ctx.limits.maxUnreadBytes / 4);
+  const flushed = (): void => {
+    ctx.unread.note(ws, ws.bufferedAmount);
+    if (ws.isPaused && ws.bufferedAmount < pauseAt / 2 && ws.readyState === ws.OPEN) ws.resume();
+  };
   const send = (data: Parameters<WebSocket['send']>[0], binary: boolean): void => {
     if (ws.readyState !== ws.OPEN) return;
-    ws.send(data, { binary }, () => ctx.unread.note(ws, ws.bufferedAmount));
+    ws.send(data, { binary }, flushed);
+    if (ws.bufferedAmount > pauseAt && !ws.isPaused) ws.pause();
     const why = ctx.unread.afterWrite(ws, ws.bufferedAmount);
     if (why) {
       ctx.log(`disconnected a slow WebSocket reader (${req.socket.remoteAddress ?? '?'} ${req.url ?? ''}): ${why}`);
@@ -50,7 +58,7 @@ export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel,
   unsubscribe = ch.subscribe(
     p.since,
     (e) => {
-      send(eventJson(ch.id, e), false);
+      send(e.wire, false);
       if (p.endAfter !== undefined && e.seq === p.endAfter) setImmediate(closeDone);
     },
     () => {

@@ -40,6 +40,25 @@ export function eventJson(channel: string, e: WireEvent): string {
   return JSON.stringify({ seq: e.seq, offsetMs: e.offsetMs, emittedAt: e.emittedAt, channel, payload: e.payload });
 }
 
+/**
+ * The same bytes as eventJson with makePayload's payload, built in one buffer
+ * without making the payload string: the origin encodes an event once and
+ * every reader of every transport is sent that buffer.
+ */
+export function encodeEvent(channel: string, e: Omit<WireEvent, 'payload'>, payloadBytes: number): Buffer {
+  const before = `${JSON.stringify({ seq: e.seq, offsetMs: e.offsetMs, emittedAt: e.emittedAt, channel }).slice(0, -1)},"payload":"`;
+  const after = '"}';
+  const bytes = Math.max(0, payloadBytes);
+  const head = `#${e.seq}:`.slice(0, bytes);
+  const buf = Buffer.allocUnsafe(Buffer.byteLength(before) + bytes + after.length);
+  let at = buf.write(before);
+  if (bytes > head.length) buf.fill(FILL, at + head.length, at + bytes, 'latin1');
+  buf.write(head, at, 'latin1');
+  at += bytes;
+  buf.write(after, at, 'latin1');
+  return buf;
+}
+
 /** What a client reads from one event on the wire. */
 export interface ParsedEvent {
   seq: number;
