@@ -3,6 +3,7 @@
  * SIGTERM as well as on normal exit. Commands register their closers here.
  */
 import { stopAllRealProxies } from '../proxy/real/launcher';
+import { describeReaped, reapLeftovers, runRegistry } from '../util/run-registry';
 
 const closers = new Set<() => Promise<void>>();
 
@@ -17,10 +18,19 @@ export async function shutdownAll(): Promise<void> {
   await Promise.allSettled([...all.map((c) => c()), stopAllRealProxies()]);
 }
 
+/**
+ * Before starting anything: stop and remove what runs killed with SIGKILL
+ * left behind (src/util/run-registry.ts), saying so on stderr.
+ */
+export function reapEarlierRuns(): void {
+  for (const line of describeReaped(reapLeftovers())) process.stderr.write(`${line}\n`);
+}
+
 let installed = false;
 export function installSignalHandlers(): void {
   if (installed) return;
   installed = true;
+  process.on('exit', () => runRegistry.close());
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       process.stderr.write(`\npushthrough: ${sig}, stopping what was started…\n`);

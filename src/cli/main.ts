@@ -18,7 +18,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { FORMATS } from '../report/render';
 import { EXIT, UsageError } from '../util/errors';
 import { VERSION } from '../version';
-import { installSignalHandlers, shutdownAll } from './cleanup';
+import { installSignalHandlers, reapEarlierRuns, shutdownAll } from './cleanup';
+import { cleanupCommand } from './commands/cleanup';
 import { ORIGIN_LIMIT_OPTIONS, originCommand } from './commands/origin';
 import { probeCommand } from './commands/probe';
 import { proxyCommand } from './commands/proxy';
@@ -113,6 +114,16 @@ export function buildProgram(): Command {
       // Loaded on use: keeps start-up quick for the common commands.
       (require('./commands/diff') as typeof import('./commands/diff')).diffCommandCli(oldPath, newPath, opts),
     );
+
+  program
+    .command('cleanup')
+    .description('stop and remove what earlier runs left behind when they were killed (run, probe and proxy do this first)')
+    .action(cleanupCommand);
+
+  // Commands that start proxies first reap what SIGKILLed runs left behind.
+  program.hook('preAction', (_program, action) => {
+    if (['run', 'probe', 'proxy'].includes(action.name())) reapEarlierRuns();
+  });
 
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(oneLineErrors);
   return program;

@@ -1,5 +1,5 @@
 /**
- * Process-group helpers. Every real proxy is spawned `detached: true`, so it
+ * Process-group helpers (Linux /proc). Every real proxy is spawned `detached: true`, so it
  * leads its own process group (setsid); its workers and helpers (nginx workers,
  * varnishd's cache child, squid's helpers) inherit that group, and killing the
  * group by the PID we started reaches all of them without touching anything
@@ -30,8 +30,10 @@ export function livingGroupMembers(pgid: number): number[] {
 
 /**
  * PIDs of running processes whose command line mentions `needle` (the private
- * WORK_DIR). Catches a program that escaped our group by calling setsid()
- * itself (a daemonizing config): it still names its config inside WORK_DIR.
+ * WORK_DIR), or whose working directory is inside it. Catches a program that
+ * escaped our group by calling setsid() itself: a daemonizing config still
+ * names its config inside WORK_DIR, and Squid's pinger (its command line is
+ * just "(pinger)") still runs in the directory Squid was started in.
  */
 export function processesMentioning(needle: string): number[] {
   let entries: string[];
@@ -45,7 +47,7 @@ export function processesMentioning(needle: string): number[] {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
       const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (!cmdline.includes(needle)) continue;
+      if (!cmdline.includes(needle) && !cwdInside(Number(entry), needle)) continue;
       const stat = readStat(Number(entry));
       if (stat && stat.state !== 'Z' && stat.state !== 'X') found.push(Number(entry));
     } catch {
@@ -86,12 +88,26 @@ export async function waitFor(check: () => boolean, timeoutMs: number, pollMs = 
   }
 }
 
-function readStat(pid: number): { state: string; pgid: number } | undefined {
+function cwdInside(pid: number, dir: string): boolean {
+  try {
+    const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+    return cwd === dir || cwd.startsWith(`${dir}/`);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A process's state, group and start time (clock ticks after boot, field 22
+ * of /proc/<pid>/stat): with the start time a PID names one process, never
+ * a later one that reused the number.
+ */
+export function readStat(pid: number): { state: string; pgid: number; startTime: string } | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // "pid (comm) state ppid pgrp ..." — comm may contain spaces and parentheses, so cut after the last ')'
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: rest[0], pgid: Number(rest[2]) };
+    return { state: rest[0]!, pgid: Number(rest[2]), startTime: rest[19]! };
   } catch {
     return undefined;
   }

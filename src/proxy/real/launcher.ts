@@ -14,6 +14,7 @@
  * answer → an `error` cell, with the proxy's own log lines).
  */
 import { spawn } from 'node:child_process';
+import { runRegistry } from '../../util/run-registry';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -120,9 +121,14 @@ const ADDRESS_IN_USE = /address already in use|EADDRINUSE|cannot bind socket|cou
 
 async function startOnce(opts: RealProxyOptions, launch: LaunchSpec, template: string, version: string, readyTimeoutMs: number): Promise<RunningProxy> {
   const workDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), `pushthrough-${opts.product}-`));
+  // Written down at once, so a SIGKILLed run leaves a record the next run reaps.
+  const forgetDir = runRegistry.tempDir(workDir, opts.product);
   const port = opts.port ?? (await freePort());
   const ctx: LaunchContext = { workDir, configPath: path.join(workDir, launch.configFileName), port, originHost: opts.originHost, originPort: opts.originPort };
-  const cleanupDir = (): Promise<void> => fs.promises.rm(workDir, { recursive: true, force: true, maxRetries: 3 });
+  const cleanupDir = async (): Promise<void> => {
+    await fs.promises.rm(workDir, { recursive: true, force: true, maxRetries: 3 });
+    forgetDir();
+  };
 
   const rendered = renderTemplate(template, { LISTEN_PORT: port, ORIGIN_HOST: opts.originHost, ORIGIN_PORT: opts.originPort, WORK_DIR: workDir });
   if (rendered.unknownPlaceholders.length > 0) {
@@ -158,7 +164,12 @@ async function startOnce(opts: RealProxyOptions, launch: LaunchSpec, template: s
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
   });
-  const proxy = new ManagedProxy(opts.product, version, port, workDir, child, () => running.delete(proxy));
+  const forgetProcess = child.pid ? runRegistry.process(child.pid, opts.product) : () => undefined;
+  const proxy = new ManagedProxy(opts.product, version, port, workDir, child, () => {
+    running.delete(proxy);
+    forgetProcess();
+    forgetDir();
+  });
   running.add(proxy);
   installExitSafetyNet();
 
@@ -191,5 +202,6 @@ function installExitSafetyNet(): void {
   safetyNetInstalled = true;
   process.on('exit', () => {
     for (const proxy of running) proxy.killNow();
+    runRegistry.close();
   });
 }

@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 
-import { livingGroupMembers, processesMentioning, signalGroup, signalProcess, waitFor } from './process-group';
+import { livingGroupMembers, processesMentioning, signalGroup, signalProcess, waitFor } from '../../util/process-group';
 import { readLogFiles } from './proxy-logs';
 
 const STOP_GRACE_MS = 5_000;
@@ -88,8 +88,9 @@ export class ManagedProxy implements RunningProxy {
     for (const pid of processesMentioning(this.workDir)) signalProcess(pid, 'SIGKILL');
     try {
       fs.rmSync(this.workDir, { recursive: true, force: true });
+      this.onStopped();
     } catch {
-      // best effort at exit
+      // best effort at exit; the record stays for the next run to reap
     }
   }
 

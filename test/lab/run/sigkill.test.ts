@@ -1,0 +1,73 @@
+/**
+ * `kill -9` of a run, then another run: nothing is left. The killed run's
+ * nginx (its own process group) and temp dir are recorded under the runs
+ * directory; the next run reaps them and says so. And a ^C'd Squid takes its
+ * pinger along, although the pinger leaves Squid's process group.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CLI, runCli, startCli, waitExit } from '../../helpers/cli';
+import { isRunning } from '../../helpers/ps';
+import { itWith, needProduct } from '../../helpers/needs';
+import { processesMentioning } from '../../../src/util/process-group';
+import { startOrigin, type RunningOrigin } from '../../../src/origin/server';
+
+let runsDir: string;
+let origin: RunningOrigin;
+beforeAll(async () => {
+  origin = await startOrigin({ port: 0 });
+});
+afterAll(() => origin.close());
+beforeEach(() => {
+  runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pushthrough-runs-lab-'));
+});
+afterEach(() => fs.rmSync(runsDir, { recursive: true, force: true }));
+
+/** Waits for something other processes do, with a deadline. */
+async function until(check: () => boolean, deadlineMs: number): Promise<boolean> {
+  const end = Date.now() + deadlineMs;
+  while (!check()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+const records = (): Array<{ kind: string; pid?: number; path?: string }> =>
+  fs.readdirSync(runsDir).flatMap((run) => fs.readdirSync(path.join(runsDir, run)).map((f) => JSON.parse(fs.readFileSync(path.join(runsDir, run, f), 'utf8'))));
+
+itWith([needProduct('nginx')], 'kill -9 of a run with nginx, then another run: no nginx and no temp dir remain', async () => {
+  const env = { ...process.env, NO_COLOR: '1', PUSHTHROUGH_RUNS_DIR: runsDir };
+  const killed = spawn(process.execPath, [CLI, 'run', '--real', `nginx=${path.resolve('proxies/nginx/naive.conf.tmpl')}`, '--idle', '20', '--hold', '20'], { env, stdio: 'ignore', detached: true });
+  // nginx is recorded as soon as it is spawned.
+  expect(await until(() => records().some((r) => r.kind === 'process'), 30_000)).toBe(true);
+  const nginx = records().find((r) => r.kind === 'process')!.pid!;
+  const workDir = records().find((r) => r.kind === 'dir')!.path!;
+  killed.kill('SIGKILL');
+  await waitExit(killed);
+  expect([isRunning(nginx), fs.existsSync(workDir)]).toEqual([true, true]);
+
+  const next = await runCli(['run', '--setups', 'direct', '--idle', '1', '--hold', '1', '--format', 'json', '--out', path.join(runsDir, '..', `r-${process.pid}.json`)], { env, timeoutMs: 60_000 });
+  fs.rmSync(path.join(runsDir, '..', `r-${process.pid}.json`), { force: true });
+  expect(next.code).toBe(0);
+  expect(next.stderr).toMatch(new RegExp(`an earlier run \\(${killed.pid}-\\d+\\) ended without cleaning up: stopped nginx \\(pid ${nginx}\\)`));
+  expect(await until(() => !isRunning(nginx) && processesMentioning(workDir).length === 0, 5_000)).toBe(true);
+  expect(fs.existsSync(workDir)).toBe(false);
+  expect(fs.readdirSync(runsDir)).toEqual([]);
+}, 120_000);
+
+itWith([needProduct('squid')], 'SIGINT of a proxy command stops Squid and its pinger, which left Squid’s process group', async () => {
+  const { child, match } = await startCli(['proxy', '--real', `squid=${path.resolve('proxies/squid/naive.conf.tmpl')}`, '--target', origin.url, '--port', '0'], /from .*squid\/naive\.conf\.tmpl/, 30_000);
+  expect(match).toBeTruthy();
+  const squidDirs = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('pushthrough-squid-')).map((d) => path.join(os.tmpdir(), d));
+  const ours = squidDirs.filter((d) => processesMentioning(d).length > 0);
+  expect(ours.length).toBeGreaterThan(0);
+  process.kill(child.pid!, 'SIGINT');
+  expect(await waitExit(child, 15_000)).toBe(130);
+  for (const dir of ours) {
+    expect(processesMentioning(dir)).toEqual([]);
+    expect(fs.existsSync(dir)).toBe(false);
+  }
+}, 60_000);
