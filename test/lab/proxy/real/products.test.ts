@@ -1,7 +1,7 @@
 /**
  * Lab test: every shipped template of every real proxy product, run from the
  * product's own binary in front of a tiny real backend. Asserts the proxy
- * serves HTTP and that stop() leaves no process and no WORK_DIR; records (does
+ * listens on loopback only (read from its sockets), serves HTTP and that stop() leaves no process and no WORK_DIR; records (does
  * not judge) what SSE and a WebSocket upgrade do through it. Set
  * PUSHTHROUGH_BEHAVIOUR_OUT=<file> to write the records as JSON.
  *
@@ -15,6 +15,8 @@ import { describeWith, needProduct } from '../../../helpers/needs';
 import { HEALTH_BODY, startBackend, type TestBackend } from '../../../helpers/backend';
 import { recordGet, recordSse, recordWs, type Route } from '../../../helpers/behaviour';
 import { runningInGroup } from '../../../helpers/ps';
+import { isLoopback, listeningAddresses } from '../../../helpers/listeners';
+import { livingGroupMembers, processesMentioning } from '../../../../src/util/process-group';
 
 
 let backend: TestBackend;
@@ -51,6 +53,11 @@ for (const { product, variants } of listRealProducts()) {
           expect(proxy.url).toBe(`http://127.0.0.1:${proxy.port}`);
           expect(proxy.version).toMatch(/^\d+\.\d+/);
           expect(fs.existsSync(proxy.workDir)).toBe(true);
+
+          // Listens on loopback only, whatever the product's default (a Caddy site address does not bind).
+          const listeners = listeningAddresses([...livingGroupMembers(proxy.pid), ...processesMentioning(proxy.workDir)]);
+          expect(listeners).toContain(`127.0.0.1 ${proxy.port}`);
+          expect(listeners.filter((l) => !isLoopback(l))).toEqual([]);
 
           const health = await recordGet(route, '/health');
           expect(health.error).toBeUndefined();
