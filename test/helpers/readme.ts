@@ -11,6 +11,7 @@ import { PRODUCTS } from '../../src/proxy/real/products';
 import { FAULTS, FAULT_NAMES } from '../../src/proxy/simulated/faults';
 import { simulatedSetups } from '../../src/run/setups';
 import { EXIT } from '../../src/util/errors';
+import { ORIGIN_LIMIT_OPTIONS } from '../../src/cli/commands/origin';
 import { REASONS, TRANSPORTS } from '../../src/vocabulary';
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -72,7 +73,13 @@ function exitCodes(): string {
   return ['| exit | meaning |', '|---|---|', ...rows].join('\n');
 }
 
+function originLimits(): string {
+  const rows = ORIGIN_LIMIT_OPTIONS.map(([flags, help]) => `| \`${flags.replace(/ <.*>$/, '')}\` | ${help} |`);
+  return ['| flag | limit |', '|---|---|', ...rows].join('\n');
+}
+
 export const README_SECTIONS: Record<string, () => string> = {
+  'ORIGIN-LIMITS': originLimits,
   CHECKS: checksTable,
   FAULTS: faultsTable,
   SETUPS: setupsTable,
