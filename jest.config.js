@@ -16,7 +16,7 @@ const tier = (name, extra = {}) => ({
 });
 
 module.exports = {
-  projects: [tier('unit', { setupFiles: ['<rootDir>/test/helpers/no-sockets.ts'] }), tier('integration'), tier('lab')],
+  projects: [tier('unit', { setupFilesAfterEnv: ['<rootDir>/test/helpers/no-sockets.ts'] }), tier('integration'), tier('lab')],
   // A global option (not per project); lab tests that take longer say so themselves.
   testTimeout: 30000,
   reporters: ['default', '<rootDir>/test/helpers/skip-reporter.js'],

@@ -22,8 +22,10 @@ interface Relay {
 async function startRelay(targetPort: number): Promise<Relay> {
   const live = new Set<net.Socket>();
   const waiters = new Set<() => void>();
+  const firstLines = new Map<net.Socket, string>();
   const server = net.createServer((client) => {
     live.add(client);
+    client.once('data', (d: Buffer) => firstLines.set(client, d.toString('latin1').split('\r\n')[0]!));
     const upstream = net.connect(targetPort, '127.0.0.1');
     client.pipe(upstream).pipe(client);
     const done = (): void => {
@@ -42,7 +44,8 @@ async function startRelay(targetPort: number): Promise<Relay> {
     drained: (deadlineMs) =>
       new Promise<void>((resolve, reject) => {
         if (live.size === 0) return resolve();
-        const timer = setTimeout(() => reject(new Error(`${live.size} connection(s) still open after ${deadlineMs} ms`)), deadlineMs);
+        const open = (): string => [...live].map((c) => firstLines.get(c) ?? '(nothing sent)').join('; ');
+        const timer = setTimeout(() => reject(new Error(`${live.size} connection(s) still open after ${deadlineMs} ms: ${open()}`)), deadlineMs);
         waiters.add(() => {
           clearTimeout(timer);
           resolve();
