@@ -27,6 +27,8 @@ export interface OriginLimits {
   maxUnreadBytes: number;
   /** bytes written to all clients and not yet taken: past it, the readers furthest behind are disconnected */
   maxUnreadTotalBytes: number;
+  /** a reader with bytes waiting that takes none of them for this long is disconnected (nginx send_timeout) */
+  sendTimeoutMs: number;
   /** the largest poll answer: a poll returns the events that fit, the rest on the next poll */
   maxPollBytes: number;
 }
@@ -43,6 +45,7 @@ export const DEFAULT_LIMITS: OriginLimits = {
   historyTotalBytes: 128 * MiB,
   maxUnreadBytes: 32 * MiB,
   maxUnreadTotalBytes: 96 * MiB,
+  sendTimeoutMs: 60_000,
   maxPollBytes: 32 * MiB,
 };
 

@@ -282,6 +282,7 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
         server.close(() => resolve());
         for (const ws of wss.clients) ws.close(1001, 'origin shutting down');
         channels.close();
+        ctx.unread.close();
         // Give close frames a moment to leave, then cut what remains.
         const t = setTimeout(() => {
           for (const s of sockets) s.destroy();

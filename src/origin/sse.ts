@@ -46,7 +46,11 @@ export function handleSse(req: IncomingMessage, res: ServerResponse, ch: Channel
    * disconnected with a logged reason, as real servers do, instead of the
    * origin buffering for it without bound.
    */
-  ctx.unread.add(res);
+  ctx.unread.add(res, (why) => {
+    ctx.log(`disconnected a slow SSE reader (${req.socket.remoteAddress ?? '?'} ${req.url ?? ''}): ${why}`);
+    end();
+    res.destroy();
+  });
   const write = (...chunks: (string | Buffer)[]): void => {
     if (ended) return;
     // One event is several writes (its shared buffer is never copied); corked, they leave together.

@@ -30,7 +30,11 @@ export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel,
    * it is sent, echoes included): then it is cut with a logged reason instead
    * of the origin buffering for it without bound.
    */
-  ctx.unread.add(ws);
+  ctx.unread.add(ws, (why) => {
+    ctx.log(`disconnected a slow WebSocket reader (${req.socket.remoteAddress ?? '?'} ${req.url ?? ''}): ${why}`);
+    finish();
+    ws.terminate();
+  });
   // Backpressure on what the peer sends: while its echoes are not being
   // taken, its next messages are not read (TCP then slows the sender down),
   // so a client that sends and never reads costs neither memory nor CPU.

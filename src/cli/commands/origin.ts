@@ -14,7 +14,7 @@ const MIB_FLAGS = {
   historyTotalMib: ['history-total-mib', 'historyTotalBytes', 'MiB of payload all channels keep together'],
 } as const satisfies Record<string, readonly [string, keyof OriginLimits, string]>;
 
-export type OriginCliOptions = { port: string; host: string; token?: string; maxChannels?: string; historyEvents?: string; channelIdle?: string } & {
+export type OriginCliOptions = { port: string; host: string; token?: string; maxChannels?: string; historyEvents?: string; channelIdle?: string; sendTimeout?: string } & {
   [K in keyof typeof MIB_FLAGS]?: string;
 };
 
@@ -42,6 +42,7 @@ export function limitsFrom(opts: OriginCliOptions): Partial<OriginLimits> {
   }
   set('historyEvents', positive('history-events', opts.historyEvents, { max: 10_000_000 }));
   set('channelIdleMs', opts.channelIdle === undefined ? undefined : parseSeconds('channel-idle', opts.channelIdle, { min: 0.1, max: 86_400 }));
+  set('sendTimeoutMs', opts.sendTimeout === undefined ? undefined : parseSeconds('send-timeout', opts.sendTimeout, { min: 0.1, max: 86_400 }));
   return out;
 }
 
@@ -51,6 +52,7 @@ export const ORIGIN_LIMIT_OPTIONS: ReadonlyArray<readonly [string, string]> = [
   ...Object.values(MIB_FLAGS).map(([flag, limit, help]) => [`--${flag} <n>`, `${help} (default ${DEFAULT_LIMITS[limit] / MiB})`] as const),
   ['--history-events <n>', `newest events a channel keeps for resume (default ${DEFAULT_LIMITS.historyEvents}); older is 410 Gone`],
   ['--channel-idle <seconds>', `seconds after which a channel nobody reads stops and is dropped (default ${DEFAULT_LIMITS.channelIdleMs / 1000})`],
+  ['--send-timeout <seconds>', `seconds a reader may take none of the bytes waiting for it before it is disconnected, as nginx's send_timeout (default ${DEFAULT_LIMITS.sendTimeoutMs / 1000})`],
 ];
 
 export async function originCommand(opts: OriginCliOptions): Promise<void> {

@@ -137,16 +137,17 @@ describe('a reader that falls behind is disconnected with a logged reason, not b
     socket.destroy();
   });
 
-  it('WebSocket: a client that sends but never reads its echoes', async () => {
+  it('WebSocket: a client that sends but never reads its echoes is read no further, then cut by the send timeout', async () => {
     const sink = logSink();
-    const o = await origin({ maxUnreadBytes: 2 * 1024 * 1024 }, sink.log);
+    const o = await origin({ maxUnreadBytes: 2 * 1024 * 1024, sendTimeoutMs: 1_000 }, sink.log);
     const ws = new WebSocket(`${o.url.replace('http', 'ws')}/ws?count=0`);
     await new Promise((r) => ws.once('open', r));
     (ws as unknown as { _socket: net.Socket })._socket.pause();
     const chunk = Buffer.alloc(256 * 1024, 1);
     const closed = new Promise((r) => ws.once('close', r));
     const sender = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send(chunk), 5);
-    await sink.next(/disconnected a slow WebSocket reader/, 15_000).finally(() => clearInterval(sender));
+    const line = await sink.next(/disconnected a slow WebSocket reader/, 15_000).finally(() => clearInterval(sender));
+    expect(line).toMatch(/bytes waiting and none taken for \d+\.\d s, at most 1 s \(--send-timeout\)/);
     ws.terminate();
     await closed;
   });
