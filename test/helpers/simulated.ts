@@ -34,6 +34,21 @@ export async function startStack(faults: FaultSpec[], originCount = 1): Promise<
   };
 }
 
+/**
+ * Resolves with the first log line matching `re`; rejects at the deadline. An
+ * exchange's line is written when it ends, which can be a moment after the
+ * client saw the end: this waits for it instead of racing it.
+ */
+export async function logged(proxy: RunningSimulatedProxy, re: RegExp, deadlineMs = 3_000): Promise<string> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const line = proxy.logs().find((l) => re.test(l));
+    if (line) return line;
+    if (Date.now() > until) throw new Error(`no log line ${re} within ${deadlineMs} ms; the log:\n${proxy.logs().slice(-20).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 let probeCounter = 0;
 /** A fresh probe id, so /_seen answers for this test only. */
 export function probeId(prefix: string): string {

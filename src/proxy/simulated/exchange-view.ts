@@ -6,6 +6,7 @@ import type { Agent, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable, Transform } from 'node:stream';
 import type { Answer, CutHow, Exchange } from './fault-types';
+import { formatDuration } from '../../util/format';
 
 /** The exchange's side of the view: implemented by ExchangeRun. */
 export interface ExchangeCore {
@@ -30,7 +31,9 @@ export interface ExchangeCore {
   log(line: string): void;
 }
 
-/** What fault `level` sees of an exchange. */
+const CUT_WORDS: Record<CutHow, string> = { close: 'closed the connection', reset: 'reset the connection (RST)', drop: 'stopped forwarding, both sides left open (silent drop)' };
+
+/** What fault `level` sees of an exchange; what it does to it is noted in the exchange's log line. */
 export class ExchangeView implements Exchange {
   constructor(
     private readonly run: ExchangeCore,
@@ -97,10 +100,16 @@ export class ExchangeView implements Exchange {
     this.run.pipeRequestBody(transform);
   }
   respond(answer: Answer): boolean {
-    return this.run.answerAt(this.level, answer, this.faultName);
+    const answered = this.run.answerAt(this.level, answer, this.faultName);
+    if (answered) this.log(`answered ${answer.status} ${this.after()}`);
+    return answered;
   }
   cut(how: CutHow): void {
+    if (!this.run.ended && this.run.cutHow === undefined) this.log(`${CUT_WORDS[how]} ${this.after()}`);
     this.run.cut(how);
+  }
+  private after(): string {
+    return `after ${formatDuration(Date.now() - this.run.startedAt)}`;
   }
   timer(ms: number, fn: () => void): () => void {
     return this.run.timer(ms, fn);

@@ -15,27 +15,14 @@
 import type { Agent, ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { pipeline, Transform, type Readable } from 'node:stream';
-import type { Answer, CutHow, FaultBehaviour, ResponseHead, TunnelTransforms } from './fault-types';
-import type { HttpProxyAdapter, OpenTunnel } from './http-proxy-adapter';
+import type { Answer, CutHow, ResponseHead, TunnelTransforms } from './fault-types';
+import type { OpenTunnel } from './http-proxy-adapter';
+import type { ProxyRuntime } from './runtime';
 import { ExchangeView, type ExchangeCore } from './exchange-view';
 import { errorPage, reasonPhrase, removeHopByHop } from './http-util';
 import { answerToResponse, bodyAllowed, FirstChunk, InFlight, responseHeadText } from './in-flight';
 import { closeGracefully, emptyBody, Gate, resetSocket } from './streams';
 import { Lifetime } from './lifetime';
-
-/** One fault of a running proxy. */
-export type StackedFault = { name: string; behaviour: FaultBehaviour };
-
-/** What an exchange needs from its proxy. */
-export interface ProxyRuntime {
-  adapter: HttpProxyAdapter;
-  faults: readonly StackedFault[];
-  targets: readonly URL[];
-  /** remembers an upstream socket so close() can destroy it */
-  trackUpstream(socket: Socket): void;
-  /** one line for the proxy's log */
-  log(line: string): void;
-}
 
 type Mode = { kind: 'http'; res: ServerResponse } | { kind: 'handshake'; head: Buffer };
 
@@ -79,6 +66,7 @@ export class ExchangeRun implements ExchangeCore {
     this.clientSocket = req.socket;
     this.upgrade = mode.kind === 'handshake';
     this.target = rt.targets[0];
+    this.agent = this.upgrade ? undefined : rt.keepAlive;
     this.requestSource = mode.kind === 'handshake' ? emptyBody() : req;
     if (mode.kind === 'http') {
       this.clientRes = mode.res;
@@ -120,6 +108,7 @@ export class ExchangeRun implements ExchangeCore {
       }
       if (this.stale(gen)) return;
       if (outcome) {
+        this.rt.log(`${fault.name}: answered ${outcome.status}`);
         this.answerAt(i, outcome, fault.name);
         return;
       }
@@ -143,7 +132,7 @@ export class ExchangeRun implements ExchangeCore {
     // the 100). Upgrade/Connection stay only on a handshake forwarded as one.
     removeHopByHop(headers, this.upgrade);
     delete headers['expect'];
-    if (!this.upgrade && this.agent) headers['connection'] = 'close';
+    if (!this.upgrade && this.agent && this.agent !== this.rt.keepAlive) headers['connection'] = 'close';
 
     let body: Readable | undefined;
     if (this.requestTransforms.length > 0) {
@@ -309,9 +298,14 @@ export class ExchangeRun implements ExchangeCore {
     const gate = new Gate();
     this.bodyGate = gate;
     this.streams.push(...resp.chain, gate);
-    pipeline(output, gate, res, (err) => {
-      if (err && !this.ended && this.cutHow === undefined) this.cut('close');
-    });
+    // pipe(), not pipeline(): pipeline's per-call AbortController (and the
+    // DOMException it makes on every finish) cost a few percent of a proxied
+    // request. Errors cut the exchange, which destroys every stream.
+    const fail = (): void => {
+      if (!this.ended && this.cutHow === undefined) this.cut('close');
+    };
+    for (const s of [output, gate, res]) s.on('error', fail);
+    output.pipe(gate).pipe(res);
   }
 
   private openTunnel(resp: InFlight, up: { socket: Socket; head: Buffer }, clientHead: Buffer): void {
@@ -374,7 +368,13 @@ export class ExchangeRun implements ExchangeCore {
   }
 
   log(line: string): void {
-    this.rt.log(`#${this.id} ${this.req.method ?? 'GET'} ${this.req.url ?? '/'}: ${line}`);
+    this.rt.log(line);
+  }
+
+  /** The status the client got: 101 for an open tunnel; undefined while no head reached it. */
+  get status(): number | undefined {
+    if (this.tunnel) return 101;
+    return this.clientResAttached && this.clientRes.headersSent ? this.clientRes.statusCode : undefined;
   }
 
   get targets(): readonly URL[] {

@@ -105,7 +105,7 @@ export interface Exchange {
   target: URL;
   /** every origin the proxy was started with */
   readonly targets: readonly URL[];
-  /** the http.Agent used upstream; undefined = a fresh connection with `Connection: close` */
+  /** the http.Agent used upstream: the proxy's keep-alive agent for plain requests; undefined = a fresh connection with `Connection: close` */
   agent: Agent | undefined;
   /** true once a response head has reached this fault: it can no longer answer */
   readonly headPassed: boolean;

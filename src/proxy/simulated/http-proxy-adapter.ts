@@ -25,7 +25,7 @@ import { pipeline, type Readable, type Transform } from 'node:stream';
 import httpProxy from 'http-proxy';
 import type { Answer } from './fault-types';
 import { errorPage } from './http-util';
-import { Gate } from './streams';
+import { emptyBody, GatedPipe, type Discardable } from './streams';
 
 /** What to send upstream for one request. */
 export interface UpstreamCall {
@@ -74,16 +74,26 @@ export interface TunnelSpec {
 
 /** A running tunnel: its two gates let a fault stop forwarding without closing anything. */
 export interface OpenTunnel {
-  toClientGate: Gate;
-  toOriginGate: Gate;
+  toClientGate: Discardable;
+  toOriginGate: Discardable;
 }
 
 const noop = (): void => {};
 
+/** One forwarded request's state: its callbacks, whether its upstream socket was reused, whether a head came back. */
+interface Leg {
+  events: UpstreamEvents;
+  reused: boolean;
+  answered: boolean;
+}
+const LEG = Symbol('pushthrough.leg');
+type RequestWithLeg = http.IncomingMessage & { [LEG]?: Leg };
+const legOf = (req: http.IncomingMessage): Leg | undefined => (req as RequestWithLeg)[LEG];
+
 /** Thin, safe wrapper over one http-proxy ProxyServer. */
 export class HttpProxyAdapter {
   private readonly proxy: httpProxy;
-  private readonly calls = new WeakMap<http.IncomingMessage, UpstreamEvents>();
+  private readonly guarded = new WeakSet<Socket>();
 
   constructor() {
     this.proxy = httpProxy.createProxyServer({
@@ -98,11 +108,17 @@ export class HttpProxyAdapter {
     // Without a second listener ProxyServer#onError rethrows (see header).
     this.proxy.on('error', noop);
     this.proxy.on('proxyReq', (proxyReq, req) => {
-      const events = this.calls.get(req);
-      if (!events) return;
+      const leg = legOf(req);
+      if (!leg) return;
+      const events = leg.events;
       // Emitted from the request's 'socket' event, so the socket is there.
       const socket = proxyReq.socket as Socket;
-      socket.on('error', noop);
+      leg.reused = proxyReq.reusedSocket;
+      // Once per socket: a kept-alive socket serves many requests.
+      if (!this.guarded.has(socket)) {
+        this.guarded.add(socket);
+        socket.on('error', noop);
+      }
       if (req.headers['upgrade'] !== undefined) {
         // Node destroys the socket of a 101 unless someone listens for it.
         proxyReq.on('upgrade', (proxyRes: http.IncomingMessage, upSocket: Socket, upHead: Buffer) => {
@@ -115,13 +131,14 @@ export class HttpProxyAdapter {
       guard(() => events.request(proxyReq, socket), () => proxyReq.destroy());
     });
     this.proxy.on('proxyRes', (proxyRes, req) => {
-      const events = this.calls.get(req);
+      const leg = legOf(req);
       proxyRes.on('error', noop);
-      if (!events) {
+      if (!leg) {
         proxyRes.resume();
         return;
       }
-      guard(() => events.response(proxyRes), () => proxyRes.destroy());
+      leg.answered = true;
+      guard(() => leg.events.response(proxyRes), () => proxyRes.destroy());
     });
   }
 
@@ -131,15 +148,23 @@ export class HttpProxyAdapter {
    * is an unassigned ServerResponse (http-proxy only reads its flags, since the
    * adapter handles every response itself).
    */
-  forward(req: http.IncomingMessage, res: http.ServerResponse, call: UpstreamCall, events: UpstreamEvents): void {
+  forward(req: http.IncomingMessage, res: http.ServerResponse, call: UpstreamCall, events: UpstreamEvents, retried = false): void {
     let failed = false;
     const fail = (err: Error): void => {
       if (failed) return;
       failed = true;
       const code = (err as NodeJS.ErrnoException).code ?? 'EPROXY';
+      if (!retried && this.staleKeepAlive(req, code)) {
+        // The origin closed a kept-alive connection as it was reused: send the
+        // request again on a new one, as nginx (proxy_next_upstream) and
+        // HAProxy (retry-on conn-failure) do for a request that is safe to repeat.
+        this.forward(req, res, { ...call, body: emptyBody() }, events, true);
+        return;
+      }
       guard(() => events.failure({ error: err, code, answer: errorPage(502, 'upstream', `upstream ${code}`) }), noop);
     };
-    this.calls.set(req, events);
+    // On the request itself rather than in a WeakMap: the call's state dies with the request, in the young generation.
+    (req as RequestWithLeg)[LEG] = { events, reused: false, answered: false };
     const options: httpProxy.ServerOptions = {
       target: call.target.origin + stripTrailingSlash(call.target.pathname),
       // http-proxy uses a fresh connection per request when agent is false and
@@ -154,14 +179,20 @@ export class HttpProxyAdapter {
     }
   }
 
+  /** A safe request (no body) that failed on a reused connection before any answer. */
+  private staleKeepAlive(req: http.IncomingMessage, code: string): boolean {
+    const leg = legOf(req);
+    const method = req.method ?? 'GET';
+    const bodyless = !req.headers['content-length'] && !req.headers['transfer-encoding'];
+    return !!leg?.reused && !leg.answered && ['ECONNRESET', 'EPIPE'].includes(code) && ['GET', 'HEAD', 'OPTIONS'].includes(method) && bodyless && !req.headers['upgrade'];
+  }
+
   /**
    * Joins client and upstream sockets after a 101, through the given
    * transforms. An error on either side destroys both; an orderly end on one
    * side half-closes the other (FIN follows FIN).
    */
   openTunnel(spec: TunnelSpec, onClosed: () => void): OpenTunnel {
-    const toClientGate = new Gate();
-    const toOriginGate = new Gate();
     const { client, upstream } = spec;
     for (const s of [client, upstream]) {
       // Two pipelines, the HTTP server's own and the exchange's listeners
@@ -176,21 +207,22 @@ export class HttpProxyAdapter {
       open -= 1;
       if (open === 0) onClosed();
     };
-    try {
-      client.write(spec.responseHead);
-      if (spec.clientHead.length > 0) client.unshift(spec.clientHead);
-      if (spec.upstreamHead.length > 0) upstream.unshift(spec.upstreamHead);
-      pipeline([upstream, ...spec.toClient, toClientGate, client], (err) => {
-        if (err) destroyBoth(client, upstream);
+    const failed = (err?: Error | null): void => {
+      if (err) destroyBoth(client, upstream);
+    };
+    /** The faults' transforms, if any, then the gate into the other socket. */
+    const direction = (from: Socket, transforms: Transform[], to: Socket): GatedPipe => {
+      const source = transforms.length ? (pipeline([from, ...transforms], failed) as unknown as Readable) : from;
+      return new GatedPipe(source, to, (err) => {
+        failed(err);
         done();
       });
-      pipeline([client, ...spec.toOrigin, toOriginGate, upstream], (err) => {
-        if (err) destroyBoth(client, upstream);
-        done();
-      });
-    } catch {
-      destroyBoth(client, upstream);
-    }
+    };
+    client.write(spec.responseHead);
+    if (spec.clientHead.length > 0) client.unshift(spec.clientHead);
+    if (spec.upstreamHead.length > 0) upstream.unshift(spec.upstreamHead);
+    const toClientGate = direction(upstream, spec.toClient, client);
+    const toOriginGate = direction(client, spec.toOrigin, upstream);
     // A client gone for good takes the upstream connection with it, even
     // while a gate holds the pipelines (a silent drop).
     client.once('close', () => upstream.destroy());

@@ -5,7 +5,7 @@
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
-import { PassThrough, pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Answer, PassingResponse, ResponseHead } from './fault-types';
 import { reasonPhrase } from './http-util';
 
@@ -40,8 +40,13 @@ export class InFlight implements PassingResponse {
 
   pipeBody(transform: Transform): void {
     if (!this.hasBody || !this.tail) return;
-    // Errors destroy both sides; they surface at the final pipeline to the client.
-    pipeline(this.tail, transform, () => {});
+    // Errors destroy both sides and surface at the end of the chain (the
+    // client's side). pipe() with that wiring instead of pipeline(), which
+    // costs an AbortController and a DOMException per call.
+    const from = this.tail;
+    from.once('error', (err) => transform.destroy(err));
+    transform.once('error', () => from.destroy());
+    from.pipe(transform);
     this.tail = transform;
     this.chain.push(transform);
   }

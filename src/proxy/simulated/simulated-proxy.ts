@@ -11,18 +11,12 @@
  */
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { ExchangeRun, type ProxyRuntime, type StackedFault } from './exchange';
-import type { FaultDefinition } from './fault-types';
-import { FAULTS } from './faults';
+import { ExchangeRun } from './exchange';
+import { ExchangeRecord } from './exchange-record';
+import type { ProxyRuntime, StackedFault } from './runtime';
+import { resolveFaults, SimulatedProxyConfigError, type FaultSpec } from './fault-specs';
 import { HttpProxyAdapter } from './http-proxy-adapter';
 import { listen } from '../../util/net';
-
-/** One fault of a stack, as data (JSON/YAML setups, CLI). */
-export interface FaultSpec {
-  name: string;
-  params?: Record<string, unknown>;
-}
 
 export interface SimulatedProxyOptions {
   /** origin base URLs, at least one; `balance` uses all, every other fault targets[0] */
@@ -33,138 +27,35 @@ export interface SimulatedProxyOptions {
   host?: string;
   /** default 0: the OS picks a free port */
   port?: number;
+  /** every log line as it is written: one per exchange, and what faults do to long ones while they last */
+  onLog?: (line: string) => void;
 }
 
 export interface RunningSimulatedProxy {
   /** http://127.0.0.1:PORT */
   url: string;
   port: number;
-  /** one sentence per fault, in stack order */
-  explained: string[];
-  /** what the faults logged (limits reached), the newest last */
+  /** one sentence per fault of the current stack, in stack order */
+  readonly explained: string[];
+  /** the current fault stack, as data (defaults filled in) */
+  faults(): FaultSpec[];
+  /**
+   * Replaces the fault stack: new exchanges get it at once, exchanges under
+   * way keep the stack they started with.
+   * @throws SimulatedProxyConfigError naming the first invalid fault
+   */
+  setFaults(faults: FaultSpec[]): void;
+  /** Drops every open connection, as a load balancer reload does; keeps listening. */
+  reset(): void;
+  /** the log, the newest line last (at most the last 500) */
   logs(): string[];
   /** Closes the server and destroys every socket, including held and dropped ones. */
   close(): Promise<void>;
 }
 
+export { explainFaults, resolveFaults, SimulatedProxyConfigError, validateFaults, type FaultSpec, type ResolvedFault } from './fault-specs';
+
 const MAX_LOG_LINES = 500;
-
-/** A fault spec that passed its schema, with defaults applied. */
-export interface ResolvedFault {
-  name: string;
-  params: Record<string, unknown>;
-  definition: FaultDefinition<Record<string, unknown>>;
-}
-
-/** Bad options: `message` is one line naming what is wrong and what was expected. */
-export class SimulatedProxyConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SimulatedProxyConfigError';
-  }
-}
-
-const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: true, strictRequired: false });
-const validators = new Map<string, ValidateFunction>();
-
-function validatorFor(def: FaultDefinition<unknown>): ValidateFunction {
-  let v = validators.get(def.name);
-  if (!v) {
-    v = ajv.compile(def.paramsSchema);
-    validators.set(def.name, v);
-  }
-  return v;
-}
-
-function describeSchemaError(err: ErrorObject, schema: Record<string, unknown>): string {
-  const field = err.instancePath.replace(/^\//, '').replace(/\//g, '.');
-  const subject = field === '' ? 'params' : field;
-  const p = err.params as Record<string, unknown>;
-  switch (err.keyword) {
-    case 'additionalProperties': {
-      const known = Object.keys((schema['properties'] as Record<string, unknown>) ?? {});
-      return `unknown parameter '${String(p['additionalProperty'])}' (expected one of: ${known.join(', ') || 'none'})`;
-    }
-    case 'type': {
-      const type = String(p['type']);
-      return `${subject} must be ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
-    }
-    case 'enum':
-      return `${subject} must be one of ${(p['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'minimum':
-    case 'maximum':
-    case 'exclusiveMinimum':
-    case 'exclusiveMaximum':
-      return `${subject} must be ${String(p['comparison'])} ${String(p['limit'])}`;
-    case 'minItems':
-      return `${subject} must have at least ${String(p['limit'])} item(s)`;
-    case 'anyOf':
-    case 'oneOf':
-      return typeof schema['description'] === 'string' ? `params: ${schema['description']}` : `params ${err.message ?? 'are invalid'}`;
-    default:
-      return `${subject} ${err.message ?? 'is invalid'}`;
-  }
-}
-
-function valueAt(params: unknown, instancePath: string): unknown {
-  let v: unknown = params;
-  for (const key of instancePath.split('/').filter(Boolean)) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string, unknown>)[key];
-  }
-  return v;
-}
-
-/**
- * Checks every fault spec against its fault's schema (defaults applied) and
- * resolves them; throws SimulatedProxyConfigError with a one-line message.
- */
-export function resolveFaults(faults: FaultSpec[]): ResolvedFault[] {
-  if (!Array.isArray(faults)) throw new SimulatedProxyConfigError('faults must be a list of {name, params}');
-  return faults.map((spec, i) => {
-    if (spec === null || typeof spec !== 'object' || typeof spec.name !== 'string') {
-      throw new SimulatedProxyConfigError(`faults[${i}]: expected an object {name, params} with a fault name`);
-    }
-    const definition = FAULTS[spec.name] as FaultDefinition<Record<string, unknown>> | undefined;
-    if (!definition) {
-      throw new SimulatedProxyConfigError(`faults[${i}]: unknown fault '${spec.name}' (expected one of: ${Object.keys(FAULTS).join(', ')})`);
-    }
-    const raw = spec.params ?? {};
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      throw new SimulatedProxyConfigError(`faults[${i}] '${spec.name}': params must be an object`);
-    }
-    const params = structuredClone(raw) as Record<string, unknown>;
-    const validate = validatorFor(definition);
-    if (!validate(params)) {
-      // For anyOf/oneOf ajv lists each branch's error first; the summary reads better.
-      const errors = validate.errors ?? [];
-      const err = errors.find((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf') ?? errors[0];
-      const text = err ? describeSchemaError(err, definition.paramsSchema) : 'params are invalid';
-      const got = err && err.keyword !== 'additionalProperties' && err.instancePath ? ` (got ${JSON.stringify(valueAt(raw, err.instancePath))})` : '';
-      throw new SimulatedProxyConfigError(`faults[${i}] '${spec.name}': ${text}${got}`);
-    }
-    return { name: spec.name, params, definition };
-  });
-}
-
-/**
- * One line naming the first invalid fault (index, name, field, what was
- * expected), or null when every spec is valid.
- */
-export function validateFaults(faults: FaultSpec[]): string | null {
-  try {
-    resolveFaults(faults);
-    return null;
-  } catch (err) {
-    if (err instanceof SimulatedProxyConfigError) return err.message;
-    throw err;
-  }
-}
-
-/** One sentence per fault, in stack order (for reports and `pushthrough setups`). */
-export function explainFaults(faults: FaultSpec[]): string[] {
-  return resolveFaults(faults).map((f) => f.definition.explain(f.params));
-}
 
 function parseTargets(targets: string[]): URL[] {
   if (!Array.isArray(targets) || targets.length === 0) {
@@ -182,38 +73,91 @@ function parseTargets(targets: string[]): URL[] {
   });
 }
 
+/** A fault stack in use: closed once it is replaced and its last exchange has ended. */
+class Stack {
+  active = 0;
+  retired = false;
+  constructor(
+    readonly specs: FaultSpec[],
+    readonly faults: StackedFault[],
+    readonly explained: string[],
+  ) {}
+
+  static of(faults: FaultSpec[], targets: readonly URL[]): Stack {
+    const resolved = resolveFaults(faults ?? []);
+    if (resolved.some((f) => f.name === 'balance') && targets.length < 2) {
+      throw new SimulatedProxyConfigError(`fault 'balance' needs at least 2 targets (got ${targets.length})`);
+    }
+    return new Stack(
+      resolved.map((f) => ({ name: f.name, params: f.params })),
+      resolved.map((f) => ({ name: f.name, behaviour: f.definition.create(f.params) })),
+      resolved.map((f) => f.definition.explain(f.params)),
+    );
+  }
+
+  enter(): () => void {
+    this.active += 1;
+    return () => {
+      this.active -= 1;
+      if (this.retired && this.active === 0) this.close();
+    };
+  }
+
+  retire(): void {
+    this.retired = true;
+    if (this.active === 0) this.close();
+  }
+
+  close(): void {
+    for (const f of this.faults) {
+      try {
+        f.behaviour.close?.();
+      } catch {
+        // closing must finish whatever a fault does
+      }
+    }
+  }
+}
+
 /** Starts a simulated proxy in front of `targets` with the given fault stack. */
 export async function startSimulatedProxy(opts: SimulatedProxyOptions): Promise<RunningSimulatedProxy> {
   const targets = parseTargets(opts.targets);
-  const resolved = resolveFaults(opts.faults ?? []);
-  if (resolved.some((f) => f.name === 'balance') && targets.length < 2) {
-    throw new SimulatedProxyConfigError(`fault 'balance' needs at least 2 targets (got ${targets.length})`);
-  }
+  let stack = Stack.of(opts.faults, targets);
   const host = opts.host ?? '127.0.0.1';
-  const faults: StackedFault[] = resolved.map((f) => ({ name: f.name, behaviour: f.definition.create(f.params) }));
   const clientSockets = new Set<Socket>();
   const upstreamSockets = new Set<Socket>();
   const adapter = new HttpProxyAdapter();
+  // Reused upstream connections, as nginx's `keepalive` and HAProxy's `http-reuse safe`.
+  const keepAlive = new http.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' });
   const logLines: string[] = [];
-  const rt: ProxyRuntime = {
-    adapter,
-    faults,
-    targets,
-    trackUpstream(socket) {
-      if (socket.destroyed || upstreamSockets.has(socket)) return;
-      upstreamSockets.add(socket);
-      socket.once('close', () => upstreamSockets.delete(socket));
-    },
-    log(line) {
-      logLines.push(line);
-      if (logLines.length > MAX_LOG_LINES) logLines.splice(0, logLines.length - MAX_LOG_LINES);
-    },
+  const log = (line: string): void => {
+    logLines.push(line);
+    if (logLines.length > MAX_LOG_LINES) logLines.splice(0, logLines.length - MAX_LOG_LINES);
+    opts.onLog?.(line);
+  };
+  const trackUpstream = (socket: Socket): void => {
+    if (socket.destroyed || upstreamSockets.has(socket)) return;
+    upstreamSockets.add(socket);
+    socket.once('close', () => upstreamSockets.delete(socket));
   };
   let nextId = 0;
+  /** One exchange with the current stack, its own log record, and its line when it ends. */
+  const exchange = (req: http.IncomingMessage, mode: ConstructorParameters<typeof ExchangeRun>[3]): void => {
+    const record = new ExchangeRecord(++nextId, req, log);
+    const used = stack;
+    const leave = used.enter();
+    const rt: ProxyRuntime = { adapter, faults: used.faults, targets, keepAlive, trackUpstream, log: (line) => record.note(line) };
+    const run = new ExchangeRun(rt, record.id, req, mode);
+    run.onEnd(() => {
+      record.finish(run.status, run.upgrade);
+      leave();
+    });
+    run.start();
+  };
   const server = http.createServer();
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     try {
-      new ExchangeRun(rt, ++nextId, req, { kind: 'http', res }).start();
+      exchange(req, { kind: 'http', res });
     } catch {
       res.destroy();
     }
@@ -221,7 +165,7 @@ export async function startSimulatedProxy(opts: SimulatedProxyOptions): Promise<
   server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => {});
     try {
-      new ExchangeRun(rt, ++nextId, req, { kind: 'handshake', head }).start();
+      exchange(req, { kind: 'handshake', head });
     } catch {
       socket.destroy();
     }
@@ -244,26 +188,37 @@ export async function startSimulatedProxy(opts: SimulatedProxyOptions): Promise<
   const port = await listen(server, opts.port ?? 0, host);
   server.on('error', () => {});
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  const dropAll = (): void => {
+    for (const s of clientSockets) s.destroy();
+    for (const s of upstreamSockets) s.destroy();
+    keepAlive.destroy();
+  };
 
   let closing: Promise<void> | undefined;
   return {
     url: `http://${urlHost}:${port}`,
     port,
-    explained: resolved.map((f) => f.definition.explain(f.params)),
+    get explained() {
+      return stack.explained;
+    },
+    faults: () => structuredClone(stack.specs),
+    setFaults(faults) {
+      const next = Stack.of(faults, targets);
+      const old = stack;
+      stack = next;
+      old.retire();
+    },
+    reset() {
+      log(`reset: dropped ${clientSockets.size} client and ${upstreamSockets.size} upstream connection(s)`);
+      dropAll();
+    },
     logs: () => [...logLines],
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const s of clientSockets) s.destroy();
-        for (const s of upstreamSockets) s.destroy();
+        dropAll();
         server.closeAllConnections();
-        for (const f of faults) {
-          try {
-            f.behaviour.close?.();
-          } catch {
-            // closing must finish whatever a fault does
-          }
-        }
+        stack.retire();
         adapter.close();
       });
       return closing;

@@ -81,6 +81,7 @@ export const balance: FaultDefinition<BalanceParams> = {
           index = next++ % count;
         }
         ex.target = ex.targets[index];
+        ex.log(`→ origin ${index + 1} of ${count} (${ex.target.host})`);
       },
       response(ex, res) {
         const index = pendingCookie.get(ex);

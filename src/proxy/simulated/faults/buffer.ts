@@ -35,6 +35,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { FaultDefinition } from '../fault-types';
 import { headerText } from '../http-util';
+import { formatDuration, formatSize } from '../../../util/format';
 
 export type BufferMode = 'until-end' | 'bytes' | 'interval';
 
@@ -63,6 +64,8 @@ export interface HoldLimits {
   perResponse: number;
   shared?: HeldBudget;
   onLimit?: (which: 'response' | 'total') => void;
+  /** at the end: how much was held, in how many releases, the longest for how long */
+  onDone?: (held: { bytes: number; releases: number; longestMs: number }) => void;
 }
 
 /** Holds chunks and lets them go as one, by size, by timer, or at the end. */
@@ -72,6 +75,8 @@ export class HoldingBuffer extends Transform {
   private timer: NodeJS.Timeout | undefined;
   /** past the hold limit: everything streams */
   private streaming = false;
+  private heldSince = 0;
+  private readonly stats = { bytes: 0, releases: 0, longestMs: 0 };
 
   constructor(
     private readonly mode: BufferMode,
@@ -96,6 +101,7 @@ export class HoldingBuffer extends Transform {
       this.push(chunk);
       return cb();
     }
+    if (this.held === 0) this.heldSince = Date.now();
     this.chunks.push(chunk);
     this.hold(chunk.length);
     if (this.mode !== 'until-end' && this.held >= this.maxBytes) this.release();
@@ -110,6 +116,7 @@ export class HoldingBuffer extends Transform {
 
   override _flush(cb: TransformCallback): void {
     this.release();
+    this.done();
     cb();
   }
 
@@ -117,7 +124,14 @@ export class HoldingBuffer extends Transform {
     if (this.timer) clearTimeout(this.timer);
     this.chunks = [];
     this.hold(-this.held);
+    this.done();
     cb(err);
+  }
+
+  private done(): void {
+    const stats = { ...this.stats };
+    this.stats.releases = 0;
+    if (stats.releases > 0) this.limits.onDone?.(stats);
   }
 
   private hold(bytes: number): void {
@@ -132,6 +146,9 @@ export class HoldingBuffer extends Transform {
     }
     if (this.held === 0) return;
     const out = Buffer.concat(this.chunks);
+    this.stats.bytes += out.length;
+    this.stats.releases += 1;
+    this.stats.longestMs = Math.max(this.stats.longestMs, Date.now() - this.heldSince);
     this.chunks = [];
     this.hold(-this.held);
     this.push(out);
@@ -177,7 +194,13 @@ export const buffer: FaultDefinition<BufferParams> = {
         }
         if (!res.hasBody) return;
         if (p.mode === 'until-end') res.head.holdHead = true;
-        res.pipeBody(new HoldingBuffer(p.mode, p.maxBytes, p.flushMs, { perResponse: p.maxHeldBytes, shared, onLimit: (which) => ex.log(limitReached(which)) }));
+        res.pipeBody(new HoldingBuffer(p.mode, p.maxBytes, p.flushMs, {
+            perResponse: p.maxHeldBytes,
+            shared,
+            onLimit: (which) => ex.log(limitReached(which)),
+            // Only a hold someone could notice is worth a note.
+            onDone: (held) => held.longestMs >= 20 && ex.log(`held ${formatSize(held.bytes)} in ${held.releases} release${held.releases > 1 ? 's' : ''}, the longest for ${formatDuration(held.longestMs)}`),
+          }));
       },
     };
   },

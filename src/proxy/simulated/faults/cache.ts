@@ -31,6 +31,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { Exchange, FaultDefinition } from '../fault-types';
 import { headerText } from '../http-util';
 import { Tap } from '../streams';
+import { formatDuration, formatSize } from '../../../util/format';
 
 export interface CacheParams {
   ttlMs: number;
@@ -165,6 +166,7 @@ export const cache: FaultDefinition<CacheParams> = {
         const hit = store.get(key);
         const now = Date.now();
         if (hit && now - hit.storedAt < hit.ttlMs) {
+          ex.log(`served from the cache, stored ${formatDuration(now - hit.storedAt)} ago`);
           return {
             status: hit.status,
             statusMessage: hit.statusMessage,
@@ -204,6 +206,7 @@ export const cache: FaultDefinition<CacheParams> = {
         ex.onEnd(drop);
         const record = (body: Buffer): void => {
           const evicted = store.set(key, { status, statusMessage, headers: snapshot, body, storedAt: Date.now(), ttlMs });
+          ex.log(`stored ${formatSize(body.length)} for ${formatDuration(ttlMs)}`);
           if (evicted > 0) ex.log(`stored ${body.length} bytes; evicted ${evicted} least recently used entr${evicted === 1 ? 'y' : 'ies'} to stay within maxTotalBytes ${p.maxTotalBytes}`);
         };
         if (!res.hasBody) {

@@ -111,6 +111,7 @@ export const compress: FaultDefinition<CompressParams> = {
         delete h['content-length'];
         appendHeader(h, 'vary', 'Accept-Encoding');
         res.pipeBody(p.flushPerChunk ? new FlushingGzip() : zlib.createGzip());
+        ex.log(`gzipped ${headerText(h['content-type']).split(';')[0]}${p.flushPerChunk ? ', flushing every chunk' : ' without flushing per chunk'}`);
       },
     };
   },

@@ -41,6 +41,7 @@ export const firstByteTimeout: FaultDefinition<FirstByteTimeoutParams> = {
         cancels.set(
           ex,
           ex.timer(p.timeoutMs, () => {
+            ex.log(`no response head within ${p.timeoutMs} ms`);
             ex.respond(errorPage(p.status, 'first-byte-timeout', `no response from the origin within ${p.timeoutMs} ms`));
           }),
         );

@@ -84,6 +84,7 @@ export const http10: FaultDefinition<Http10Params> = {
         if (ex.upgrade) {
           delete ex.headers['upgrade'];
           ex.upgrade = false;
+          ex.log('HTTP/1.0 upstream: the Upgrade was dropped');
         }
         ex.agent = agent;
         ex.headers['connection'] = 'close';

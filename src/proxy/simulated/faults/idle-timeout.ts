@@ -22,6 +22,7 @@
 import type { CutHow, Exchange, FaultDefinition } from '../fault-types';
 import { errorPage } from '../http-util';
 import { Tap } from '../streams';
+import { formatDuration } from '../../../util/format';
 
 export interface IdleTimeoutParams {
   idleMs: number;
@@ -60,6 +61,7 @@ export const idleTimeout: FaultDefinition<IdleTimeoutParams> = {
   create(p) {
     const timers = new WeakMap<Exchange, IdleTimer>();
     const fire = (ex: Exchange): void => {
+      ex.log(`no bytes for ${formatDuration(p.idleMs)}`);
       if (ex.headPassed || p.beforeHeaders === 'cut' || !ex.respond(errorPage(p.statusBeforeHeaders, 'idle-timeout', `no bytes for ${p.idleMs} ms`))) ex.cut(p.afterHeaders);
     };
     return {

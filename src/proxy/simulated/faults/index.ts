@@ -16,6 +16,7 @@ import { latency } from './latency';
 import { maxConnections } from './max-connections';
 import { maxDuration } from './max-duration';
 import { maxMessage } from './max-message';
+import { noUpstreamKeepalive } from './no-upstream-keepalive';
 import { rejectUpgrade } from './reject-upgrade';
 import { reset } from './reset';
 import { stripHeaders } from './strip-headers';
@@ -38,6 +39,7 @@ const ALL: FaultDefinition<any>[] = [
   maxConnections,
   balance,
   maxMessage,
+  noUpstreamKeepalive,
 ];
 
 /** Every fault type, by name. */

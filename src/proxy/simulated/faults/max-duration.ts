@@ -15,6 +15,7 @@
  */
 import type { FaultDefinition } from '../fault-types';
 import { errorPage } from '../http-util';
+import { formatDuration } from '../../../util/format';
 
 export interface MaxDurationParams {
   maxMs: number;
@@ -41,6 +42,7 @@ export const maxDuration: FaultDefinition<MaxDurationParams> = {
     return {
       request(ex) {
         ex.timer(p.maxMs, () => {
+          ex.log(`${formatDuration(p.maxMs)} since the request, the most allowed`);
           if (ex.headPassed || !ex.respond(errorPage(p.statusBeforeHeaders, 'max-duration', `response took longer than ${p.maxMs} ms`))) ex.cut(p.how);
         });
       },

@@ -44,13 +44,15 @@ export const stripHeaders: FaultDefinition<StripHeadersParams> = {
     const responseNames = p.response.map((n) => n.toLowerCase());
     return {
       request(ex) {
-        for (const name of requestNames) delete ex.headers[name];
-        if (p.underscoreRequestHeaders) {
-          for (const name of Object.keys(ex.headers)) if (name.includes('_')) delete ex.headers[name];
-        }
+        const removed = requestNames.filter((name) => ex.headers[name] !== undefined);
+        if (p.underscoreRequestHeaders) removed.push(...Object.keys(ex.headers).filter((name) => name.includes('_')));
+        for (const name of removed) delete ex.headers[name];
+        if (removed.length) ex.log(`removed request header${removed.length > 1 ? 's' : ''} ${removed.join(', ')}`);
       },
-      response(_ex, res) {
-        for (const name of responseNames) delete res.head.headers[name];
+      response(ex, res) {
+        const removed = responseNames.filter((name) => res.head.headers[name] !== undefined);
+        for (const name of removed) delete res.head.headers[name];
+        if (removed.length) ex.log(`removed response header${removed.length > 1 ? 's' : ''} ${removed.join(', ')}`);
       },
     };
   },

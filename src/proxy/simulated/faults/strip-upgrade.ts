@@ -33,6 +33,7 @@ export const stripUpgrade: FaultDefinition<StripUpgradeParams> = {
         delete ex.headers['upgrade'];
         delete ex.headers['connection'];
         ex.upgrade = false;
+        ex.log('Upgrade stripped: the handshake went on as a plain GET');
       },
     };
   },

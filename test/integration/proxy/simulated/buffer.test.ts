@@ -1,5 +1,5 @@
 import { validateFaults } from '../../../../src/proxy/simulated/simulated-proxy';
-import { readSse, startStack, type Stack } from '../../../helpers/simulated';
+import { logged, readSse, startStack, type Stack } from '../../../helpers/simulated';
 
 /** Arrival times grouped into bursts (events less than 40 ms apart belong together). */
 function bursts(times: number[]): number[][] {
@@ -91,7 +91,7 @@ describe('buffer', () => {
     expect(rec.events.length).toBeGreaterThan(5);
     // The first few came in one lump (the held 4 KiB), the rest one by one.
     expect(bursts(rec.eventsAtMs).length).toBeGreaterThan(2);
-    expect(stack.proxy.logs().some((l) => /buffer: held 4096 bytes, the most one response may hold \(maxHeldBytes\): streaming the rest/.test(l))).toBe(true);
+    await logged(stack.proxy, /buffer: held 4096 bytes, the most one response may hold \(maxHeldBytes\): streaming the rest/);
   });
 
   it('is bounded as a whole: past maxHeldTotalBytes the next response flows on too', async () => {
@@ -102,6 +102,6 @@ describe('buffer', () => {
       readSse(stack.proxy.url, '/sse?intervalMs=50&payloadBytes=1024', { deadlineMs: 1500 }),
     ]);
     expect(a.events.length + b.events.length).toBeGreaterThan(5);
-    expect(stack.proxy.logs().some((l) => /buffer: all responses together hold \d+ bytes, the most this proxy holds \(maxHeldTotalBytes 8192\)/.test(l))).toBe(true);
+    await logged(stack.proxy, /buffer: all responses together hold \d+ bytes, the most this proxy holds \(maxHeldTotalBytes 8192\)/);
   });
 });

@@ -1,5 +1,5 @@
 import { storableTtlMs } from '../../../../src/proxy/simulated/faults/cache';
-import { deadline, probeId, readSse, seenAt, startStack, type Stack } from '../../../helpers/simulated';
+import { deadline, logged, probeId, readSse, seenAt, startStack, type Stack } from '../../../helpers/simulated';
 
 describe('cache', () => {
   let stack: Stack | undefined;
@@ -105,7 +105,7 @@ describe('cache', () => {
     expect((await poll(urls[3])).xCache).toBe('MISS');
     expect((await poll(urls[0])).xCache).toBe('HIT');
     expect((await poll(urls[1])).xCache).toBe('MISS');
-    expect(stack.proxy.logs().some((l) => /cache: stored \d+ bytes; evicted 1 least recently used entry to stay within maxTotalBytes 60000/.test(l))).toBe(true);
+    await logged(stack.proxy, /cache: stored \d+ bytes; evicted 1 least recently used entry to stay within maxTotalBytes 60000/);
   });
 
   it('is bounded while recording too: responses being stored together stay within maxTotalBytes', async () => {
@@ -113,6 +113,6 @@ describe('cache', () => {
     // Two streams of about 18 KB at once: both cannot be recorded within 20 KB.
     const paths = [1, 2].map((n) => `/sse?channel=rec${n}-${probeId('x')}&count=3&intervalMs=200&payloadBytes=6000&close=1`);
     await Promise.all(paths.map((p) => readSse(stack!.proxy.url, p, { deadlineMs: 5_000 })));
-    expect(stack.proxy.logs().some((l) => /cache: not stored: responses being recorded would hold more than maxTotalBytes 20000/.test(l))).toBe(true);
+    await logged(stack.proxy, /cache: not stored: responses being recorded would hold more than maxTotalBytes 20000/);
   });
 });
