@@ -142,7 +142,7 @@ function render(basePort) {
       `  ${p.id}:`,
       '    <<: *lab',
       '    depends_on: [origin]',
-      `    command: ${seq(['node', 'dist/cli/main.js', 'proxy', '--real', `${p.product}=${p.template}`, '--target', originUrl, '--port', p.port])}`,
+      `    command: ${seq(['node', 'dist/cli/main.js', 'proxy', '--real', `${p.product}=${p.template}`, '--target', originUrl, '--port', p.port, '--wait', '60', '--quiet'])}`,
     );
   }
 

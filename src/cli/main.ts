@@ -65,10 +65,14 @@ export function buildProgram(): Command {
     .command('proxy')
     .description('put one setup in front of any HTTP/WebSocket app until Ctrl-C')
     .option('--setup <id|file>', "a setup id (see 'pushthrough setups') or a setup file")
-    .option('--real <product=template>', 'a real proxy with a config template, e.g. nginx=./site.conf.tmpl')
+    .option('--real <product=template>', 'a real proxy with a config template: nginx=tuned (a shipped one) or nginx=./site.conf.tmpl')
     .requiredOption('--target <url>', 'the app behind the proxy, e.g. http://127.0.0.1:3000')
     .option('--port <port>', 'port to listen on (0 = any free port)', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--scale <factor>', "the products' real timeouts times this (0.02 = the matrix's timing)", '1')
+    .option('--control <port>', 'serve the control API on 127.0.0.1:<port>: GET/PUT /faults, POST/DELETE /faults/<name>, POST /reset')
+    .option('--quiet', 'no log line per exchange')
+    .option('--wait <seconds>', 'wait up to this long for the target to answer before starting (default 3)')
     .action(proxyCommand);
 
   const probe = program

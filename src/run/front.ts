@@ -1,57 +1,173 @@
 /**
- * A setup in front of any HTTP/WebSocket app, not only pushthrough's origin
- * (`pushthrough proxy`, and the container lab's proxy services): a simulated
- * setup as a fault stack on http-proxy, or a real product from its template.
+ * A setup in front of any HTTP/WebSocket app, not only pushthrough's origin:
+ * `pushthrough proxy`, the JS API's startProxy() and the container lab's proxy
+ * services. A simulated setup is a fault stack on http-proxy, with the real
+ * products' timeouts (src/setup/real-world.ts) and faults that can be changed
+ * while it runs; a real one is a product started from its template.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { startRealProxy } from '../proxy/real/launcher';
-import { startSimulatedProxy } from '../proxy/simulated/simulated-proxy';
+import { RUNNABLE_PRODUCTS } from '../proxy/real/products';
+import { templatePathFor } from '../proxy/real/installed';
+import { startSimulatedProxy, validateFaults, type FaultSpec } from '../proxy/simulated/simulated-proxy';
+import { realWorldFaults } from '../setup/real-world';
 import type { Setup } from '../setup/types';
 import { UsageError } from '../util/errors';
+import { acceptsConnections } from '../util/net';
+import { builtInSetups, loadUserSetupFile } from './setups';
 
-export interface Front {
+export interface ProxyOptions {
+  /** a setup id (`pushthrough setups`), a setup file (.yaml/.json), or a Setup */
+  setup?: string | Setup;
+  /** instead of `setup`: a real product and its template, `nginx=tuned` or `nginx=./site.conf.tmpl` */
+  real?: string;
+  /** the app behind: http://host:port */
+  target: string;
+  /** port to listen on; 0 (the default) = any free port */
+  port?: number;
+  /** address to listen on (default 127.0.0.1); real templates listen on 127.0.0.1 only */
+  host?: string;
+  /** the products' real timeouts times this (default 1; 0.02 runs the matrix's timing) */
+  scale?: number;
+  /** wait up to this long for the target to answer (default 3 s) */
+  waitMs?: number;
+  /** every log line as it is written: one per exchange, and what faults do to long ones while they last */
+  onLog?: (line: string) => void;
+}
+
+/** A running proxy in front of an app. */
+export interface RunningProxy {
   /** where clients connect */
   url: string;
+  port: number;
+  setup: Setup;
   /** one line per part of the setup, for the person who started it */
   explanation: string[];
-  /** the proxy's own log lines (real products) */
+  /** where real-world values replaced the matrix's scaled ones */
+  realWorld: string[];
+  /** the fault stack in use (simulated setups; empty for a real product) */
+  faults(): FaultSpec[];
+  /**
+   * Replaces the fault stack: new exchanges get it at once.
+   * @throws UsageError naming the first invalid fault; or for a real product, whose faults are its config
+   */
+  setFaults(faults: FaultSpec[]): void;
+  /** Drops every open connection, as a load balancer reload does. */
+  reset(): void;
   logs(): string[];
   /** resolves if the proxy ends by itself (a real program that exited) */
   exited: Promise<void>;
-  stop(): Promise<void>;
+  /** Stops it and everything it started. */
+  close(): Promise<void>;
 }
 
-export interface FrontOptions {
-  /** the app behind: http://host:port */
-  target: string;
-  /** port to listen on (0 = any free port) */
-  port: number;
-  /** address to listen on; real templates listen on 127.0.0.1 */
-  host: string;
+/** `--setup`: a built-in id, a setup file (YAML/JSON), or a Setup already loaded. */
+export function setupFrom(spec: string | Setup): Setup {
+  if (typeof spec !== 'string') return spec;
+  if (/\.(ya?ml|json)$/.test(spec) || spec.includes(path.sep)) return loadUserSetupFile(path.resolve(spec));
+  const found = builtInSetups().find((s) => s.id === spec);
+  if (!found) throw new UsageError(`setup: unknown setup '${spec}' (expected a setup id from 'pushthrough setups', or a setup file)`);
+  return found;
 }
 
-export async function startFront(setup: Setup, opts: FrontOptions): Promise<Front> {
-  const target = new URL(opts.target);
-  if (setup.kind === 'simulated') {
-    const proxy = await startSimulatedProxy({ targets: [opts.target], faults: setup.faults ?? [], host: opts.host, port: opts.port });
-    const explanation = proxy.explained.length ? proxy.explained : ['passes everything through unchanged'];
-    return { url: proxy.url, explanation, logs: () => proxy.logs(), exited: new Promise(() => undefined), stop: () => proxy.close() };
+/** `--real product=template`: a template path, or the name of a shipped template (`nginx=tuned`). */
+export function realFrom(spec: string): Setup {
+  const m = /^([a-z0-9]+)=(.+)$/.exec(spec);
+  const products = RUNNABLE_PRODUCTS.map((p) => p.id);
+  if (!m) throw new UsageError(`real: expected product=template, e.g. nginx=tuned or nginx=./site.conf.tmpl, got '${spec}'`);
+  const [, product, given] = m as unknown as [string, string, string];
+  if (!products.includes(product)) throw new UsageError(`real: unknown product '${product}' (expected one of: ${products.join(', ')})`);
+  const shipped = /^[a-z0-9-]+$/.test(given) ? templatePathFor(product, given) : undefined;
+  const template = shipped && fs.existsSync(shipped) ? shipped : path.resolve(given);
+  if (!fs.existsSync(template)) throw new UsageError(`real: template ${given} does not exist (expected a path to a config template, or a template name under proxies/${product}/)`);
+  return { id: `${product}-${path.basename(template, '.conf.tmpl')}`, kind: 'real', description: `${product} with ${given}`, real: { product, template } };
+}
+
+function checkScale(scale: number): number {
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 100) throw new UsageError(`scale must be a number above 0 and at most 100 (1 = the products' real timeouts, 0.02 = the matrix's), got ${scale}`);
+  return scale;
+}
+
+export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
+  if ((opts.setup === undefined) === (opts.real === undefined)) throw new UsageError('give exactly one of setup and real');
+  const setup = opts.setup !== undefined ? setupFrom(opts.setup) : realFrom(opts.real!);
+  let target: URL;
+  try {
+    target = new URL(opts.target);
+  } catch {
+    throw new UsageError(`target: '${opts.target}' is not a URL (expected http://host:port of your app)`);
   }
-  if (setup.kind === 'real' && setup.real) {
-    if (opts.host !== '127.0.0.1') throw new UsageError(`--host ${opts.host}: a real product's template listens on 127.0.0.1 (expected --host 127.0.0.1 with --real)`);
-    const proxy = await startRealProxy({
-      product: setup.real.product,
-      templatePath: setup.real.template,
-      originHost: target.hostname,
-      originPort: Number(target.port || (target.protocol === 'https:' ? 443 : 80)),
-      port: opts.port === 0 ? undefined : opts.port,
-    });
-    return {
-      url: proxy.url,
-      explanation: [`${proxy.product} ${proxy.version} from ${setup.real.template}${setup.real.forward ? ' (a forward proxy: clients go through it with --via)' : ''}`],
-      logs: () => proxy.logs(),
-      exited: proxy.exited,
-      stop: () => proxy.stop(),
-    };
+  if (target.protocol !== 'http:') throw new UsageError(`target: '${opts.target}' must be an http:// URL (the proxy speaks plain HTTP to the app)`);
+  const waitMs = opts.waitMs ?? 3_000;
+  if (!(await acceptsConnections(target.hostname, Number(target.port || 80), waitMs))) {
+    throw new UsageError(`target: nothing accepts connections at ${target.host} (waited ${waitMs / 1000} s; expected your app to be running there)`);
   }
-  throw new UsageError(`setup '${setup.id}' is ${setup.kind}: only simulated and real setups can stand in front of an app (expected one of: pushthrough setups)`);
+  const host = opts.host ?? '127.0.0.1';
+  const port = opts.port ?? 0;
+  try {
+    if (setup.kind === 'simulated') return await simulated(setup, target, host, port, opts);
+    if (setup.kind === 'real' && setup.real) return await real(setup, target, host, port);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${host} is in use (pick another, or 0 for any free port)`);
+    if (code === 'EADDRNOTAVAIL') throw new UsageError(`cannot listen on ${host} (not an address of this machine)`);
+    throw err;
+  }
+  throw new UsageError(`setup '${setup.id}' is ${setup.kind}: only simulated and real setups can stand in front of an app`);
+}
+
+async function simulated(setup: Setup, target: URL, host: string, port: number, opts: ProxyOptions): Promise<RunningProxy> {
+  const { faults, changes } = realWorldFaults(setup.faults ?? [], checkScale(opts.scale ?? 1));
+  // A setup given as an object was not checked by a loader.
+  const problem = validateFaults(faults);
+  if (problem) throw new UsageError(`setup '${setup.id}': ${problem}`);
+  const proxy = await startSimulatedProxy({ targets: [target.origin], faults, host, port, onLog: opts.onLog });
+  return {
+    url: proxy.url,
+    port: proxy.port,
+    setup,
+    get explanation() {
+      return proxy.explained.length ? proxy.explained : ['passes everything through unchanged'];
+    },
+    realWorld: changes,
+    faults: () => proxy.faults(),
+    setFaults(next) {
+      const problem = validateFaults(next);
+      if (problem) throw new UsageError(problem);
+      proxy.setFaults(next);
+    },
+    reset: () => proxy.reset(),
+    logs: () => proxy.logs(),
+    exited: new Promise(() => undefined),
+    close: () => proxy.close(),
+  };
+}
+
+async function real(setup: Setup, target: URL, host: string, port: number): Promise<RunningProxy> {
+  const spec = setup.real!;
+  if (host !== '127.0.0.1') throw new UsageError(`host ${host}: a real product's template listens on 127.0.0.1 (expected 127.0.0.1 with a real product)`);
+  const proxy = await startRealProxy({
+    product: spec.product,
+    templatePath: spec.template,
+    originHost: target.hostname,
+    originPort: Number(target.port || 80),
+    port: port === 0 ? undefined : port,
+  });
+  const fixed = (): never => {
+    throw new UsageError(`${spec.product}: a real product's behaviour is its config template; faults apply to simulated setups only`);
+  };
+  return {
+    url: proxy.url,
+    port: proxy.port,
+    setup,
+    explanation: [`${proxy.product} ${proxy.version} from ${spec.template}${spec.forward ? ' (a forward proxy: clients go through it with --via)' : ''}`],
+    realWorld: [],
+    faults: () => [],
+    setFaults: fixed,
+    reset: fixed,
+    logs: () => proxy.logs(),
+    exited: proxy.exited,
+    close: () => proxy.stop(),
+  };
 }

@@ -9,13 +9,18 @@ import path from 'node:path';
 import { listRealProducts, PROXIES_DIR, templatePathFor, variantRole } from '../proxy/real/installed';
 import { RUNNABLE_PRODUCTS } from '../proxy/real/products';
 import { validateFaults } from '../proxy/simulated/simulated-proxy';
+import { realWorldFaults } from '../setup/real-world';
 import { loadSetupDir, loadSetupFile, readExpectFile, SetupFileError, templateSummary, type SetupRules } from '../setup/load';
 import { DIRECT_SETUP, type Setup } from '../setup/types';
 
 export { SetupFileError } from '../setup/load';
 
 /** What setup files must agree with: the faults' parameter schemas and the runnable products. */
-export const SETUP_RULES: SetupRules = { checkFaults: (faults) => validateFaults(faults) ?? undefined, products: RUNNABLE_PRODUCTS.map((p) => p.id) };
+export const SETUP_RULES: SetupRules = {
+  // The stack as the matrix runs it, and as `pushthrough proxy` runs it with the products' own values.
+  checkFaults: (faults) => validateFaults(faults) ?? validateFaults(realWorldFaults(faults).faults)?.replace(/^faults\[(\d+)\] '([^']+)': /, "faults[$1] '$2' realWorld: ") ?? undefined,
+  products: RUNNABLE_PRODUCTS.map((p) => p.id),
+};
 
 export const SIMULATED_DIR = path.join(PROXIES_DIR, 'simulated');
 

@@ -11,6 +11,12 @@ export type SetupKind = 'direct' | 'simulated' | 'real' | 'external';
 export interface FaultSpec {
   name: string;
   params?: Record<string, unknown>;
+  /**
+   * The real product's values of the params this setup scales down for the
+   * matrix (`{ idleMs: 60000 }` where params say 1200): `pushthrough proxy`
+   * runs these, times its --scale (src/setup/real-world.ts).
+   */
+  realWorld?: Record<string, unknown>;
 }
 
 /**

@@ -82,3 +82,29 @@ export async function waitForHttp(url: string, timeoutMs: number, stop?: Promise
   }
   return false;
 }
+
+/**
+ * Resolves true once host:port accepts a TCP connection, false at the
+ * deadline. An app need not answer any particular path (a Socket.IO server
+ * answers nothing outside /socket.io/); accepting connections is what a
+ * proxy in front of it needs.
+ */
+export async function acceptsConnections(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host, port });
+      const done = (result: boolean): void => {
+        s.destroy();
+        resolve(result);
+      };
+      s.setTimeout(Math.max(1, Math.min(1_000, deadline - Date.now())), () => done(false));
+      s.once('connect', () => done(true));
+      s.once('error', () => done(false));
+    });
+    if (ok || Date.now() >= deadline) return ok;
+    // The retry interval of a readiness poll, not synchronisation.
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+

@@ -10,7 +10,7 @@ import { exitCodeFor } from '../exit-code';
 import { parseHttpUrl, parseProbing, parseSeconds, type ProbingCliOptions } from '../options';
 import { checkWritable, emit } from '../output';
 import { Progress } from '../progress';
-import { checkIsOrigin } from '../reachable';
+import { checkIsOrigin } from '../../run/reachable';
 
 export interface ProbeCliOptions extends ProbingCliOptions {
   originToken?: string;

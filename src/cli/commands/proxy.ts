@@ -1,17 +1,14 @@
 /**
  * `pushthrough proxy`: one setup in front of any app — a built-in or file
- * setup, or a real product with its template — until Ctrl-C. The container
- * lab runs each proxy service with it.
+ * setup, or a real product with its template — until Ctrl-C, with one log
+ * line per exchange on stdout and, with --control, the runtime control API.
+ * The container lab runs each proxy service with it.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { startFront } from '../../run/front';
-import { builtInSetups, loadUserSetupFile } from '../../run/setups';
-import { RUNNABLE_PRODUCTS } from '../../proxy/real/products';
-import type { Setup } from '../../setup/types';
+import { startControl } from '../../run/control';
+import { startProxy } from '../../run/front';
 import { UsageError } from '../../util/errors';
 import { onShutdown } from '../cleanup';
-import { parseHttpUrl, parsePort } from '../options';
+import { parsePort, parseSeconds } from '../options';
 
 export interface ProxyCliOptions {
   setup?: string;
@@ -19,52 +16,48 @@ export interface ProxyCliOptions {
   target: string;
   port: string;
   host: string;
-}
-
-/** --setup: a built-in id, or a setup file (YAML/JSON). */
-function setupFrom(spec: string): Setup {
-  if (/\.(ya?ml|json)$/.test(spec) || spec.includes(path.sep)) return loadUserSetupFile(path.resolve(spec));
-  const all = builtInSetups();
-  const found = all.find((s) => s.id === spec);
-  if (!found) throw new UsageError(`--setup: unknown setup '${spec}' (expected a setup id from 'pushthrough setups', or a setup file)`);
-  return found;
-}
-
-/** --real product=template. */
-function realFrom(spec: string): Setup {
-  const m = /^([a-z0-9]+)=(.+)$/.exec(spec);
-  const products = RUNNABLE_PRODUCTS.map((p) => p.id);
-  if (!m) throw new UsageError(`--real expects product=template, e.g. nginx=./site.conf.tmpl, got '${spec}'`);
-  if (!products.includes(m[1])) throw new UsageError(`--real: unknown product '${m[1]}' (expected one of: ${products.join(', ')})`);
-  const template = path.resolve(m[2]);
-  if (!fs.existsSync(template)) throw new UsageError(`--real: template ${m[2]} does not exist (expected a path to a config template)`);
-  return { id: `${m[1]}-${path.basename(template)}`, kind: 'real', description: `${m[1]} with ${m[2]}`, real: { product: m[1], template } };
+  scale?: string;
+  control?: string;
+  quiet?: boolean;
+  wait?: string;
 }
 
 export async function proxyCommand(opts: ProxyCliOptions): Promise<void> {
   if ((opts.setup === undefined) === (opts.real === undefined)) throw new UsageError('give exactly one of --setup <id|file> and --real <product=template>');
-  const target = parseHttpUrl('--target', opts.target);
-  const port = parsePort(opts.port);
-  const setup = opts.setup !== undefined ? setupFrom(opts.setup) : realFrom(opts.real!);
-  let front;
-  try {
-    front = await startFront(setup, { target, port, host: opts.host });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${opts.host} is in use (pick another with --port, or --port 0 for any free port)`);
-    if (code === 'EADDRNOTAVAIL') throw new UsageError(`cannot listen on ${opts.host} (not an address of this machine)`);
+  if (opts.control !== undefined && opts.real !== undefined) throw new UsageError('--control changes the faults of a simulated setup; a real product is its config template (expected --setup with --control)');
+  const scale = opts.scale === undefined ? undefined : Number(opts.scale);
+  if (opts.scale !== undefined && !/^\d+(\.\d+)?$/.test(opts.scale.trim())) throw new UsageError(`--scale must be a number such as 1 or 0.02, got '${opts.scale}'`);
+  const controlPort = opts.control === undefined ? undefined : parsePort(opts.control);
+  const proxy = await startProxy({
+    setup: opts.setup,
+    real: opts.real,
+    target: opts.target,
+    port: parsePort(opts.port),
+    host: opts.host,
+    scale,
+    waitMs: opts.wait === undefined ? undefined : parseSeconds('wait', opts.wait, { min: 0, max: 3600 }),
+    onLog: opts.quiet ? undefined : (line) => process.stdout.write(`${line}\n`),
+  }).catch((err: unknown) => {
+    // The same errors as the JS API's, named as the CLI's flags.
+    if (err instanceof UsageError) throw new UsageError(err.message.replace(/^(setup|real|target|scale): /, '--$1: '));
     throw err;
-  }
-  let stopping = false;
-  onShutdown(() => {
-    stopping = true;
-    return front.stop();
   });
-  process.stdout.write(`proxy listening on ${front.url} → ${target}\n${front.explanation.map((l) => `  ${setup.id}: ${l}`).join('\n')}\n`);
+  let stopping = false;
+  const control = controlPort === undefined ? undefined : await startControl(proxy, controlPort);
+  onShutdown(async () => {
+    stopping = true;
+    await control?.close();
+    await proxy.close();
+  });
+  const lines = [`proxy listening on ${proxy.url} → ${opts.target}`, ...proxy.explanation.map((l) => `  ${proxy.setup.id}: ${l}`)];
+  if (proxy.realWorld.length) lines.push(`  timeouts as the real product${scale !== undefined && scale !== 1 ? ` × ${scale}` : ''}: ${proxy.realWorld.join('; ')}`);
+  if (control) lines.push(`  control API on ${control.url} (GET/PUT /faults, POST/DELETE /faults/<name>, POST /reset)`);
+  process.stdout.write(`${lines.join('\n')}\n`);
   // Runs until SIGINT/SIGTERM (the signal handler stops it), or until a real program ends by itself.
-  await front.exited;
+  await proxy.exited;
   if (stopping) return new Promise<never>(() => undefined);
-  process.stderr.write(`pushthrough: the proxy exited by itself; its last lines:\n${front.logs().slice(-20).join('\n')}\n`);
-  await front.stop();
+  process.stderr.write(`pushthrough: the proxy exited by itself; its last lines:\n${proxy.logs().slice(-20).join('\n')}\n`);
+  await control?.close();
+  await proxy.close();
   process.exitCode = 4;
 }
