@@ -4,6 +4,7 @@
  *   integration  real origin, proxies and clients on loopback
  *   lab          real programs: proxy binaries, Chromium (skipped with the install command when
  *                missing; failing instead under PUSHTHROUGH_REQUIRE_PROXIES=1)
+ *   examples     examples/: a user's own app tested through pushthrough's JS API
  * @type {import('jest').Config}
  */
 const tier = (name, extra = {}) => ({
@@ -16,7 +17,13 @@ const tier = (name, extra = {}) => ({
 });
 
 module.exports = {
-  projects: [tier('unit', { setupFilesAfterEnv: ['<rootDir>/test/helpers/no-sockets.ts'] }), tier('integration'), tier('lab')],
+  projects: [
+    tier('unit', { setupFilesAfterEnv: ['<rootDir>/test/helpers/no-sockets.ts'] }),
+    tier('integration'),
+    tier('lab'),
+    // What a user copies: tests of their own app through pushthrough, importing the package by name.
+    tier('examples', { roots: ['<rootDir>/examples'], testMatch: ['<rootDir>/examples/**/*.test.ts'], moduleNameMapper: { '^pushthrough$': '<rootDir>/src/index.ts' } }),
+  ],
   // A global option (not per project); lab tests that take longer say so themselves.
   testTimeout: 30000,
   reporters: ['default', '<rootDir>/test/helpers/skip-reporter.js'],

@@ -6,6 +6,10 @@
  * and reports what the tests must not assert: how long a run takes on this
  * machine, and whether any verdict flips between runs.
  *
+ * npm run bench -- --proxy
+ *
+ * The simulated proxy against nginx-tuned and haproxy-tuned: scripts/bench-proxy.js.
+ *
  * npm run bench -- --hostile
  *
  * Runs the hostile suite (test/integration/hostile) at the audit's full
@@ -21,6 +25,10 @@ const path = require('node:path');
 
 const args = process.argv.slice(2);
 if (args.includes('--hostile')) process.exit(hostile());
+if (args.includes('--proxy')) {
+  require('./bench-proxy');
+  return;
+}
 
 function hostile() {
   const HEALTH_LIMIT_MS = 100;

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Report } from '../../../src/report/types';
-import { runCli } from '../../helpers/cli';
+import { killGroup, runCli, startCli, waitExit } from '../../helpers/cli';
+import { startOrigin } from '../../../src/origin/server';
 import { itWith, needProduct } from '../../helpers/needs';
 
 let tmp: string;
@@ -38,4 +39,19 @@ it('a template for an unknown product or a missing file is a usage error', async
   res = await runCli(['run', '--real', 'nginx=./does-not-exist.tmpl']);
   expect(res.code).toBe(2);
   expect(res.stderr).toMatch(/does not exist/);
+});
+
+itWith([needProduct('nginx')], 'pushthrough proxy --real nginx=tuned runs the shipped template of that name', async () => {
+  const origin = await startOrigin({ port: 0 });
+  const { child, match } = await startCli(['proxy', '--real', 'nginx=tuned', '--target', origin.url, '--port', '0'], /proxy listening on (http:\/\/127\.0\.0\.1:\d+)[^\n]*\n {2}nginx-tuned: (nginx [^\n]*)\n/, 30_000);
+  try {
+    expect(match[2]).toMatch(/^nginx \d+\.\d+\S* from .*proxies\/nginx\/tuned\.conf\.tmpl$/);
+    const res = await fetch(`${match[1]}/health`);
+    expect(res.status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await waitExit(child, 15_000)).toBe(143);
+  } finally {
+    killGroup(child);
+    await origin.close();
+  }
 });
