@@ -3,7 +3,7 @@
  * thread cannot delay the measurement: every `everyMs` it reads the process's
  * resident size from /proc and times one GET of `healthUrl` on a fresh
  * connection (2 s at most; a timeout or an error counts as a failure).
- * On 'stop' it posts { samples, peakRssBytes, healthMs: [...], failures }.
+ * On 'stop' it posts { samples, peakRssBytes, healthMs: [...], failures, raised }.
  */
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
@@ -11,6 +11,16 @@ const fs = require('node:fs');
 const http = require('node:http');
 
 const { pid, healthUrl, everyMs } = workerData;
+
+// The instrument must not be starved by the attack it measures: on Linux the
+// nice value is per thread, so this raises only the watcher's own priority
+// (root only; elsewhere it measures at normal priority, and says so).
+let raised = true;
+try {
+  require('node:os').setPriority(-15);
+} catch {
+  raised = false;
+}
 let stopped = false;
 parentPort.on('message', (m) => {
   if (m === 'stop') stopped = true;
@@ -57,5 +67,5 @@ function health() {
     // Pacing, not synchronisation: the next sample is due everyMs after this one began.
     await new Promise((r) => setTimeout(r, Math.max(0, everyMs - (performance.now() - started))));
   }
-  parentPort.postMessage({ samples, peakRssBytes, healthMs, failures, gone });
+  parentPort.postMessage({ samples, peakRssBytes, healthMs, failures, gone, raised });
 })();
