@@ -20,6 +20,7 @@
  * against the schedule without the two clocks agreeing.
  */
 import { encodeEvent } from '../protocol/events';
+import { SharedBudget } from '../util/shared-budget';
 
 /** An event as the origin keeps it: encoded once (src/protocol/events.ts), sent as is to every reader. */
 export interface OriginEvent {
@@ -38,17 +39,13 @@ export interface ChannelSchedule {
   silentMs?: number;
 }
 
-/** Payload bytes kept by all channels together: a channel over it trims its own oldest events. */
-export class SharedBudget {
-  used = 0;
-  constructor(readonly max: number) {}
-}
+export { SharedBudget };
 
 /** How much of its past a channel keeps. */
 export interface HistoryLimits {
   events: number;
   bytes: number;
-  /** shared by every channel of an origin */
+  /** payload bytes kept by all channels of an origin: a channel over it trims its own oldest events */
   shared?: SharedBudget;
 }
 

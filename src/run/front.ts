@@ -5,17 +5,14 @@
  * products' timeouts (src/setup/real-world.ts) and faults that can be changed
  * while it runs; a real one is a product started from its template.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { startRealProxy } from '../proxy/real/launcher';
-import { RUNNABLE_PRODUCTS } from '../proxy/real/products';
-import { templatePathFor } from '../proxy/real/installed';
 import { startSimulatedProxy, validateFaults, type FaultSpec } from '../proxy/simulated/simulated-proxy';
 import { realWorldFaults } from '../setup/real-world';
 import type { Setup } from '../setup/types';
 import { UsageError } from '../util/errors';
 import { acceptsConnections } from '../util/net';
-import { builtInSetups, loadUserSetupFile } from './setups';
+import { builtInSetups, loadUserSetupFile, realSetupFrom } from './setups';
 
 export interface ProxyOptions {
   /** a setup id (`pushthrough setups`), a setup file (.yaml/.json), or a Setup */
@@ -71,19 +68,6 @@ export function setupFrom(spec: string | Setup): Setup {
   return found;
 }
 
-/** `--real product=template`: a template path, or the name of a shipped template (`nginx=tuned`). */
-export function realFrom(spec: string): Setup {
-  const m = /^([a-z0-9]+)=(.+)$/.exec(spec);
-  const products = RUNNABLE_PRODUCTS.map((p) => p.id);
-  if (!m) throw new UsageError(`real: expected product=template, e.g. nginx=tuned or nginx=./site.conf.tmpl, got '${spec}'`);
-  const [, product, given] = m as unknown as [string, string, string];
-  if (!products.includes(product)) throw new UsageError(`real: unknown product '${product}' (expected one of: ${products.join(', ')})`);
-  const shipped = /^[a-z0-9-]+$/.test(given) ? templatePathFor(product, given) : undefined;
-  const template = shipped && fs.existsSync(shipped) ? shipped : path.resolve(given);
-  if (!fs.existsSync(template)) throw new UsageError(`real: template ${given} does not exist (expected a path to a config template, or a template name under proxies/${product}/)`);
-  return { id: `${product}-${path.basename(template, '.conf.tmpl')}`, kind: 'real', description: `${product} with ${given}`, real: { product, template } };
-}
-
 function checkScale(scale: number): number {
   if (!Number.isFinite(scale) || scale <= 0 || scale > 100) throw new UsageError(`scale must be a number above 0 and at most 100 (1 = the products' real timeouts, 0.02 = the matrix's), got ${scale}`);
   return scale;
@@ -91,7 +75,7 @@ function checkScale(scale: number): number {
 
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   if ((opts.setup === undefined) === (opts.real === undefined)) throw new UsageError('give exactly one of setup and real');
-  const setup = opts.setup !== undefined ? setupFrom(opts.setup) : realFrom(opts.real!);
+  const setup = opts.setup !== undefined ? setupFrom(opts.setup) : realSetupFrom(opts.real!, 'real');
   let target: URL;
   try {
     target = new URL(opts.target);

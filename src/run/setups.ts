@@ -5,6 +5,7 @@
  * the user's own (setup files, `--real`, `--external`). Ids are unique: a
  * user's setup may not reuse a built-in id, and two may not share one.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { listRealProducts, PROXIES_DIR, templatePathFor, variantRole } from '../proxy/real/installed';
 import { RUNNABLE_PRODUCTS } from '../proxy/real/products';
@@ -12,6 +13,7 @@ import { validateFaults } from '../proxy/simulated/simulated-proxy';
 import { realWorldFaults } from '../setup/real-world';
 import { loadSetupDir, loadSetupFile, readExpectFile, SetupFileError, templateSummary, type SetupRules } from '../setup/load';
 import { DIRECT_SETUP, type Setup } from '../setup/types';
+import { UsageError } from '../util/errors';
 
 export { SetupFileError } from '../setup/load';
 
@@ -77,4 +79,22 @@ export function withUserSetups(builtIn: Setup[], user: Setup[]): Setup[] {
     seen.set(s.id, s);
   }
   return [...builtIn.filter((s) => !seen.has(s.id)), ...user];
+}
+
+/**
+ * `--real product=template` (run and proxy) and the JS API's `real`: a template
+ * path, or the name of a shipped template (`nginx=tuned`). `flag` names the
+ * option in the one-line errors.
+ */
+export function realSetupFrom(spec: string, flag: string): Setup {
+  const m = /^([a-z0-9]+)=(.+)$/.exec(spec);
+  const products = RUNNABLE_PRODUCTS.map((p) => p.id);
+  if (!m) throw new UsageError(`${flag}: expected product=template, e.g. nginx=tuned or nginx=./site.conf.tmpl, got '${spec}'`);
+  const [, product, given] = m as unknown as [string, string, string];
+  if (!products.includes(product)) throw new UsageError(`${flag}: unknown product '${product}' (expected one of: ${products.join(', ')})`);
+  const shipped = /^[a-z0-9-]+$/.test(given) ? templatePathFor(product, given) : undefined;
+  const template = shipped && fs.existsSync(shipped) ? shipped : path.resolve(given);
+  if (!fs.existsSync(template)) throw new UsageError(`${flag}: template ${given} does not exist (expected a path to a config template, or a template name under proxies/${product}/)`);
+  const name = path.basename(template).replace(/\.conf\.tmpl$|\.tmpl$|\.conf$/, '');
+  return { id: `${product}-${name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-'), kind: 'real', description: `${product} with ${given}`, real: { product, template } };
 }

@@ -10,6 +10,7 @@ import * as zlib from 'node:zlib';
 import WebSocket from 'ws';
 import { startOrigin, type RunningOrigin } from '../../src/origin/server';
 import { startSimulatedProxy, type FaultSpec, type RunningSimulatedProxy } from '../../src/proxy/simulated/simulated-proxy';
+import { until } from './until';
 
 export interface Stack {
   origin: RunningOrigin;
@@ -40,13 +41,9 @@ export async function startStack(faults: FaultSpec[], originCount = 1): Promise<
  * client saw the end: this waits for it instead of racing it.
  */
 export async function logged(proxy: RunningSimulatedProxy, re: RegExp, deadlineMs = 3_000): Promise<string> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const line = proxy.logs().find((l) => re.test(l));
-    if (line) return line;
-    if (Date.now() > until) throw new Error(`no log line ${re} within ${deadlineMs} ms; the log:\n${proxy.logs().slice(-20).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const line = await until(() => proxy.logs().find((l) => re.test(l)), deadlineMs);
+  if (line === undefined) throw new Error(`no log line ${re} within ${deadlineMs} ms; the log:\n${proxy.logs().slice(-20).join('\n')}`);
+  return line;
 }
 
 let probeCounter = 0;

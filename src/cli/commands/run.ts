@@ -1,9 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { DEFAULT_PROBE_OPTIONS } from '../../checks';
-import { RUNNABLE_PRODUCTS } from '../../proxy/real/products';
 import { runMatrix } from '../../run/run';
-import { builtInSetups, loadUserSetupFile, withUserSetups } from '../../run/setups';
+import { builtInSetups, loadUserSetupFile, realSetupFrom, withUserSetups } from '../../run/setups';
 import type { Setup } from '../../setup/types';
 import { UsageError } from '../../util/errors';
 import { onShutdown } from '../cleanup';
@@ -24,16 +21,10 @@ export interface RunCliOptions extends ProbingCliOptions {
   wait?: string;
 }
 
-/** `--real nginx=./site.conf.tmpl`: a user's own template as a setup. */
+/** `--real nginx=./site.conf.tmpl`: a user's own template as a setup, beside the built-in one of the same name. */
 function realFromFlag(spec: string): Setup {
-  const m = /^([a-z0-9]+)=(.+)$/.exec(spec);
-  const products = RUNNABLE_PRODUCTS.map((p) => p.id);
-  if (!m) throw new UsageError(`--real expects product=template, e.g. nginx=./site.conf.tmpl, got '${spec}'`);
-  if (!products.includes(m[1])) throw new UsageError(`--real: unknown product '${m[1]}' (expected one of: ${products.join(', ')})`);
-  const file = path.resolve(m[2]);
-  if (!fs.existsSync(file)) throw new UsageError(`--real: template ${m[2]} does not exist (expected a path to a config template)`);
-  const id = `${m[1]}-${path.basename(file).replace(/\.conf\.tmpl$|\.tmpl$|\.conf$/, '')}-user`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
-  return { id, kind: 'real', description: `${m[1]} with your template ${m[2]}`, real: { product: m[1], template: file } };
+  const setup = realSetupFrom(spec, '--real');
+  return { ...setup, id: `${setup.id}-user`, description: `${setup.real!.product} with your template ${spec.slice(spec.indexOf('=') + 1)}` };
 }
 
 /**

@@ -7,6 +7,7 @@ import net from 'node:net';
 import WebSocket from 'ws';
 import { startOrigin, type RunningOrigin } from '../../../src/origin/server';
 import { DEFAULT_LIMITS } from '../../../src/origin/limits';
+import { until } from '../../helpers/until';
 
 const started: RunningOrigin[] = [];
 afterEach(async () => {
@@ -45,14 +46,6 @@ function logSink(): { log: (line: string) => void; lines: string[]; next: (re: R
   };
 }
 
-/** For time-based state (a channel expiring): re-checks until it holds, or rejects at the deadline. */
-async function eventually(check: () => boolean | Promise<boolean>, deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`not within ${deadlineMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('budgets: a request over budget is 400 naming the limit', () => {
   it('the audit’s one-request OOM: a named endless channel of 16 MiB events every 10 ms', async () => {
@@ -100,7 +93,7 @@ it('at most maxChannels live named channels: the next is 429 with Retry-After; i
   expect(res.headers.get('retry-after')).toBe('1');
   expect(((await res.json()) as { error: string }).error).toMatch(/at most 3 \(--max-channels\)/);
   // Nobody reads a, b and c: they stop and go, and d gets in.
-  await eventually(async () => (await fetch(`${o.url}/poll?channel=d&count=1`)).status === 200, 5000);
+  expect(await until(async () => (await fetch(`${o.url}/poll?channel=d&count=1`)).status === 200, 5000)).toBe(true);
 });
 
 it('history is a ring: resume within it works, older is 410 Gone with the oldest kept', async () => {

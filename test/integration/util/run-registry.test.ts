@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../helpers/paths';
 import { isRunning } from '../../helpers/ps';
+import { until } from '../../helpers/until';
 import { runCli, waitExit } from '../../helpers/cli';
 
 const REGISTRY = path.join(REPO_ROOT, 'dist', 'util', 'run-registry.js');
@@ -32,16 +33,6 @@ afterEach(() => {
   }
   fs.rmSync(runsDir, { recursive: true, force: true });
 });
-
-/** Waits for a condition on other processes (they change on their own), with a deadline. */
-async function until(check: () => boolean, deadlineMs = 5_000): Promise<boolean> {
-  const end = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
 
 /** A pretend run: records a temp dir and a process group it leads, starts a helper that leaves the group, then waits to be killed. */
 function pretendRun(): Promise<{ child: ChildProcess; dir: string; group: number; helper: number }> {
@@ -82,7 +73,7 @@ it('reaps the group, the helper that left it and the temp dir of a SIGKILLed run
   expect(reaped).toHaveLength(1);
   expect(reaped[0]!.killed).toEqual(expect.arrayContaining([`sleep (pid ${run.group})`, `a helper of a test dir (pid ${run.helper})`]));
   expect(reaped[0]!.removed).toEqual([run.dir]);
-  expect(await until(() => !isRunning(run.group) && !isRunning(run.helper))).toBe(true);
+  expect(await until(() => !isRunning(run.group) && !isRunning(run.helper), 5_000)).toBe(true);
   expect(fs.existsSync(run.dir)).toBe(false);
   expect(fs.readdirSync(runsDir)).toEqual([]);
 });

@@ -8,8 +8,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI, runCli, startCli, waitExit } from '../../helpers/cli';
+import type { ChildProcess } from 'node:child_process';
+import { CLI, killGroup, runCli, startCli, waitExit } from '../../helpers/cli';
 import { isRunning } from '../../helpers/ps';
+import { until } from '../../helpers/until';
 import { itWith, needProduct } from '../../helpers/needs';
 import { processesMentioning } from '../../../src/util/process-group';
 import { startOrigin, type RunningOrigin } from '../../../src/origin/server';
@@ -23,17 +25,12 @@ afterAll(() => origin.close());
 beforeEach(() => {
   runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pushthrough-runs-lab-'));
 });
-afterEach(() => fs.rmSync(runsDir, { recursive: true, force: true }));
-
-/** Waits for something other processes do, with a deadline. */
-async function until(check: () => boolean, deadlineMs: number): Promise<boolean> {
-  const end = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
-}
+/** Whatever a test started is stopped even when an expectation fails first. */
+const started: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) killGroup(child, 'SIGINT');
+  fs.rmSync(runsDir, { recursive: true, force: true });
+});
 
 const records = (): Array<{ kind: string; pid?: number; path?: string }> =>
   fs.readdirSync(runsDir).flatMap((run) => fs.readdirSync(path.join(runsDir, run)).map((f) => JSON.parse(fs.readFileSync(path.join(runsDir, run, f), 'utf8'))));
@@ -41,6 +38,7 @@ const records = (): Array<{ kind: string; pid?: number; path?: string }> =>
 itWith([needProduct('nginx')], 'kill -9 of a run with nginx, then another run: no nginx and no temp dir remain', async () => {
   const env = { ...process.env, NO_COLOR: '1', PUSHTHROUGH_RUNS_DIR: runsDir };
   const killed = spawn(process.execPath, [CLI, 'run', '--real', `nginx=${path.resolve('proxies/nginx/naive.conf.tmpl')}`, '--idle', '20', '--hold', '20'], { env, stdio: 'ignore', detached: true });
+  started.push(killed);
   // nginx is recorded as soon as it is spawned.
   expect(await until(() => records().some((r) => r.kind === 'process'), 30_000)).toBe(true);
   const nginx = records().find((r) => r.kind === 'process')!.pid!;
@@ -59,8 +57,9 @@ itWith([needProduct('nginx')], 'kill -9 of a run with nginx, then another run: n
 }, 120_000);
 
 itWith([needProduct('squid')], 'SIGINT of a proxy command stops Squid and its pinger, which left Squid’s process group', async () => {
-  const { child, match } = await startCli(['proxy', '--real', `squid=${path.resolve('proxies/squid/naive.conf.tmpl')}`, '--target', origin.url, '--port', '0'], /from .*squid\/naive\.conf\.tmpl/, 30_000);
-  expect(match).toBeTruthy();
+  const { child, match } = await startCli(['proxy', '--real', `squid=${path.resolve('proxies/squid/naive.conf.tmpl')}`, '--target', origin.url, '--port', '0'], /squid \S+ from .*squid\/naive\.conf\.tmpl/, 30_000);
+  started.push(child);
+  expect(match[0]).toMatch(/^squid \d+\.\d+\S* from .*proxies\/squid\/naive\.conf\.tmpl/);
   const squidDirs = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('pushthrough-squid-')).map((d) => path.join(os.tmpdir(), d));
   const ours = squidDirs.filter((d) => processesMentioning(d).length > 0);
   expect(ours.length).toBeGreaterThan(0);

@@ -35,6 +35,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { FaultDefinition } from '../fault-types';
 import { headerText } from '../http-util';
+import { SharedBudget } from '../../../util/shared-budget';
 import { formatDuration, formatSize } from '../../../util/format';
 
 export type BufferMode = 'until-end' | 'bytes' | 'interval';
@@ -53,16 +54,12 @@ export interface BufferParams {
   maxHeldTotalBytes: number;
 }
 
-/** Bytes held by every response of one proxy. */
-export class HeldBudget {
-  used = 0;
-  constructor(readonly max: number) {}
-}
 
 /** What a HoldingBuffer may hold: per response and together; `onLimit` says which was reached. */
 export interface HoldLimits {
   perResponse: number;
-  shared?: HeldBudget;
+  /** bytes held by every response of one proxy */
+  shared?: SharedBudget;
   onLimit?: (which: 'response' | 'total') => void;
   /** at the end: how much was held, in how many releases, the longest for how long */
   onDone?: (held: { bytes: number; releases: number; longestMs: number }) => void;
@@ -180,7 +177,7 @@ export const buffer: FaultDefinition<BufferParams> = {
     return p.honorAccelBuffering ? `${how}; a response with X-Accel-Buffering: no passes unbuffered` : how;
   },
   create(p) {
-    const shared = new HeldBudget(p.maxHeldTotalBytes);
+    const shared = new SharedBudget(p.maxHeldTotalBytes);
     const limitReached = (which: 'response' | 'total'): string =>
       which === 'response'
         ? `held ${p.maxHeldBytes} bytes, the most one response may hold (maxHeldBytes): streaming the rest, as nginx does past proxy_max_temp_file_size`
