@@ -60,6 +60,12 @@ export class EventsGone extends Error {
   }
 }
 
+/** The events a request was granted when it was admitted (`Channel.backlog`). */
+export interface Backlog {
+  since: number;
+  events: OriginEvent[];
+}
+
 export class Channel {
   /** the ring: events[0] has seq firstSeq */
   private readonly events: OriginEvent[] = [];
@@ -195,13 +201,24 @@ export class Channel {
   }
 
   /**
-   * Backlog after `since`, then every new event, then `onDone` once the
-   * schedule is finished. Returns the unsubscribe function.
-   * @throws EventsGone when the backlog is no longer kept
+   * What a request is granted when it is admitted: the events kept after
+   * `since`, taken once. The request then follows from this backlog, so the
+   * check cannot fail later (events made by a catch-up in between are
+   * delivered from the ring, never re-checked).
+   * @throws EventsGone when some of them are no longer kept
    */
-  subscribe(since: number, onEvent: (e: OriginEvent) => void, onDone?: () => void): () => void {
-    const backlog = this.since(since);
-    for (const e of backlog) onEvent(e);
+  backlog(since: number): Backlog {
+    return { since, events: this.since(since) };
+  }
+
+  /**
+   * The backlog, then every event after it, then `onDone` once the schedule
+   * is finished. Never throws. Returns the unsubscribe function.
+   */
+  follow(backlog: Backlog, onEvent: (e: OriginEvent) => void, onDone?: () => void): () => void {
+    const last = backlog.events.at(-1)?.seq ?? backlog.since;
+    for (const e of backlog.events) onEvent(e);
+    for (const e of this.events) if (e.seq > last) onEvent(e);
     if (this.emitted >= this.total) {
       onDone?.();
       return () => {};

@@ -7,7 +7,7 @@
  * that fit in `maxPollBytes`; the rest come with the next poll (`done` false).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Channel, OriginEvent } from './channel';
+import type { Backlog, Channel, OriginEvent } from './channel';
 import type { ScenarioParams } from './params';
 import type { OriginContext } from './server';
 
@@ -37,12 +37,15 @@ function answer(res: ServerResponse, p: ScenarioParams, body: { pieces: (string 
   res.uncork();
 }
 
-export function handlePoll(_req: IncomingMessage, res: ServerResponse, ch: Channel, p: ScenarioParams, ctx: OriginContext): void {
-  answer(res, p, pollBody(ch, ch.since(p.since), ctx.limits.maxPollBytes));
+export function handlePoll(_req: IncomingMessage, res: ServerResponse, ch: Channel, backlog: Backlog, p: ScenarioParams, ctx: OriginContext): void {
+  answer(res, p, pollBody(ch, backlog.events, ctx.limits.maxPollBytes));
 }
 
-export function handleLongPoll(req: IncomingMessage, res: ServerResponse, ch: Channel, p: ScenarioParams, onFinish: () => void, ctx: OriginContext): void {
+export function handleLongPoll(req: IncomingMessage, res: ServerResponse, ch: Channel, backlog: Backlog, p: ScenarioParams, onFinish: () => void, ctx: OriginContext): void {
   let finished = false;
+  // What the answer carries: collected as it comes, never asked of the ring
+  // again (it may have moved on by the time the answer leaves).
+  const events: OriginEvent[] = [];
   const finish = (status: 200 | 204): void => {
     if (finished) return;
     finished = true;
@@ -54,15 +57,18 @@ export function handleLongPoll(req: IncomingMessage, res: ServerResponse, ch: Ch
       res.writeHead(204, h);
       res.end();
     } else {
-      answer(res, p, pollBody(ch, ch.since(p.since), ctx.limits.maxPollBytes));
+      answer(res, p, pollBody(ch, events, ctx.limits.maxPollBytes));
     }
     onFinish();
   };
   // Answer as soon as one event after `since` exists (backlog included).
   let unsubscribe: () => void = () => {};
   const timer = setTimeout(() => finish(204), p.holdMs);
-  unsubscribe = ch.subscribe(p.since, (e) => {
-    if (e.seq > p.since) setImmediate(() => finish(200));
+  unsubscribe = ch.follow(backlog, (e) => {
+    // A since ahead of the channel waits for the events after it.
+    if (e.seq <= p.since) return;
+    events.push(e);
+    if (events.length === 1) setImmediate(() => finish(200));
   });
   req.on('close', () => {
     if (finished) return;

@@ -18,7 +18,7 @@ import type { Socket } from 'node:net';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import { UnreadLedger } from './backpressure';
-import { ChannelRegistry, EventsGone, SharedBudget, TooManyChannels, type Channel } from './channel';
+import { ChannelRegistry, EventsGone, SharedBudget, TooManyChannels, type Backlog, type Channel } from './channel';
 import { checkBudget, DEFAULT_LIMITS, OverBudget, type OriginLimits } from './limits';
 import { BadParameter, parseScenario, type ScenarioParams } from './params';
 import { SeenLog } from './seen';
@@ -57,6 +57,13 @@ export interface RunningOrigin {
 }
 
 /** The largest WebSocket message the origin takes: the largest payload it sends (16 MiB), with room for framing. */
+/** What an admitted request gets: its channel, the backlog it follows from, and what to call when it is done. */
+interface Granted {
+  ch: Channel;
+  backlog: Backlog;
+  release: () => void;
+}
+
 const MAX_WS_PAYLOAD_BYTES = 16 * 1024 * 1024 + 64 * 1024;
 
 function json(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
@@ -119,21 +126,22 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
   });
 
   /**
-   * The request's channel, its budget checked and its backlog still kept.
+   * The request's channel, its budget checked, and its backlog, taken once
+   * here: a handler follows from it and never checks again (the ring may move
+   * on meanwhile, and a second check could then fail after the answer began).
    * @throws OverBudget, TooManyChannels, EventsGone — each answered with its status
    */
-  const channelFor = (p: ScenarioParams, since: number): { ch: Channel; release: () => void } => {
+  const channelFor = (p: ScenarioParams, since: number): Granted => {
     checkBudget(p, limits);
     const ch = channels.get(p.channel, { count: p.count, intervalMs: p.intervalMs, payloadBytes: p.payloadBytes, silentMs: p.silentMs });
     // A private channel lives as long as its one request.
     const release = p.channel === undefined ? () => ch.close() : () => {};
     try {
-      ch.since(since);
+      return { ch, backlog: ch.backlog(since), release };
     } catch (err) {
       release();
       throw err;
     }
-    return { ch, release };
   };
   /** How a refused scenario is answered: status and JSON body. */
   const refusal = (err: unknown): { status: number; reason: string; body: Record<string, unknown> } | undefined => {
@@ -197,7 +205,7 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
       json(res, 400, sessionUnknownBody(p));
       return;
     }
-    let got: { ch: Channel; release: () => void };
+    let got: Granted;
     try {
       got = channelFor(p, route === '/sse' ? (parseLastEventId(req) ?? p.since) : p.since);
     } catch (err) {
@@ -206,14 +214,14 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
       json(res, r.status, r.body, r.status === 429 ? { 'Retry-After': String(Math.ceil(limits.channelIdleMs / 1000)) } : {});
       return;
     }
-    const { ch, release } = got;
+    const { ch, backlog, release } = got;
     if (route === '/poll') {
-      handlePoll(req, res, ch, p, ctx);
+      handlePoll(req, res, ch, backlog, p, ctx);
       release();
     } else if (route === '/long-poll') {
-      handleLongPoll(req, res, ch, p, release, ctx);
+      handleLongPoll(req, res, ch, backlog, p, release, ctx);
     } else {
-      handleSse(req, res, ch, p, release, ctx);
+      handleSse(req, res, ch, backlog, p, release, ctx);
     }
   });
 
@@ -242,7 +250,7 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
       rawAnswer(instance, socket, 400, 'Bad Request', JSON.stringify(sessionUnknownBody(p)));
       return;
     }
-    let got: { ch: Channel; release: () => void };
+    let got: Granted;
     try {
       got = channelFor(p, p.since);
     } catch (err) {
@@ -251,7 +259,7 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
       rawAnswer(instance, socket, r.status, r.reason, JSON.stringify(r.body));
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serveWebSocket(ws, req, got.ch, p, got.release, ctx));
+    wss.handleUpgrade(req, socket, head, (ws) => serveWebSocket(ws, req, got.ch, got.backlog, p, got.release, ctx));
   });
 
   // Garbage on the wire: answer 400 and drop the connection; never crash.

@@ -5,7 +5,7 @@
  * Last-Event-ID so a reconnect resumes without loss; sends `retry:`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Channel } from './channel';
+import type { Backlog, Channel } from './channel';
 import { PAD_BYTES, type ScenarioParams } from './params';
 import type { OriginContext } from './server';
 
@@ -15,8 +15,8 @@ export function parseLastEventId(req: IncomingMessage): number | undefined {
   return Number(raw.trim());
 }
 
-export function handleSse(req: IncomingMessage, res: ServerResponse, ch: Channel, p: ScenarioParams, onFinish: () => void, ctx: OriginContext): void {
-  const lastId = parseLastEventId(req) ?? p.since;
+export function handleSse(req: IncomingMessage, res: ServerResponse, ch: Channel, backlog: Backlog, p: ScenarioParams, onFinish: () => void, ctx: OriginContext): void {
+  const lastId = backlog.since;
   // A finished stream answers 204 to a reconnect: the spec's way of telling
   // the client to stop reconnecting.
   if (ch.done && lastId >= ch.total) {
@@ -66,8 +66,8 @@ export function handleSse(req: IncomingMessage, res: ServerResponse, ch: Channel
   };
   if (p.pad) write(`:${' '.repeat(PAD_BYTES)}\n\n`);
   write(`retry: ${p.retryMs}\n\n`);
-  unsubscribe = ch.subscribe(
-    lastId,
+  unsubscribe = ch.follow(
+    backlog,
     (e) => {
       write(`id: ${e.seq}\ndata: `, e.wire, '\n\n');
       if (p.endAfter !== undefined && e.seq === p.endAfter) setImmediate(end);

@@ -6,11 +6,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import type { Channel } from './channel';
+import type { Backlog, Channel } from './channel';
 import type { ScenarioParams } from './params';
 import type { OriginContext } from './server';
 
-export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel, p: ScenarioParams, onFinish: () => void, ctx: OriginContext): void {
+export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel, backlog: Backlog, p: ScenarioParams, onFinish: () => void, ctx: OriginContext): void {
   let heartbeat: NodeJS.Timeout | undefined;
   let finished = false;
   const finish = (): void => {
@@ -59,8 +59,8 @@ export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel,
   ws.on('error', () => ws.terminate());
   ws.on('close', finish);
   let unsubscribe: () => void = () => {};
-  unsubscribe = ch.subscribe(
-    p.since,
+  unsubscribe = ch.follow(
+    backlog,
     (e) => {
       send(e.wire, false);
       if (p.endAfter !== undefined && e.seq === p.endAfter) setImmediate(closeDone);

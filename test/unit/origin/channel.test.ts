@@ -29,7 +29,7 @@ describe('Channel', () => {
   it('runs its timer only while subscribed', () => {
     const ch = new Channel('a', ticker);
     const seen: number[] = [];
-    const stop = ch.subscribe(0, (e) => seen.push(e.seq));
+    const stop = ch.follow(ch.backlog(0), (e) => seen.push(e.seq));
     expect(jest.getTimerCount()).toBe(1);
     jest.advanceTimersByTime(300);
     expect(seen).toEqual([1, 2, 3, 4]);
@@ -40,7 +40,7 @@ describe('Channel', () => {
   it('calls onDone when a finite schedule ends, and stops its timer', () => {
     const ch = new Channel('a', { count: 3, intervalMs: 100, payloadBytes: 1 });
     const done = jest.fn();
-    ch.subscribe(0, () => {}, done);
+    ch.follow(ch.backlog(0), () => {}, done);
     jest.advanceTimersByTime(250);
     expect(done).toHaveBeenCalledTimes(1);
     expect(jest.getTimerCount()).toBe(0);
@@ -53,6 +53,20 @@ describe('Channel', () => {
     expect(ch.since(15).map((e) => e.seq)).toEqual([16, 17, 18, 19, 20]);
     expect(() => ch.since(3)).toThrow(EventsGone);
     expect(() => ch.since(3)).toThrow(/the oldest kept is 16/);
+  });
+
+  it('follows from the backlog it granted, even once the ring has moved past it (the hostile suite crashed the origin here)', () => {
+    const ch = new Channel('a', ticker, { events: 2, bytes: 1_000 });
+    const granted = ch.backlog(0); // [1]
+    jest.advanceTimersByTime(450); // 2..5 due; a catch-up keeps only 4 and 5
+    expect(() => ch.since(0)).toThrow(EventsGone);
+    const seen: number[] = [];
+    const stop = ch.follow(granted, (e) => seen.push(e.seq));
+    // What was granted, then what the ring still holds after it; never an exception.
+    expect(seen).toEqual([1, 4, 5]);
+    jest.advanceTimersByTime(100);
+    expect(seen).toEqual([1, 4, 5, 6]);
+    stop();
   });
 
   it('trims by bytes, but always keeps the newest event', () => {
@@ -92,7 +106,8 @@ describe('ChannelRegistry', () => {
 
   it('keeps a subscribed channel however long it is idle', () => {
     const reg = new ChannelRegistry(limits);
-    const stop = reg.get('a', ticker).subscribe(0, () => {});
+    const ch = reg.get('a', ticker);
+    const stop = ch.follow(ch.backlog(0), () => {});
     jest.advanceTimersByTime(5_000);
     expect(reg.has('a')).toBe(true);
     stop();
