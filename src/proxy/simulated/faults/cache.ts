@@ -28,6 +28,7 @@
  * revalidation, grace, Vary other than `*`.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
 import type { Exchange, FaultDefinition } from '../fault-types';
 import { headerText } from '../http-util';
 import { Tap } from '../streams';
@@ -47,7 +48,9 @@ interface Entry {
   status: number;
   statusMessage: string;
   headers: OutgoingHttpHeaders;
-  body: Buffer;
+  /** the body as it arrived: kept in its chunks, never joined into one copy */
+  body: readonly Buffer[];
+  bodyBytes: number;
   storedAt: number;
   ttlMs: number;
 }
@@ -72,21 +75,21 @@ class LruStore {
     const e = this.entries.get(key);
     if (!e) return;
     this.entries.delete(key);
-    this.bytes -= e.body.length;
+    this.bytes -= e.bodyBytes;
   }
 
   /** Stores the entry (when it fits at all); returns how many entries were evicted for it. */
   set(key: string, e: Entry): number {
     this.delete(key);
-    if (e.body.length > this.maxBytes) return 0;
+    if (e.bodyBytes > this.maxBytes) return 0;
     let evicted = 0;
     for (const [k] of this.entries) {
-      if (this.bytes + e.body.length <= this.maxBytes) break;
+      if (this.bytes + e.bodyBytes <= this.maxBytes) break;
       this.delete(k);
       evicted++;
     }
     this.entries.set(key, e);
-    this.bytes += e.body.length;
+    this.bytes += e.bodyBytes;
     return evicted;
   }
 
@@ -172,11 +175,11 @@ export const cache: FaultDefinition<CacheParams> = {
             statusMessage: hit.statusMessage,
             headers: {
               ...hit.headers,
-              'content-length': hit.body.length,
+              'content-length': hit.bodyBytes,
               age: String(Math.floor((now - hit.storedAt) / 1000)),
               'x-cache': 'HIT',
             },
-            body: hit.body,
+            body: Readable.from(hit.body, { objectMode: false }),
           };
         }
         if (hit) store.delete(key);
@@ -204,13 +207,13 @@ export const cache: FaultDefinition<CacheParams> = {
           chunks = undefined;
         };
         ex.onEnd(drop);
-        const record = (body: Buffer): void => {
-          const evicted = store.set(key, { status, statusMessage, headers: snapshot, body, storedAt: Date.now(), ttlMs });
-          ex.log(`stored ${formatSize(body.length)} for ${formatDuration(ttlMs)}`);
-          if (evicted > 0) ex.log(`stored ${body.length} bytes; evicted ${evicted} least recently used entr${evicted === 1 ? 'y' : 'ies'} to stay within maxTotalBytes ${p.maxTotalBytes}`);
+        const record = (body: readonly Buffer[], bodyBytes: number): void => {
+          const evicted = store.set(key, { status, statusMessage, headers: snapshot, body, bodyBytes, storedAt: Date.now(), ttlMs });
+          ex.log(`stored ${formatSize(bodyBytes)} for ${formatDuration(ttlMs)}`);
+          if (evicted > 0) ex.log(`stored ${bodyBytes} bytes; evicted ${evicted} least recently used entr${evicted === 1 ? 'y' : 'ies'} to stay within maxTotalBytes ${p.maxTotalBytes}`);
         };
         if (!res.hasBody) {
-          record(Buffer.alloc(0));
+          record([], 0);
           return;
         }
         res.pipeBody(
@@ -229,9 +232,12 @@ export const cache: FaultDefinition<CacheParams> = {
             () => {
               // Stored only when the body ended normally: a cut or reset
               // stream never reaches this flush.
-              const body = chunks && !ex.wasCut ? Buffer.concat(chunks) : undefined;
+              // Kept in the chunks it came in: joining an 8 MiB body into one
+              // buffer held the proxy's event loop (hostile suite, cache-fill).
+              const body = chunks && !ex.wasCut ? chunks : undefined;
+              const bytes = held;
               drop();
-              if (body) record(body);
+              if (body) record(body, bytes);
             },
           ),
         );
