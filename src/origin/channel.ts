@@ -23,11 +23,26 @@ import { encodeEvent } from '../protocol/events';
 import { SharedBudget } from '../util/shared-budget';
 
 /** An event as the origin keeps it: encoded once (src/protocol/events.ts), sent as is to every reader. */
-export interface OriginEvent {
-  seq: number;
-  offsetMs: number;
-  /** the event's JSON, the same on every transport */
-  wire: Buffer;
+export class OriginEvent {
+  /** the event's JSON, the same on every transport, in pieces (the payload's is shared by every event) */
+  readonly pieces: readonly Buffer[];
+  readonly bytes: number;
+  private whole: Buffer | undefined;
+
+  constructor(
+    readonly seq: number,
+    readonly offsetMs: number,
+    pieces: Buffer[],
+  ) {
+    this.pieces = pieces;
+    this.bytes = pieces.reduce((n, p) => n + p.length, 0);
+  }
+
+  /** The event in one buffer, for a transport that sends one (a WebSocket message): joined once, when first asked. */
+  get joined(): Buffer {
+    this.whole ??= Buffer.concat(this.pieces, this.bytes);
+    return this.whole;
+  }
 }
 
 export interface ChannelSchedule {
@@ -141,7 +156,7 @@ export class Channel {
       // emittedAt is the wall time the event was due, so a late reader measures its own delay, not a made-up zero.
       const emittedAt = Math.round(Date.now() - (nowOffset - offsetMs));
       const stamp = { seq, offsetMs: Math.round(offsetMs * 10) / 10, emittedAt };
-      this.push({ seq, offsetMs: stamp.offsetMs, wire: encodeEvent(this.id, stamp, this.schedule.payloadBytes) });
+      this.push(new OriginEvent(seq, stamp.offsetMs, encodeEvent(this.id, stamp, this.schedule.payloadBytes)));
     }
     if (this.emitted >= this.total) for (const l of [...this.doneListeners]) l();
   }
@@ -149,10 +164,10 @@ export class Channel {
   private push(event: OriginEvent): void {
     this.emitted = event.seq;
     this.events.push(event);
-    this.keep(event.wire.length);
+    this.keep(event.bytes);
     // The ring keeps at least the newest event, whatever its size.
     while (this.events.length > 1 && (this.events.length > this.history.events || this.keptBytes > this.history.bytes || this.overShared())) {
-      this.keep(-this.events.shift()!.wire.length);
+      this.keep(-this.events.shift()!.bytes);
       this.firstSeq++;
     }
     for (const l of [...this.listeners]) l(event);

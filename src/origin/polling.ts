@@ -13,16 +13,19 @@ import type { OriginContext } from './server';
 
 /** A poll answer as pieces (the events' own buffers, never copied), with its length. */
 function pollBody(ch: Channel, events: OriginEvent[], maxBytes: number): { pieces: (string | Buffer)[]; length: number } {
-  const items: Buffer[] = [];
+  const items: OriginEvent[] = [];
   let bytes = 0;
   for (const e of events) {
-    if (items.length > 0 && bytes + e.wire.length > maxBytes) break;
-    items.push(e.wire);
-    bytes += e.wire.length + 1;
+    if (items.length > 0 && bytes + e.bytes > maxBytes) break;
+    items.push(e);
+    bytes += e.bytes + 1;
   }
   const all = items.length === events.length;
   const pieces: (string | Buffer)[] = [`{"channel":${JSON.stringify(ch.id)},"last":${ch.lastSeq},"done":${all && ch.done},"events":[`];
-  items.forEach((item, i) => pieces.push(...(i > 0 ? [',', item] : [item])));
+  items.forEach((item, i) => {
+    if (i > 0) pieces.push(',');
+    pieces.push(...item.pieces);
+  });
   pieces.push(']}');
   return { pieces, length: pieces.reduce((n, piece) => n + Buffer.byteLength(piece), 0) };
 }

@@ -69,7 +69,7 @@ export function handleSse(req: IncomingMessage, res: ServerResponse, ch: Channel
   unsubscribe = ch.follow(
     backlog,
     (e) => {
-      write(`id: ${e.seq}\ndata: `, e.wire, '\n\n');
+      write(`id: ${e.seq}\ndata: `, ...e.pieces, '\n\n');
       if (p.endAfter !== undefined && e.seq === p.endAfter) setImmediate(end);
     },
     () => {

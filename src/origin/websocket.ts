@@ -9,6 +9,7 @@ import type { WebSocket } from 'ws';
 import type { Backlog, Channel } from './channel';
 import type { ScenarioParams } from './params';
 import type { OriginContext } from './server';
+import { TURN_BYTES } from '../util/turns';
 
 export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel, backlog: Backlog, p: ScenarioParams, onFinish: () => void, ctx: OriginContext): void {
   let heartbeat: NodeJS.Timeout | undefined;
@@ -39,9 +40,13 @@ export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel,
   // taken, its next messages are not read (TCP then slows the sender down),
   // so a client that sends and never reads costs neither memory nor CPU.
   const pauseAt = Math.min(1024 * 1024, ctx.limits.maxUnreadBytes / 4);
+  // And a peer sending bulk gets TURN_BYTES of echoes per turn of the event
+  // loop, then waits for the next: every other connection gets a turn between.
+  let turnBytes = 0;
+  let yielding = false;
   const flushed = (): void => {
     ctx.unread.note(ws, ws.bufferedAmount);
-    if (ws.isPaused && ws.bufferedAmount < pauseAt / 2 && ws.readyState === ws.OPEN) ws.resume();
+    if (!yielding && ws.isPaused && ws.bufferedAmount < pauseAt / 2 && ws.readyState === ws.OPEN) ws.resume();
   };
   const send = (data: Parameters<WebSocket['send']>[0], binary: boolean): void => {
     if (ws.readyState !== ws.OPEN) return;
@@ -54,7 +59,20 @@ export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel,
       ws.terminate();
     }
   };
-  ws.on('message', (data, isBinary) => send(data as Buffer, isBinary));
+  const nextTurn = (): void => {
+    yielding = false;
+    turnBytes = 0;
+    flushed();
+  };
+  ws.on('message', (data: Buffer, isBinary) => {
+    send(data, isBinary);
+    turnBytes += data.length;
+    if (turnBytes >= TURN_BYTES && !yielding && ws.readyState === ws.OPEN) {
+      yielding = true;
+      if (!ws.isPaused) ws.pause();
+      setImmediate(nextTurn);
+    }
+  });
   // Broken frames and vanished peers surface here; never let them crash the origin.
   ws.on('error', () => ws.terminate());
   ws.on('close', finish);
@@ -62,7 +80,7 @@ export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel,
   unsubscribe = ch.follow(
     backlog,
     (e) => {
-      send(e.wire, false);
+      send(e.joined, false);
       if (p.endAfter !== undefined && e.seq === p.endAfter) setImmediate(closeDone);
     },
     () => {

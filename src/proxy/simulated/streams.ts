@@ -4,16 +4,9 @@
  */
 import type { Socket } from 'node:net';
 import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
+import { TURN_BYTES } from '../../util/turns';
 
-/**
- * Bytes one direction of a tunnel (or one body) forwards before it lets the
- * rest of the event loop run. libuv reads a readable socket up to 32 times
- * (64 KiB each) in one go; 24 tunnels of bulk data then held the loop for 160 ms at a time,
- * and every other connection (a /health probe) waited for it (measured by
- * the hostile suite, non-reading-ws). 256 KiB is 4 reads: bulk still moves in
- * large writes, a 64-byte WebSocket message never waits.
- */
-export const TURN_BYTES = 256 * 1024;
+export { TURN_BYTES };
 
 /**
  * The last piece before a socket. Open, it passes bytes through; once
@@ -37,8 +30,8 @@ export class Gate extends Transform {
     if (this.open) this.push(chunk);
     this.turnBytes += chunk.length;
     if (this.turnBytes < TURN_BYTES) return cb();
-    // A large body lets the rest of the event loop run every TURN_BYTES: the
-    // pipe into this gate fills and pauses its source meanwhile.
+    // A large body lets the rest of the event loop run every TURN_BYTES
+    // (util/turns): the pipe into this gate fills and pauses its source meanwhile.
     this.turnBytes = 0;
     setImmediate(cb);
   }

@@ -23,7 +23,7 @@ describe('Channel', () => {
     const e5 = ch.since(4)[0]!;
     expect(e5.seq).toBe(5);
     expect(e5.offsetMs).toBe(400);
-    expect(JSON.parse(e5.wire.toString()).emittedAt).toBe(t0 + 400);
+    expect(JSON.parse(e5.joined.toString()).emittedAt).toBe(t0 + 400);
   });
 
   it('runs its timer only while subscribed', () => {

@@ -142,13 +142,15 @@ export class HoldingBuffer extends Transform {
       this.timer = undefined;
     }
     if (this.held === 0) return;
-    const out = Buffer.concat(this.chunks);
-    this.stats.bytes += out.length;
+    const out = this.chunks;
+    this.stats.bytes += this.held;
     this.stats.releases += 1;
     this.stats.longestMs = Math.max(this.stats.longestMs, Date.now() - this.heldSince);
     this.chunks = [];
     this.hold(-this.held);
-    this.push(out);
+    // Released together, in the chunks they came in: joining them first cost
+    // a copy of up to maxHeldBytes on the event loop.
+    for (const chunk of out) this.push(chunk);
   }
 }
 
