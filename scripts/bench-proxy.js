@@ -8,6 +8,9 @@
  *
  *   poll req/s       GET /poll with 16 keep-alive clients (autocannon)
  *   ws msg/s         8 WebSocket clients, each sending 64 bytes and waiting for the echo
+ *   ws CPU µs/msg    CPU time (user + system) the proxy and every process it started
+ *                    spent per echoed message during that run, from /proc: a steadier
+ *                    figure than the throughput on a shared 2-core machine
  *   added p50 / p99  one keep-alive client, one poll at a time (after 1 s of warm-up): latency over direct
  *
  * Two rounds over every target, the best figure of each kept.
@@ -17,7 +20,8 @@
  * added p99 at most 2 × nginx-tuned's. Exits 1 when a target is missed.
  */
 'use strict';
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const autocannon = require('autocannon');
@@ -57,6 +61,28 @@ function stopAll() {
       /* gone */
     }
   }
+}
+
+const TICKS_PER_S = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** CPU seconds (user + system) used so far by pid and all its descendants, from /proc. */
+function treeCpuSeconds(root) {
+  const stats = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const f = fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ');
+      stats.push({ pid: Number(d), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of stats) if (!tree.has(p.pid) && tree.has(p.ppid)) (tree.add(p.pid), (grew = true));
+  }
+  return stats.filter((p) => tree.has(p.pid)).reduce((n, p) => n + p.ticks, 0) / TICKS_PER_S;
 }
 
 function installed(product) {
@@ -120,13 +146,13 @@ async function wsThroughput(base) {
 async function main() {
   const origin = await start(['origin', '--port', '0'], /listening on (http:\/\/\S+)/);
   const targets = [{ name: 'direct', url: origin }];
-  targets.push({ name: 'pass-through (simulated)', url: await start(['proxy', '--setup', 'passthrough', '--target', origin, '--port', '0', '--quiet'], /proxy listening on (http:\/\/\S+)/) });
+  targets.push({ name: 'pass-through (simulated)', url: await start(['proxy', '--setup', 'passthrough', '--target', origin, '--port', '0', '--quiet'], /proxy listening on (http:\/\/\S+)/), pid: started.at(-1).pid });
   for (const product of ['nginx', 'haproxy']) {
     if (!installed(product)) {
       console.error(`bench --proxy: ${product} is not installed (npm run lab:install); its column is left out`);
       continue;
     }
-    targets.push({ name: `${product}-tuned`, url: await start(['proxy', '--real', `${product}=tuned`, '--target', origin, '--port', '0'], /proxy listening on (http:\/\/\S+)/) });
+    targets.push({ name: `${product}-tuned`, url: await start(['proxy', '--real', `${product}=tuned`, '--target', origin, '--port', '0'], /proxy listening on (http:\/\/\S+)/), pid: started.at(-1).pid });
   }
   // Two rounds over all targets, the best of each kept: the machine is shared
   // and small, and a drift in its load then hits every target alike.
@@ -135,7 +161,9 @@ async function main() {
     for (const t of targets) {
       process.stderr.write(`round ${round}: ${t.name}…\n`);
       const poll = await pollThroughput(t.url);
+      const cpuBefore = t.pid ? treeCpuSeconds(t.pid) : 0;
       const ws = await wsThroughput(t.url);
+      const cpuPerMsg = t.pid ? ((treeCpuSeconds(t.pid) - cpuBefore) * 1e6) / (ws * SECONDS) : undefined;
       await latency(t.url, 1_000); // warm-up, not counted
       const lat = await latency(t.url);
       const prev = best.get(t.name);
@@ -144,6 +172,7 @@ async function main() {
         'poll req/s': Math.max(prev?.['poll req/s'] ?? 0, Math.round(poll.rps)),
         errors: (prev?.errors ?? 0) + poll.errors,
         'ws msg/s': Math.max(prev?.['ws msg/s'] ?? 0, Math.round(ws)),
+        'ws CPU µs/msg': cpuPerMsg === undefined ? '-' : +Math.min(prev?.['ws CPU µs/msg'] ?? Infinity, cpuPerMsg).toFixed(1),
         p50: Math.min(prev?.p50 ?? Infinity, lat.p50),
         p99: Math.min(prev?.p99 ?? Infinity, lat.p99),
       });
