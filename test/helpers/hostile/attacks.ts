@@ -321,7 +321,10 @@ export const ATTACKS: readonly Attack[] = [
         s.write(httpGet('/sse?intervalMs=10&payloadBytes=65536'));
       }
       // until-end holds each stream until the hold limit (8 MiB, over a second at this rate) lets it flow.
-      await Promise.race([Promise.all(firstBytes), hold(20_000)]);
+      // (with a deadline that is cleared: a pending 20 s timer kept jest from exiting)
+      let deadline: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(firstBytes), new Promise<void>((r) => (deadline = setTimeout(r, 20_000)))]);
+      clearTimeout(deadline);
       await hold(ctx.holdMs);
       const readers = [...received.keys()];
       for (const s of readers) t.add(received.get(s)! > 0 ? 'streamed on past the hold limit' : 'nothing arrived');
