@@ -2,7 +2,7 @@
 /**
  * pushthrough — will your real-time features survive this proxy?
  *
- *   pushthrough origin [--port 8080] [--host 127.0.0.1] [--token T]
+ *   pushthrough origin [--port 8080] [--host 127.0.0.1] [--token T] [--tls | --cert F --key F]
  *   pushthrough probe <url> [--transports ...] [--idle 5] [--hold 5] [--format table|json|markdown|html|junit] [--out FILE]
  *                         [--measure [--max-idle 120] [--max-streams 64]]
  *   pushthrough run [--setups a,b] [--format ...] [--out FILE] [--junit FILE] [--real nginx=./site.conf.tmpl] [--require-real]
@@ -57,7 +57,10 @@ export function buildProgram(): Command {
     .description('run the instrumented origin serving all four transports')
     .option('--port <port>', 'port to listen on (0 = any free port)', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--token <token>', 'only answer requests that carry X-Pushthrough-Token (or ?token= where a browser cannot set headers)');
+    .option('--token <token>', 'only answer requests that carry X-Pushthrough-Token (or ?token= where a browser cannot set headers)')
+    .option('--tls', 'serve https/wss with a throwaway CA made for this run (its ca.pem path is printed)')
+    .option('--cert <file>', 'serve https/wss with this certificate (PEM); with --key')
+    .option('--key <file>', 'the private key (PEM) of --cert');
   for (const [flags, help] of ORIGIN_LIMIT_OPTIONS) origin.option(flags, help);
   origin.action(originCommand);
 
@@ -83,6 +86,8 @@ export function buildProgram(): Command {
     .option('--measure', 'also measure the limits of the path: idle timeouts, lifetime, largest message, concurrent streams, product, advice')
     .option('--max-idle <seconds>', 'with --measure: longest silence searched', '120')
     .option('--max-streams <n>', 'with --measure: most simultaneous streams tried', '64')
+    .option('--ca <file>', 'trust the CA certificates (PEM) in this file for https/wss, besides the system store and NODE_EXTRA_CA_CERTS')
+    .option('--insecure', 'do not verify the server certificate (https/wss)')
     .action(probeCommand);
   addProbingOptions(probe, { idleSeconds: '5', holdSeconds: '5' });
 
@@ -126,7 +131,7 @@ export function buildProgram(): Command {
 
   // Commands that start proxies first reap what SIGKILLed runs left behind.
   program.hook('preAction', (_program, action) => {
-    if (['run', 'probe', 'proxy'].includes(action.name())) reapEarlierRuns();
+    if (['run', 'probe', 'proxy', 'origin'].includes(action.name())) reapEarlierRuns();
   });
 
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(oneLineErrors);

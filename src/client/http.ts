@@ -8,15 +8,17 @@
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 import type { SeenRequest } from '../protocol/seen';
 import { classifyError, evidenceHeaders, snippet } from './recorder';
-import { endpointUrl, targetHeaders, type ProbeTarget } from './target';
+import { endpointUrl, targetHeaders, tlsOptionsFor, type ProbeTarget } from './target';
 
 const dispatchers = new Map<string, Dispatcher>();
 
-function dispatcherFor(via: string | undefined): Dispatcher {
-  const key = via ?? '';
+function dispatcherFor(target: ProbeTarget): Dispatcher {
+  const { via } = target;
+  const tls = tlsOptionsFor(target);
+  const key = JSON.stringify([via ?? '', tls ?? null]);
   let d = dispatchers.get(key);
   if (!d) {
-    d = via ? new ProxyAgent({ uri: via, bodyTimeout: 0, headersTimeout: 0 }) : new Agent({ bodyTimeout: 0, headersTimeout: 0 });
+    d = via ? new ProxyAgent({ uri: via, bodyTimeout: 0, headersTimeout: 0, ...(tls ? { requestTls: tls } : {}) }) : new Agent({ bodyTimeout: 0, headersTimeout: 0, ...(tls ? { connect: tls } : {}) });
     dispatchers.set(key, d);
   }
   return d;
@@ -24,7 +26,7 @@ function dispatcherFor(via: string | undefined): Dispatcher {
 
 /** A fetch bound to the target: its forward proxy (if any) and its token header. */
 export function fetchFor(target: ProbeTarget): typeof fetch {
-  const dispatcher = dispatcherFor(target.via);
+  const dispatcher = dispatcherFor(target);
   const extra = targetHeaders(target);
   return (input, init) => {
     const headers = new Headers(init?.headers);
@@ -47,7 +49,7 @@ export async function closeAgents(): Promise<void> {
  * path, so even a cache that ignores the query string cannot mix them up.
  */
 export async function fetchSeen(target: ProbeTarget, probeId: string, originUrl?: string): Promise<SeenRequest[] | undefined> {
-  const t: ProbeTarget = originUrl ? { baseUrl: originUrl, token: target.token } : target;
+  const t: ProbeTarget = originUrl ? { baseUrl: originUrl, token: target.token, tls: target.tls } : target;
   const url = endpointUrl(t, '/_seen', { id: probeId, nocache: Date.now() });
   try {
     const res = await fetchFor(t)(url, { signal: AbortSignal.timeout(3000) });

@@ -4,6 +4,9 @@
  * (and optionally a forward proxy to go through, the corporate-proxy case).
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import tls from 'node:tls';
+import { pemCertificates } from '../util/certs';
 
 export interface ProbeTarget {
   /** base URL of the origin as the client reaches it, e.g. http://127.0.0.1:8080 or https://lb.example.com/rt */
@@ -12,6 +15,41 @@ export interface ProbeTarget {
   via?: string;
   /** the origin's --token, when it was started with one; sent as X-Pushthrough-Token, never in the URL */
   token?: string;
+  /** what https/wss clients trust beyond Node's own store (probe --ca, --insecure) */
+  tls?: TlsTrust;
+}
+
+export interface TlsTrust {
+  /** CA certificates (PEM) trusted besides Node's store and NODE_EXTRA_CA_CERTS */
+  ca?: string[];
+  /** no verification at all (probe --insecure) */
+  insecure?: boolean;
+}
+
+/**
+ * TLS options for a client of the target; undefined where Node's defaults
+ * apply (its CA store, which already includes NODE_EXTRA_CA_CERTS). Giving
+ * `ca` replaces Node's store, so the store and NODE_EXTRA_CA_CERTS are
+ * passed along with the added CAs.
+ */
+export function tlsOptionsFor(target: ProbeTarget): { ca?: string[]; rejectUnauthorized?: boolean } | undefined {
+  const t = target.tls;
+  if (!t || (!t.ca?.length && !t.insecure)) return undefined;
+  const opts: { ca?: string[]; rejectUnauthorized?: boolean } = {};
+  if (t.ca?.length) opts.ca = [...tls.rootCertificates, ...extraCaCertificates(), ...t.ca];
+  if (t.insecure) opts.rejectUnauthorized = false;
+  return opts;
+}
+
+function extraCaCertificates(): string[] {
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  if (!file) return [];
+  try {
+    return pemCertificates(fs.readFileSync(file, 'utf8'));
+  } catch {
+    // Node warned about it at startup already.
+    return [];
+  }
 }
 
 export type Params = Record<string, string | number | boolean | undefined>;

@@ -11,7 +11,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { classifyError, evidenceHeaders, snippet, type CheckRecorder } from './recorder';
-import { endpointUrl, targetHeaders, wsUrl, type Params, type ProbeTarget } from './target';
+import { endpointUrl, targetHeaders, tlsOptionsFor, wsUrl, type Params, type ProbeTarget } from './target';
 import { wsAgentFor } from './ws-via';
 import { readFirstBytes } from '../util/net';
 import { Condition } from '../util/wait';
@@ -70,6 +70,7 @@ export function openWebSocket(target: ProbeTarget, rec: CheckRecorder, opts: WsO
     maxPayload: MAX_WS_PAYLOAD_BYTES,
     agent: wsAgentFor(target),
     headers: targetHeaders(target),
+    ...tlsOptionsFor(target),
   });
   ws.on('upgrade', (res: IncomingMessage) => {
     rec.answer({ status: res.statusCode, headers: evidenceHeaders(Object.entries(res.headers)) });

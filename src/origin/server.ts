@@ -14,6 +14,7 @@
  * and the opt-in mitigations noBuffering, pad, noStore.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { Socket } from 'node:net';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer } from 'ws';
@@ -37,6 +38,11 @@ export interface OriginOptions {
   limits?: Partial<OriginLimits>;
   /** one line per notable event (a slow reader disconnected) */
   log?: (line: string) => void;
+  /**
+   * Serve HTTPS (and wss) with this certificate and key (PEM), for an origin
+   * deployed behind a TLS-passthrough balancer. HTTP/1.1 only, as before.
+   */
+  tls?: { cert: string; key: string };
 }
 
 /** What every handler needs from its origin. */
@@ -151,7 +157,7 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
     return undefined;
   };
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     // Names the instance on every answer, so a prober sees when one client's
     // requests are spread over several instances (a balancer without affinity).
     res.setHeader('X-Pushthrough-Instance', instance);
@@ -223,7 +229,8 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
     } else {
       handleSse(req, res, ch, backlog, p, release, ctx);
     }
-  });
+  };
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -281,7 +288,7 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${urlHost}:${port}`,
     instance,
     host,
     port,

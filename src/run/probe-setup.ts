@@ -6,6 +6,7 @@
 import { probeTransport, type ProbeMitigation, type ProbeOptions } from '../checks';
 import { gradeTransport } from '../checks/registry';
 import type { CheckId, Observation, Transport } from '../observation/types';
+import type { TlsTrust } from '../client/target';
 import type { RunningOrigin } from '../origin/server';
 import type { Setup } from '../setup/types';
 import { planMitigations, type MitigationPlan } from '../verdict/mitigations';
@@ -29,6 +30,8 @@ export interface ProbeSetupOptions {
   via?: string;
   /** the origin's token, for external origins started with --token */
   token?: string;
+  /** what https/wss clients trust beyond Node's store (probe --ca, --insecure) */
+  tls?: TlsTrust;
   /** a missing real-proxy binary is an error, not a skip */
   requireReal?: boolean;
   /** wait this long for an external setup to answer before probing it */
@@ -66,6 +69,7 @@ export async function probeSetup(setup: Setup, origins: RunningOrigin[], runOpts
   try {
     active = await bringUp(setup, origins, { via: runOpts.via, requireReal: runOpts.requireReal, waitMs: runOpts.waitMs });
     if (runOpts.token) active.target.token = runOpts.token;
+    if (runOpts.tls) active.target.tls = runOpts.tls;
   } catch (err) {
     out.unavailable =
       err instanceof SetupUnavailable ? err : new SetupUnavailable(`internal error in pushthrough (a bug) while starting this setup: ${(err as Error)?.stack ?? String(err)}`, 'error');

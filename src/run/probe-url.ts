@@ -24,6 +24,10 @@ export interface ProbeOptions {
   via?: string;
   /** try the app-side mitigations on what fails (default true) */
   mitigations?: boolean;
+  /** CA certificates (PEM) an https/wss URL may be signed by, besides Node's store and NODE_EXTRA_CA_CERTS */
+  ca?: string[];
+  /** skip certificate verification */
+  insecure?: boolean;
 }
 
 /**
@@ -38,13 +42,15 @@ export async function probe(url: string, opts: ProbeOptions = {}): Promise<Repor
   if (unknown.length) throw new UsageError(`transports: unknown '${unknown[0]}' (expected some of ${TRANSPORTS.join(', ')})`);
   const idleMs = opts.idleMs ?? 5_000;
   const holdMs = opts.holdMs ?? 5_000;
-  await checkIsOrigin(url, opts.via, opts.token);
+  const tls = opts.ca?.length || opts.insecure ? { ca: opts.ca, insecure: opts.insecure } : undefined;
+  await checkIsOrigin({ baseUrl: url, via: opts.via, token: opts.token, tls });
   const setup: Setup = { id: new URL(url).host, kind: 'external', description: `origin at ${url}${opts.via ? ` via ${opts.via}` : ''}`, url };
   return runMatrix({
     setups: [setup],
     transports,
     via: opts.via,
     token: opts.token,
+    tls,
     probe: { ...DEFAULT_PROBE_OPTIONS, idleMs, holdMs },
     mitigations: opts.mitigations ?? true,
     reportOptions: { command: 'probe', url, transports, idleMs, holdMs, via: opts.via },

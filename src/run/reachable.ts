@@ -10,8 +10,11 @@ import { UsageError } from '../util/errors';
 
 const START_HINT = "expected a pushthrough origin — start one with 'pushthrough origin --port 8080'";
 
-export async function checkIsOrigin(baseUrl: string, via?: string, token?: string): Promise<void> {
-  const target: ProbeTarget = { baseUrl, via, token };
+/** TLS verification failures (Node's and OpenSSL's codes): the user's trust settings, not the path. */
+const UNTRUSTED = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|ISSUER/;
+
+export async function checkIsOrigin(target: ProbeTarget): Promise<void> {
+  const { baseUrl, via } = target;
   const url = endpointUrl(target, '/health', {});
   let res: Response;
   let text = '';
@@ -20,6 +23,10 @@ export async function checkIsOrigin(baseUrl: string, via?: string, token?: strin
     text = (await res.text()).slice(0, 2000);
   } catch (err) {
     const timedOut = (err as Error)?.name === 'TimeoutError';
+    const code = classifyError(err).code;
+    if (!timedOut && UNTRUSTED.test(code)) {
+      throw new UsageError(`${baseUrl}: its certificate is not trusted (${code}); pass --ca FILE with the CA that signed it (or set NODE_EXTRA_CA_CERTS), or --insecure to skip verification`);
+    }
     throw new UsageError(`nothing answers at ${baseUrl}${via ? ` via ${via}` : ''} (GET /health: ${timedOut ? 'no answer within 5 s' : classifyError(err).code}); ${START_HINT}`);
   }
   let body: { tool?: unknown } | undefined;

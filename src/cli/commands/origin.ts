@@ -1,6 +1,11 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { DEFAULT_LIMITS, type OriginLimits } from '../../origin/limits';
 import { startOrigin } from '../../origin/server';
+import { makeThrowawayTls, writeCa } from '../../util/certs';
 import { UsageError } from '../../util/errors';
+import { runRegistry } from '../../util/run-registry';
 import { onShutdown } from '../cleanup';
 import { parsePort, parseSeconds } from '../options';
 
@@ -14,7 +19,18 @@ const MIB_FLAGS = {
   historyTotalMib: ['history-total-mib', 'historyTotalBytes', 'MiB of payload all channels keep together'],
 } as const satisfies Record<string, readonly [string, keyof OriginLimits, string]>;
 
-export type OriginCliOptions = { port: string; host: string; token?: string; maxChannels?: string; historyEvents?: string; channelIdle?: string; sendTimeout?: string } & {
+export type OriginCliOptions = {
+  port: string;
+  host: string;
+  token?: string;
+  maxChannels?: string;
+  historyEvents?: string;
+  channelIdle?: string;
+  sendTimeout?: string;
+  tls?: boolean;
+  cert?: string;
+  key?: string;
+} & {
   [K in keyof typeof MIB_FLAGS]?: string;
 };
 
@@ -55,12 +71,46 @@ export const ORIGIN_LIMIT_OPTIONS: ReadonlyArray<readonly [string, string]> = [
   ['--send-timeout <seconds>', `seconds a reader may take none of the bytes waiting for it before it is disconnected, as nginx's send_timeout (default ${DEFAULT_LIMITS.sendTimeoutMs / 1000})`],
 ];
 
+function readPem(flag: string, file: string, what: RegExp): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--${flag} ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!what.test(text)) throw new UsageError(`--${flag} ${file}: expected a PEM file (${what.source.replace(/\\/g, '')})`);
+  return text;
+}
+
+/**
+ * --cert/--key: the user's own; --tls: a throwaway CA and a certificate for
+ * 127.0.0.1 and localhost, the CA written to a temp dir (removed on exit,
+ * reaped after a SIGKILL) for clients to trust.
+ */
+async function tlsFrom(opts: OriginCliOptions): Promise<{ cert: string; key: string; caFile?: string } | undefined> {
+  if (opts.tls && (opts.cert || opts.key)) throw new UsageError('--tls makes a throwaway certificate; give either --tls or --cert with --key, not both');
+  if (!!opts.cert !== !!opts.key) throw new UsageError(`--${opts.cert ? 'key' : 'cert'} is missing: --cert and --key go together`);
+  if (opts.cert && opts.key) {
+    return { cert: readPem('cert', opts.cert, /-----BEGIN CERTIFICATE-----/), key: readPem('key', opts.key, /-----BEGIN [A-Z ]*PRIVATE KEY-----/) };
+  }
+  if (!opts.tls) return undefined;
+  const made = await makeThrowawayTls();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pushthrough-tls-'));
+  const forget = runRegistry.tempDir(dir, 'origin --tls');
+  onShutdown(async () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    forget();
+  });
+  return { cert: made.cert, key: made.key, caFile: writeCa(dir, made) };
+}
+
 export async function originCommand(opts: OriginCliOptions): Promise<void> {
   const port = parsePort(opts.port);
   const limits = limitsFrom(opts);
+  const tls = await tlsFrom(opts);
   let origin;
   try {
-    origin = await startOrigin({ port, host: opts.host, token: opts.token, limits, log: (line) => process.stderr.write(`origin: ${line}\n`) });
+    origin = await startOrigin({ port, host: opts.host, token: opts.token, limits, tls, log: (line) => process.stderr.write(`origin: ${line}\n`) });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${opts.host} is in use (pick another with --port, or --port 0 for any free port)`);
@@ -69,6 +119,7 @@ export async function originCommand(opts: OriginCliOptions): Promise<void> {
   }
   onShutdown(() => origin.close());
   process.stdout.write(`listening on ${origin.url}\n`);
+  if (tls?.caFile) process.stdout.write(`TLS with a throwaway CA: trust it with --ca ${tls.caFile} (or NODE_EXTRA_CA_CERTS=${tls.caFile})\n`);
   // Runs until SIGINT/SIGTERM; the signal handler closes every connection.
   await new Promise<void>(() => {});
 }

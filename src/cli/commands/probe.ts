@@ -1,4 +1,7 @@
+import fs from 'node:fs';
 import { DEFAULT_PROBE_OPTIONS } from '../../checks';
+import type { ProbeTarget, TlsTrust } from '../../client/target';
+import { pemCertificates } from '../../util/certs';
 import { measure } from '../../measure/measure';
 import type { Measurement } from '../../measure/types';
 import type { Report } from '../../report/types';
@@ -18,6 +21,23 @@ export interface ProbeCliOptions extends ProbingCliOptions {
   measure?: boolean;
   maxIdle?: string;
   maxStreams?: string;
+  /** --ca FILE: CA certificates (PEM) to trust besides Node's store */
+  ca?: string;
+  insecure?: boolean;
+}
+
+/** --ca FILE and --insecure: what the clients trust; undefined for Node's defaults (its store and NODE_EXTRA_CA_CERTS). */
+export function trustFrom(opts: { ca?: string; insecure?: boolean }): TlsTrust | undefined {
+  if (opts.ca === undefined) return opts.insecure ? { insecure: true } : undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(opts.ca, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--ca ${opts.ca}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'}); expected a PEM file of CA certificates`);
+  }
+  const ca = pemCertificates(text);
+  if (ca.length === 0) throw new UsageError(`--ca ${opts.ca}: no PEM certificate in it (expected '-----BEGIN CERTIFICATE-----' blocks)`);
+  return { ca, ...(opts.insecure ? { insecure: true } : {}) };
 }
 
 /** --max-streams: a whole number of streams. */
@@ -36,8 +56,9 @@ export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promi
   const limits = opts.measure
     ? { maxIdleMs: parseSeconds('max-idle', opts.maxIdle ?? '120', { min: 1, max: 3600 }), maxStreams: parseStreamCount(opts.maxStreams ?? '64') }
     : undefined;
+  const tls = trustFrom(opts);
   if (opts.out) checkWritable(opts.out);
-  await checkIsOrigin(url, via, opts.originToken);
+  await checkIsOrigin({ baseUrl: url, via, token: opts.originToken, tls });
   const setup: Setup = { id: new URL(url).host, kind: 'external', description: `origin at ${url}${via ? ` via ${via}` : ''}`, url };
   const progress = new Progress(1);
   process.stderr.write(`probing ${transports.join(', ')} at ${url} (about ${Math.ceil((Math.max(idleMs, holdMs) + 2000) / 1000)} s)…\n`);
@@ -46,13 +67,14 @@ export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promi
     transports,
     via,
     token: opts.originToken,
+    tls,
     probe: { ...DEFAULT_PROBE_OPTIONS, idleMs, holdMs, heartbeatMs },
     mitigations: opts.mitigations,
     onProgress: (e) => progress.update(e),
     reportOptions: { command: 'probe', url, transports, idleMs, holdMs, heartbeatMs, via, ...(limits ? { measure: true, ...limits } : {}) },
   });
   progress.finish();
-  if (limits) await addMeasurement(report, { baseUrl: url, via, token: opts.originToken }, limits, () => emit(report, format, { out: opts.out, wide: opts.wide }));
+  if (limits) await addMeasurement(report, { baseUrl: url, via, token: opts.originToken, tls }, limits, () => emit(report, format, { out: opts.out, wide: opts.wide }));
   emit(report, format, { out: opts.out, wide: opts.wide });
   process.exitCode = exitCodeFor(report, 'probe');
 }
@@ -63,7 +85,7 @@ export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promi
  * measurement, closes its sockets, and the report is still written with what
  * was measured, marked partial; the signal handler then exits 130.
  */
-async function addMeasurement(report: Report, target: { baseUrl: string; via?: string; token?: string }, limits: { maxIdleMs: number; maxStreams: number }, write: () => void): Promise<void> {
+async function addMeasurement(report: Report, target: ProbeTarget, limits: { maxIdleMs: number; maxStreams: number }, write: () => void): Promise<void> {
   const setup = report.setups[0];
   const stop = new AbortController();
   const started = Date.now();

@@ -1,0 +1,60 @@
+/**
+ * Throwaway TLS material: a CA made for one run and a server certificate it
+ * signed for 127.0.0.1 and localhost, made with `selfsigned` (RSA 2048,
+ * SHA-256, valid for one day). The private keys live in memory, or in a temp
+ * dir of the run that is removed when it ends; none is ever committed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { generate } from 'selfsigned';
+
+export interface ThrowawayTls {
+  /** the CA's certificate (PEM): what clients trust */
+  ca: string;
+  /** the server certificate (PEM), signed by the CA, for 127.0.0.1, ::1 and localhost */
+  cert: string;
+  /** the server certificate's private key (PEM) */
+  key: string;
+}
+
+export async function makeThrowawayTls(): Promise<ThrowawayTls> {
+  // A minute of slack for clocks, then a day: a throwaway is never renewed.
+  const notBeforeDate = new Date(Date.now() - 60_000);
+  const RSA = { keySize: 2048, algorithm: 'sha256', notBeforeDate, notAfterDate: new Date(notBeforeDate.getTime() + 86_400_000) } as const;
+  const ca = await generate([{ name: 'commonName', value: 'pushthrough throwaway CA' }], {
+    ...RSA,
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    ],
+  });
+  const server = await generate([{ name: 'commonName', value: 'localhost' }], {
+    ...RSA,
+    ca: { key: ca.private, cert: ca.cert },
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+          { type: 7, ip: '::1' },
+        ],
+      },
+    ],
+  });
+  return { ca: ca.cert, cert: server.cert, key: server.private };
+}
+
+/** The PEM certificates in a file's text; empty when there is none. */
+export function pemCertificates(text: string): string[] {
+  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
+/** Writes the CA certificate for clients to trust; returns its path. */
+export function writeCa(dir: string, tls: ThrowawayTls): string {
+  const file = path.join(dir, 'ca.pem');
+  fs.writeFileSync(file, tls.ca, { mode: 0o644 });
+  return file;
+}

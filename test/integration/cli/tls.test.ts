@@ -1,0 +1,94 @@
+/**
+ * TLS where pushthrough speaks it (issue 10, part 1): `origin --tls` serves
+ * https/wss with a throwaway CA and prints where its certificate is; `probe`
+ * trusts it with --ca FILE or NODE_EXTRA_CA_CERTS, skips verification with
+ * --insecure, and says in one line (exit 2) when it does not trust the
+ * server; `origin --cert/--key` serves a certificate of the user's own; the
+ * JS API's probe() takes `ca`.
+ */
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { killGroup, runCli, startCli, waitExit } from '../../helpers/cli';
+import { makeThrowawayTls } from '../../../src/util/certs';
+import { startOrigin } from '../../../src/origin/server';
+import { probe } from '../../../src/run/probe-url';
+import { closeAgents } from '../../../src/client/http';
+
+const started: ChildProcess[] = [];
+let tmp: string;
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pushthrough-tls-test-'));
+});
+afterEach(async () => {
+  for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) killGroup(c, 'SIGKILL');
+  fs.rmSync(tmp, { recursive: true, force: true });
+  await closeAgents();
+});
+
+const verdicts = (stdout: string): string[] => (JSON.parse(stdout) as { setups: Array<{ cells: Array<{ transport: string; verdict: string }> }> }).setups[0]!.cells.map((c) => `${c.transport}:${c.verdict}`);
+const ALL_PASS = ['short-poll:pass', 'long-poll:pass', 'sse:pass', 'websocket:pass'];
+const QUICK = ['--idle', '1', '--hold', '1', '--format', 'json'];
+
+it('origin --tls: untrusted is one line and exit 2; --ca, NODE_EXTRA_CA_CERTS and --insecure each probe all four transports over TLS; ^C removes the CA', async () => {
+  const { child, match } = await startCli(['origin', '--port', '0', '--tls'], /listening on (https:\/\/127\.0\.0\.1:\d+)\nTLS with a throwaway CA: trust it with --ca (\S+) \(or NODE_EXTRA_CA_CERTS=\S+\)\n/, 20_000);
+  started.push(child);
+  const [, url, caFile] = match as unknown as [string, string, string];
+  expect(fs.readFileSync(caFile, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
+
+  const untrusted = await runCli(['probe', url, ...QUICK]);
+  expect(untrusted.code).toBe(2);
+  expect(untrusted.stderr.trim().split('\n')).toEqual([
+    `pushthrough: ${url}: its certificate is not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE); pass --ca FILE with the CA that signed it (or set NODE_EXTRA_CA_CERTS), or --insecure to skip verification`,
+  ]);
+
+  const withCa = await runCli(['probe', url, '--ca', caFile, ...QUICK]);
+  expect([withCa.code, verdicts(withCa.stdout)]).toEqual([0, ALL_PASS]);
+  const withEnv = await runCli(['probe', url, ...QUICK], { env: { NODE_EXTRA_CA_CERTS: caFile } });
+  expect([withEnv.code, verdicts(withEnv.stdout)]).toEqual([0, ALL_PASS]);
+  const insecure = await runCli(['probe', url, '--insecure', ...QUICK]);
+  expect([insecure.code, verdicts(insecure.stdout)]).toEqual([0, ALL_PASS]);
+
+  process.kill(-child.pid!, 'SIGINT');
+  expect(await waitExit(child, 10_000)).toBe(130);
+  expect(fs.existsSync(path.dirname(caFile))).toBe(false);
+}, 90_000);
+
+it('origin --cert/--key serves the user’s own certificate; a CA that did not sign it is still refused', async () => {
+  const own = await makeThrowawayTls();
+  const other = await makeThrowawayTls();
+  const file = (name: string, text: string): string => (fs.writeFileSync(path.join(tmp, name), text), path.join(tmp, name));
+  const { child, match } = await startCli(['origin', '--port', '0', '--cert', file('cert.pem', own.cert), '--key', file('key.pem', own.key)], /listening on (https:\/\/127\.0\.0\.1:\d+)/, 20_000);
+  started.push(child);
+  const ok = await runCli(['probe', match[1]!, '--ca', file('ca.pem', own.ca), ...QUICK]);
+  expect([ok.code, verdicts(ok.stdout)]).toEqual([0, ALL_PASS]);
+  const wrong = await runCli(['probe', match[1]!, '--ca', file('other.pem', other.ca), ...QUICK]);
+  expect(wrong.code).toBe(2);
+  expect(wrong.stderr).toMatch(/its certificate is not trusted \(\w+\)/);
+}, 60_000);
+
+it.each([
+  [['origin', '--port', '0', '--cert', 'x.pem'], /^pushthrough: --key is missing: --cert and --key go together$/],
+  [['origin', '--port', '0', '--tls', '--key', 'x.pem'], /^pushthrough: --tls makes a throwaway certificate; give either --tls or --cert with --key, not both$/],
+  [['origin', '--port', '0', '--cert', '/nonexistent/c.pem', '--key', '/nonexistent/k.pem'], /^pushthrough: --cert \/nonexistent\/c.pem: cannot read it \(ENOENT\)$/],
+  [['probe', 'https://127.0.0.1:1', '--ca', '/nonexistent/ca.pem'], /^pushthrough: --ca \/nonexistent\/ca.pem: cannot read it \(ENOENT\); expected a PEM file of CA certificates$/],
+  [['probe', 'https://127.0.0.1:1', '--ca', 'package.json'], /^pushthrough: --ca package.json: no PEM certificate in it/],
+])('bad TLS input is one line and exit 2: %j', async (args, line) => {
+  const r = await runCli(args as string[], { timeoutMs: 20_000 });
+  expect(r.code).toBe(2);
+  expect(r.stderr.trim()).toMatch(line);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+});
+
+it('the JS API: startOrigin({ tls }) and probe(url, { ca })', async () => {
+  const made = await makeThrowawayTls();
+  const origin = await startOrigin({ port: 0, tls: { cert: made.cert, key: made.key } });
+  try {
+    expect(origin.url).toMatch(/^https:\/\//);
+    const report = await probe(origin.url, { ca: [made.ca], idleMs: 1000, holdMs: 1000, mitigations: false });
+    expect(report.setups[0]!.cells.map((c) => `${c.transport}:${c.verdict}`)).toEqual(ALL_PASS);
+  } finally {
+    await origin.close();
+  }
+}, 60_000);
