@@ -8,6 +8,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { killGroup, runCli, startCli, waitExit } from '../../helpers/cli';
@@ -80,6 +81,67 @@ it.each([
   expect(r.stderr.trim()).toMatch(line);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
 });
+
+/**
+ * A tiny forward proxy that only tunnels (CONNECT), as corporate proxies do
+ * for https; `refuse` answers 403 instead. It records what it was asked.
+ */
+async function connectProxy(refuse = false): Promise<{ url: string; asked: string[]; close: () => Promise<void> }> {
+  const asked: string[] = [];
+  const open = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    open.add(client);
+    client.on('close', () => open.delete(client));
+    client.on('error', () => undefined);
+    let head = Buffer.alloc(0);
+    const onData = (d: Buffer): void => {
+      head = Buffer.concat([head, d]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      client.off('data', onData);
+      const [method, authority] = head.subarray(0, end).toString('latin1').split(' ');
+      asked.push(`${method} ${authority}`);
+      if (method !== 'CONNECT' || refuse) return void client.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
+      const [host, port] = [authority!.slice(0, authority!.lastIndexOf(':')), Number(authority!.slice(authority!.lastIndexOf(':') + 1))];
+      const upstream = net.connect(port, host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head.subarray(end + 4));
+        client.pipe(upstream).pipe(client);
+      });
+      open.add(upstream);
+      upstream.on('close', () => (open.delete(upstream), client.destroy()));
+      upstream.on('error', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+    };
+    client.on('data', onData);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    asked,
+    close: () => new Promise<void>((r) => (open.forEach((s) => s.destroy()), server.close(() => r()))),
+  };
+}
+
+it('--via a forward proxy that tunnels: https and wss go through CONNECT, TLS to the origin inside, all four transports pass', async () => {
+  const made = await makeThrowawayTls();
+  const origin = await startOrigin({ port: 0, tls: { cert: made.cert, key: made.key } });
+  const proxy = await connectProxy();
+  try {
+    const caFile = path.join(tmp, 'ca.pem');
+    fs.writeFileSync(caFile, made.ca);
+    const r = await runCli(['probe', origin.url, '--via', proxy.url, '--ca', caFile, ...QUICK, '--no-mitigations']);
+    expect([r.code, verdicts(r.stdout)]).toEqual([0, ALL_PASS]);
+    const authority = new URL(origin.url).host;
+    // Every client asked for a tunnel to the origin, and nothing else.
+    expect(new Set(proxy.asked)).toEqual(new Set([`CONNECT ${authority}`]));
+    // The WebSocket checks too (one CONNECT each), not only fetch's pooled tunnels.
+    expect(proxy.asked.length).toBeGreaterThanOrEqual(4);
+  } finally {
+    await proxy.close();
+    await origin.close();
+  }
+}, 60_000);
 
 it('the JS API: startOrigin({ tls }) and probe(url, { ca })', async () => {
   const made = await makeThrowawayTls();
