@@ -46,6 +46,30 @@ export class ConnectRefused extends Error {
   }
 }
 
+/** The authority (host:port) a CONNECT for `url` asks for. */
+export function authorityOf(url: URL): string {
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' || url.protocol === 'wss:' ? 443 : 80)}`;
+}
+
+/** Asks the forward proxy for a tunnel to `authority` and closes it at once; resolves to the status it answered. */
+export function askForTunnel(via: URL, authority: string, timeoutMs = 5000): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const req = http.request({ host: via.hostname, port: Number(via.port || 80), method: 'CONNECT', path: authority, headers: { host: authority }, agent: false, timeout: timeoutMs });
+    req.once('connect', (res, socket) => {
+      socket.destroy();
+      resolve(res.statusCode);
+    });
+    // A proxy that answers CONNECT with a body and no tunnel still gives its status.
+    req.once('response', (res) => {
+      res.destroy();
+      resolve(res.statusCode);
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve(undefined));
+    req.end();
+  });
+}
+
 /** An https.Agent whose every connection is a CONNECT tunnel through `via`, with TLS to the origin inside. */
 class ConnectTunnelAgent extends https.Agent {
   constructor(private readonly via: URL) {

@@ -6,6 +6,7 @@
 import { fetchFor } from '../client/http';
 import { classifyError } from '../client/recorder';
 import { endpointUrl, type ProbeTarget } from '../client/target';
+import { askForTunnel, authorityOf } from '../client/ws-via';
 import { UsageError } from '../util/errors';
 
 const START_HINT = "expected a pushthrough origin — start one with 'pushthrough origin --port 8080'";
@@ -24,6 +25,16 @@ export async function checkIsOrigin(target: ProbeTarget): Promise<void> {
   } catch (err) {
     const timedOut = (err as Error)?.name === 'TimeoutError';
     const code = classifyError(err).code;
+    const url = new URL(baseUrl);
+    if (via && url.protocol === 'https:') {
+      const authority = authorityOf(url);
+      const status = await askForTunnel(new URL(via), authority);
+      if (status !== undefined && status !== 200) {
+        throw new UsageError(
+          `the forward proxy ${via} refuses CONNECT ${authority} (HTTP ${status}), so no https or wss client gets through it to the origin${url.port && url.port !== '443' ? `; many corporate proxies allow CONNECT to port 443 only` : ''}`,
+        );
+      }
+    }
     if (!timedOut && UNTRUSTED.test(code)) {
       throw new UsageError(`${baseUrl}: its certificate is not trusted (${code}); pass --ca FILE with the CA that signed it (or set NODE_EXTRA_CA_CERTS), or --insecure to skip verification`);
     }

@@ -143,6 +143,22 @@ it('--via a forward proxy that tunnels: https and wss go through CONNECT, TLS to
   }
 }, 60_000);
 
+it('--via a forward proxy that refuses CONNECT: one line saying so (HTTP 403, the port), exit 2', async () => {
+  const made = await makeThrowawayTls();
+  const origin = await startOrigin({ port: 0, tls: { cert: made.cert, key: made.key } });
+  const proxy = await connectProxy(true);
+  try {
+    const r = await runCli(['probe', origin.url, '--via', proxy.url, '--insecure', ...QUICK]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `pushthrough: the forward proxy ${proxy.url} refuses CONNECT ${new URL(origin.url).host} (HTTP 403), so no https or wss client gets through it to the origin; many corporate proxies allow CONNECT to port 443 only`,
+    ]);
+  } finally {
+    await proxy.close();
+    await origin.close();
+  }
+}, 60_000);
+
 it('the JS API: startOrigin({ tls }) and probe(url, { ca })', async () => {
   const made = await makeThrowawayTls();
   const origin = await startOrigin({ port: 0, tls: { cert: made.cert, key: made.key } });
