@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 /** Parsing of option values shared by commands; bad values are UsageErrors naming the option and what was expected. */
 import { TRANSPORTS, type Transport } from '../observation/types';
 import { FORMATS, type Format } from '../report/render';
@@ -18,6 +19,23 @@ export function parseTransports(raw: string): Transport[] {
     throw new UsageError(`--transports: unknown transport '${bad[0] ?? raw}' (expected a comma-separated list of: ${TRANSPORTS.join(', ')})`);
   }
   return [...new Set(list)] as Transport[];
+}
+
+/**
+ * The text of a PEM file named by a flag, with the blocks `kind` names in it
+ * (CERTIFICATE, PRIVATE KEY); one line naming the flag when it cannot be read
+ * or has none.
+ */
+export function readPemFlag(flag: string, file: string, kind: 'CERTIFICATE' | 'PRIVATE KEY'): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--${flag} ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'}); expected a PEM file`);
+  }
+  const begin = kind === 'CERTIFICATE' ? /-----BEGIN CERTIFICATE-----/ : /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+  if (!begin.test(text)) throw new UsageError(`--${flag} ${file}: no PEM ${kind.toLowerCase()} in it (expected a '-----BEGIN ${kind}-----' block)`);
+  return text;
 }
 
 export function parsePort(raw: string): number {

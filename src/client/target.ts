@@ -41,15 +41,19 @@ export function tlsOptionsFor(target: ProbeTarget): { ca?: string[]; rejectUnaut
   return opts;
 }
 
+let extraCa: string[] | undefined;
+
+/** NODE_EXTRA_CA_CERTS' certificates, read once (Node itself reads the file once, at startup). */
 function extraCaCertificates(): string[] {
+  if (extraCa) return extraCa;
   const file = process.env.NODE_EXTRA_CA_CERTS;
-  if (!file) return [];
   try {
-    return pemCertificates(fs.readFileSync(file, 'utf8'));
+    extraCa = file ? pemCertificates(fs.readFileSync(file, 'utf8')) : [];
   } catch {
     // Node warned about it at startup already.
-    return [];
+    extraCa = [];
   }
+  return extraCa;
 }
 
 export type Params = Record<string, string | number | boolean | undefined>;

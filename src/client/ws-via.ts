@@ -51,23 +51,26 @@ export function authorityOf(url: URL): string {
   return `${url.hostname}:${url.port || (url.protocol === 'https:' || url.protocol === 'wss:' ? 443 : 80)}`;
 }
 
-/** Asks the forward proxy for a tunnel to `authority` and closes it at once; resolves to the status it answered. */
-export function askForTunnel(via: URL, authority: string, timeoutMs = 5000): Promise<number | undefined> {
-  return new Promise((resolve) => {
+/** Sends CONNECT `authority` to the forward proxy; the socket is the tunnel when the status is 200. */
+function connectThrough(via: URL, authority: string, timeoutMs?: number): Promise<{ status: number; socket: net.Socket; head: Buffer }> {
+  return new Promise((resolve, reject) => {
     const req = http.request({ host: via.hostname, port: Number(via.port || 80), method: 'CONNECT', path: authority, headers: { host: authority }, agent: false, timeout: timeoutMs });
-    req.once('connect', (res, socket) => {
-      socket.destroy();
-      resolve(res.statusCode);
-    });
-    // A proxy that answers CONNECT with a body and no tunnel still gives its status.
-    req.once('response', (res) => {
-      res.destroy();
-      resolve(res.statusCode);
-    });
-    req.once('timeout', () => req.destroy());
-    req.once('error', () => resolve(undefined));
+    req.once('connect', (res, socket, head) => resolve({ status: res.statusCode ?? 0, socket, head }));
+    req.once('timeout', () => req.destroy(new Error(`no answer to CONNECT within ${timeoutMs} ms`)));
+    req.once('error', reject);
     req.end();
   });
+}
+
+/** Asks the forward proxy for a tunnel to `authority` and closes it at once: the status it answered, undefined when it gave none. */
+export async function askForTunnel(via: URL, authority: string, timeoutMs = 5000): Promise<number | undefined> {
+  try {
+    const { status, socket } = await connectThrough(via, authority, timeoutMs);
+    socket.destroy();
+    return status;
+  } catch {
+    return undefined;
+  }
 }
 
 /** An https.Agent whose every connection is a CONNECT tunnel through `via`, with TLS to the origin inside. */
@@ -78,22 +81,20 @@ class ConnectTunnelAgent extends https.Agent {
 
   override createConnection(options: http.ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): undefined {
     const opts = options as tls.ConnectionOptions & { host?: string; port?: number | string };
-    const done = (err: Error | null, socket?: Duplex): void => callback?.(err, socket as Duplex);
     const host = opts.host ?? '127.0.0.1';
     const authority = `${host.includes(':') ? `[${host}]` : host}:${opts.port ?? 443}`;
-    const req = http.request({ host: this.via.hostname, port: Number(this.via.port || 80), method: 'CONNECT', path: authority, headers: { host: authority }, agent: false });
-    req.once('connect', (res, socket, head) => {
-      if (res.statusCode !== 200) {
-        socket.destroy();
-        done(new ConnectRefused(res.statusCode ?? 0, authority, this.via.origin));
-        return;
-      }
-      if (head.length > 0) socket.unshift(head);
-      const secure = tls.connect({ ...opts, socket, servername: net.isIP(host) ? undefined : host });
-      done(null, secure);
-    });
-    req.once('error', (err) => done(err));
-    req.end();
+    connectThrough(this.via, authority).then(
+      ({ status, socket, head }) => {
+        if (status !== 200) {
+          socket.destroy();
+          callback?.(new ConnectRefused(status, authority, this.via.origin), undefined as unknown as Duplex);
+          return;
+        }
+        if (head.length > 0) socket.unshift(head);
+        callback?.(null, tls.connect({ ...opts, socket, servername: net.isIP(host) ? undefined : host }));
+      },
+      (err: Error) => callback?.(err, undefined as unknown as Duplex),
+    );
     return undefined;
   }
 }

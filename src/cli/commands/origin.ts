@@ -7,7 +7,7 @@ import { makeThrowawayTls, writeCa } from '../../util/certs';
 import { UsageError } from '../../util/errors';
 import { runRegistry } from '../../util/run-registry';
 import { onShutdown } from '../cleanup';
-import { parsePort, parseSeconds } from '../options';
+import { parsePort, parseSeconds, readPemFlag } from '../options';
 
 /** The limits given in MiB: flag (camelCase as commander names it) → limit, with its help. */
 const MIB_FLAGS = {
@@ -71,17 +71,6 @@ export const ORIGIN_LIMIT_OPTIONS: ReadonlyArray<readonly [string, string]> = [
   ['--send-timeout <seconds>', `seconds a reader may take none of the bytes waiting for it before it is disconnected, as nginx's send_timeout (default ${DEFAULT_LIMITS.sendTimeoutMs / 1000})`],
 ];
 
-function readPem(flag: string, file: string, what: RegExp): string {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--${flag} ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  if (!what.test(text)) throw new UsageError(`--${flag} ${file}: expected a PEM file (${what.source.replace(/\\/g, '')})`);
-  return text;
-}
-
 /**
  * --cert/--key: the user's own; --tls: a throwaway CA and a certificate for
  * 127.0.0.1 and localhost, the CA written to a temp dir (removed on exit,
@@ -91,7 +80,7 @@ async function tlsFrom(opts: OriginCliOptions): Promise<{ cert: string; key: str
   if (opts.tls && (opts.cert || opts.key)) throw new UsageError('--tls makes a throwaway certificate; give either --tls or --cert with --key, not both');
   if (!!opts.cert !== !!opts.key) throw new UsageError(`--${opts.cert ? 'key' : 'cert'} is missing: --cert and --key go together`);
   if (opts.cert && opts.key) {
-    return { cert: readPem('cert', opts.cert, /-----BEGIN CERTIFICATE-----/), key: readPem('key', opts.key, /-----BEGIN [A-Z ]*PRIVATE KEY-----/) };
+    return { cert: readPemFlag('cert', opts.cert, 'CERTIFICATE'), key: readPemFlag('key', opts.key, 'PRIVATE KEY') };
   }
   if (!opts.tls) return undefined;
   const made = await makeThrowawayTls();

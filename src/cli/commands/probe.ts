@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { DEFAULT_PROBE_OPTIONS } from '../../checks';
 import type { ProbeTarget, TlsTrust } from '../../client/target';
 import { pemCertificates } from '../../util/certs';
@@ -10,7 +9,7 @@ import type { Setup } from '../../setup/types';
 import { UsageError } from '../../util/errors';
 import { onShutdown } from '../cleanup';
 import { exitCodeFor } from '../exit-code';
-import { parseHttpUrl, parseProbing, parseSeconds, type ProbingCliOptions } from '../options';
+import { parseHttpUrl, parseProbing, parseSeconds, readPemFlag, type ProbingCliOptions } from '../options';
 import { checkWritable, emit } from '../output';
 import { Progress } from '../progress';
 import { checkIsOrigin } from '../../run/reachable';
@@ -29,14 +28,7 @@ export interface ProbeCliOptions extends ProbingCliOptions {
 /** --ca FILE and --insecure: what the clients trust; undefined for Node's defaults (its store and NODE_EXTRA_CA_CERTS). */
 export function trustFrom(opts: { ca?: string; insecure?: boolean }): TlsTrust | undefined {
   if (opts.ca === undefined) return opts.insecure ? { insecure: true } : undefined;
-  let text: string;
-  try {
-    text = fs.readFileSync(opts.ca, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--ca ${opts.ca}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'}); expected a PEM file of CA certificates`);
-  }
-  const ca = pemCertificates(text);
-  if (ca.length === 0) throw new UsageError(`--ca ${opts.ca}: no PEM certificate in it (expected '-----BEGIN CERTIFICATE-----' blocks)`);
+  const ca = pemCertificates(readPemFlag('ca', opts.ca, 'CERTIFICATE'));
   return { ca, ...(opts.insecure ? { insecure: true } : {}) };
 }
 

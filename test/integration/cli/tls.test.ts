@@ -12,8 +12,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { killGroup, runCli, startCli, waitExit } from '../../helpers/cli';
-import { makeThrowawayTls } from '../../../src/util/certs';
-import { startOrigin } from '../../../src/origin/server';
+import { makeThrowawayTls, type ThrowawayTls } from '../../../src/util/certs';
+import { startOrigin, type RunningOrigin } from '../../../src/origin/server';
 import { probe } from '../../../src/run/probe-url';
 import { closeAgents } from '../../../src/client/http';
 
@@ -22,11 +22,22 @@ let tmp: string;
 beforeEach(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pushthrough-tls-test-'));
 });
+/** What a test started in this process, closed after it whatever happened. */
+const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) killGroup(c, 'SIGKILL');
+  for (const close of closers.splice(0).reverse()) await close();
   fs.rmSync(tmp, { recursive: true, force: true });
   await closeAgents();
 });
+
+/** An origin serving TLS with a fresh throwaway CA. */
+async function tlsOrigin(): Promise<{ origin: RunningOrigin; made: ThrowawayTls }> {
+  const made = await makeThrowawayTls();
+  const origin = await startOrigin({ port: 0, tls: { cert: made.cert, key: made.key } });
+  closers.push(() => origin.close());
+  return { origin, made };
+}
 
 const verdicts = (stdout: string): string[] => (JSON.parse(stdout) as { setups: Array<{ cells: Array<{ transport: string; verdict: string }> }> }).setups[0]!.cells.map((c) => `${c.transport}:${c.verdict}`);
 const ALL_PASS = ['short-poll:pass', 'long-poll:pass', 'sse:pass', 'websocket:pass'];
@@ -72,8 +83,8 @@ it('origin --cert/--key serves the user’s own certificate; a CA that did not s
 it.each([
   [['origin', '--port', '0', '--cert', 'x.pem'], /^pushthrough: --key is missing: --cert and --key go together$/],
   [['origin', '--port', '0', '--tls', '--key', 'x.pem'], /^pushthrough: --tls makes a throwaway certificate; give either --tls or --cert with --key, not both$/],
-  [['origin', '--port', '0', '--cert', '/nonexistent/c.pem', '--key', '/nonexistent/k.pem'], /^pushthrough: --cert \/nonexistent\/c.pem: cannot read it \(ENOENT\)$/],
-  [['probe', 'https://127.0.0.1:1', '--ca', '/nonexistent/ca.pem'], /^pushthrough: --ca \/nonexistent\/ca.pem: cannot read it \(ENOENT\); expected a PEM file of CA certificates$/],
+  [['origin', '--port', '0', '--cert', '/nonexistent/c.pem', '--key', '/nonexistent/k.pem'], /^pushthrough: --cert \/nonexistent\/c.pem: cannot read it \(ENOENT\); expected a PEM file$/],
+  [['probe', 'https://127.0.0.1:1', '--ca', '/nonexistent/ca.pem'], /^pushthrough: --ca \/nonexistent\/ca.pem: cannot read it \(ENOENT\); expected a PEM file$/],
   [['probe', 'https://127.0.0.1:1', '--ca', 'package.json'], /^pushthrough: --ca package.json: no PEM certificate in it/],
 ])('bad TLS input is one line and exit 2: %j', async (args, line) => {
   const r = await runCli(args as string[], { timeoutMs: 20_000 });
@@ -86,7 +97,7 @@ it.each([
  * A tiny forward proxy that only tunnels (CONNECT), as corporate proxies do
  * for https; `refuse` answers 403 instead. It records what it was asked.
  */
-async function connectProxy(refuse = false): Promise<{ url: string; asked: string[]; close: () => Promise<void> }> {
+async function connectProxy(refuse = false): Promise<{ url: string; asked: string[] }> {
   const asked: string[] = [];
   const open = new Set<net.Socket>();
   const server = net.createServer((client) => {
@@ -116,57 +127,37 @@ async function connectProxy(refuse = false): Promise<{ url: string; asked: strin
     client.on('data', onData);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    asked,
-    close: () => new Promise<void>((r) => (open.forEach((s) => s.destroy()), server.close(() => r()))),
-  };
+  closers.push(() => new Promise<void>((r) => (open.forEach((s) => s.destroy()), server.close(() => r()))));
+  return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, asked };
 }
 
 it('--via a forward proxy that tunnels: https and wss go through CONNECT, TLS to the origin inside, all four transports pass', async () => {
-  const made = await makeThrowawayTls();
-  const origin = await startOrigin({ port: 0, tls: { cert: made.cert, key: made.key } });
+  const { origin, made } = await tlsOrigin();
   const proxy = await connectProxy();
-  try {
-    const caFile = path.join(tmp, 'ca.pem');
-    fs.writeFileSync(caFile, made.ca);
-    const r = await runCli(['probe', origin.url, '--via', proxy.url, '--ca', caFile, ...QUICK, '--no-mitigations']);
-    expect([r.code, verdicts(r.stdout)]).toEqual([0, ALL_PASS]);
-    const authority = new URL(origin.url).host;
-    // Every client asked for a tunnel to the origin, and nothing else.
-    expect(new Set(proxy.asked)).toEqual(new Set([`CONNECT ${authority}`]));
-    // The WebSocket checks too (one CONNECT each), not only fetch's pooled tunnels.
-    expect(proxy.asked.length).toBeGreaterThanOrEqual(4);
-  } finally {
-    await proxy.close();
-    await origin.close();
-  }
+  const caFile = path.join(tmp, 'ca.pem');
+  fs.writeFileSync(caFile, made.ca);
+  const r = await runCli(['probe', origin.url, '--via', proxy.url, '--ca', caFile, ...QUICK, '--no-mitigations']);
+  expect([r.code, verdicts(r.stdout)]).toEqual([0, ALL_PASS]);
+  const authority = new URL(origin.url).host;
+  // Every client asked for a tunnel to the origin, and nothing else.
+  expect(new Set(proxy.asked)).toEqual(new Set([`CONNECT ${authority}`]));
+  // The WebSocket checks too (one CONNECT each), not only fetch's pooled tunnels.
+  expect(proxy.asked.length).toBeGreaterThanOrEqual(4);
 }, 60_000);
 
 it('--via a forward proxy that refuses CONNECT: one line saying so (HTTP 403, the port), exit 2', async () => {
-  const made = await makeThrowawayTls();
-  const origin = await startOrigin({ port: 0, tls: { cert: made.cert, key: made.key } });
+  const { origin } = await tlsOrigin();
   const proxy = await connectProxy(true);
-  try {
-    const r = await runCli(['probe', origin.url, '--via', proxy.url, '--insecure', ...QUICK]);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([
-      `pushthrough: the forward proxy ${proxy.url} refuses CONNECT ${new URL(origin.url).host} (HTTP 403), so no https or wss client gets through it to the origin; many corporate proxies allow CONNECT to port 443 only`,
-    ]);
-  } finally {
-    await proxy.close();
-    await origin.close();
-  }
+  const r = await runCli(['probe', origin.url, '--via', proxy.url, '--insecure', ...QUICK]);
+  expect(r.code).toBe(2);
+  expect(r.stderr.trim().split('\n')).toEqual([
+    `pushthrough: the forward proxy ${proxy.url} refuses CONNECT ${new URL(origin.url).host} (HTTP 403), so no https or wss client gets through it to the origin; many corporate proxies allow CONNECT to port 443 only`,
+  ]);
 }, 60_000);
 
 it('the JS API: startOrigin({ tls }) and probe(url, { ca })', async () => {
-  const made = await makeThrowawayTls();
-  const origin = await startOrigin({ port: 0, tls: { cert: made.cert, key: made.key } });
-  try {
-    expect(origin.url).toMatch(/^https:\/\//);
-    const report = await probe(origin.url, { ca: [made.ca], idleMs: 1000, holdMs: 1000, mitigations: false });
-    expect(report.setups[0]!.cells.map((c) => `${c.transport}:${c.verdict}`)).toEqual(ALL_PASS);
-  } finally {
-    await origin.close();
-  }
+  const { origin, made } = await tlsOrigin();
+  expect(origin.url).toMatch(/^https:\/\//);
+  const report = await probe(origin.url, { ca: [made.ca], idleMs: 1000, holdMs: 1000, mitigations: false });
+  expect(report.setups[0]!.cells.map((c) => `${c.transport}:${c.verdict}`)).toEqual(ALL_PASS);
 }, 60_000);
