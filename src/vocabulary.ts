@@ -13,8 +13,25 @@ export type Transport = (typeof TRANSPORTS)[number];
  * src/checks/ (its runners, its payload type and its grader); this list is the
  * stable vocabulary of check ids that reports and the schema use.
  */
-export const CHECK_IDS = ['connect', 'delivery', 'latency', 'idle', 'hold', 'duration', 'resume', 'large', 'echo', 'freshness'] as const;
+export const CHECK_IDS = ['connect', 'delivery', 'latency', 'idle', 'hold', 'duration', 'resume', 'large', 'echo', 'freshness', 'keepalive'] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
+
+/**
+ * The kinds of keepalive traffic, each tried alone on a silent stream to learn
+ * which ones a path counts as activity (`run --keepalive`, `probe --measure`):
+ * `none` is the control. `server-*` come from the origin, `client-*` from the
+ * client; `trickle` is a body byte the origin writes into a held long-poll.
+ */
+export const KEEPALIVE_KINDS = ['none', 'server-event', 'server-comment', 'server-message', 'server-ping', 'client-message', 'client-ping', 'trickle'] as const;
+export type KeepaliveKind = (typeof KEEPALIVE_KINDS)[number];
+
+/** The transports a keepalive can be tried on, and the kinds each one has. */
+export const KEEPALIVE_KINDS_FOR = {
+  sse: ['none', 'server-event', 'server-comment'],
+  websocket: ['none', 'server-message', 'server-ping', 'client-message', 'client-ping'],
+  'long-poll': ['none', 'trickle'],
+} as const satisfies Partial<Record<Transport, readonly KeepaliveKind[]>>;
+export type KeepaliveTransport = keyof typeof KEEPALIVE_KINDS_FOR;
 
 export const VERDICTS = ['pass', 'degraded', 'fail', 'skipped', 'error'] as const;
 export type Verdict = (typeof VERDICTS)[number];

@@ -31,6 +31,8 @@ export interface ProbeOptions {
   /** short-poll interval */
   pollEveryMs: number;
   mitigation?: ProbeMitigation;
+  /** run the opt-in keepalive check too (`--keepalive`) */
+  keepalive?: boolean;
 }
 
 export const DEFAULT_PROBE_OPTIONS: ProbeOptions = {
@@ -79,6 +81,8 @@ export interface Check<P = unknown> {
   transports?: Transport[];
   /** mostly waits (a silent stream, a held request): starts at once, beside the short checks */
   waits?: boolean;
+  /** runs only when the probe's options ask for it */
+  optIn?: (o: ProbeOptions) => boolean;
   /** the check's result; undefined when there is nothing to judge (no event to time) */
   grade(obs: Observation<P>, ctx: GradeContext): CheckResult | undefined;
 }

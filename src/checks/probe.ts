@@ -23,7 +23,7 @@ export interface ProbeRequest {
 }
 
 export async function probeTransport(req: ProbeRequest): Promise<Observation[]> {
-  const ids = (req.checks ?? checksFor(req.transport)).filter((id) => CHECKS.find((c) => c.id === id)?.runners[req.transport]);
+  const ids = (req.checks ?? checksFor(req.transport, req.options)).filter((id) => CHECKS.find((c) => c.id === id)?.runners[req.transport]);
   const runOne = async (id: CheckId): Promise<Observation> => {
     const runner = CHECKS.find((c) => c.id === id)!.runners[req.transport]!;
     const ctx: CheckContext = {

@@ -6,7 +6,7 @@
 import type { CheckId, Observation, Transport } from '../observation/types';
 import { gradeCell } from '../verdict/cell';
 import type { Cell, CheckResult } from '../verdict/types';
-import { transportsOf, type Check, type GradeContext } from './check';
+import { transportsOf, type Check, type GradeContext, type ProbeOptions } from './check';
 import { connect } from './connect';
 import { delivery } from './delivery';
 import { duration } from './duration';
@@ -14,11 +14,12 @@ import { echo } from './echo';
 import { freshness } from './freshness';
 import { hold } from './hold';
 import { idle } from './idle';
+import { keepalive } from './keepalive';
 import { large } from './large';
 import { latency } from './latency';
 import { resume } from './resume';
 
-export const CHECKS: readonly Check<any>[] = [connect, delivery, latency, idle, hold, duration, resume, large, echo, freshness];
+export const CHECKS: readonly Check<any>[] = [connect, delivery, latency, idle, hold, duration, resume, large, echo, freshness, keepalive];
 
 const BY_ID = new Map(CHECKS.map((c) => [c.id, c]));
 
@@ -26,9 +27,9 @@ export function checkById(id: CheckId): Check<unknown> | undefined {
   return BY_ID.get(id);
 }
 
-/** The checks that run for a transport (the ones with a runner), in report order. */
-export function checksFor(transport: Transport): CheckId[] {
-  return CHECKS.filter((c) => c.runners[transport] !== undefined).map((c) => c.id);
+/** The checks that run for a transport (the ones with a runner, opt-in ones when `options` ask for them), in report order. */
+export function checksFor(transport: Transport, options?: ProbeOptions): CheckId[] {
+  return CHECKS.filter((c) => c.runners[transport] !== undefined && (!c.optIn || (options !== undefined && c.optIn(options)))).map((c) => c.id);
 }
 
 /** Every check that says something about a transport, run or derived, in report order. */

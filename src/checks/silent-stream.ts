@@ -5,6 +5,7 @@
  * cut tells when and how.
  */
 import { fetchSeen } from '../client/http';
+import type { Params } from '../client/target';
 import { CheckRecorder } from '../client/recorder';
 import { runSse } from '../client/sse';
 import { runWebSocket } from '../client/websocket';
@@ -12,6 +13,7 @@ import type { Observation, StreamEnd, Transport } from '../observation/types';
 import { badAnswerResult, describeAnswer, firstBadAnswer, result, s, timeline } from '../verdict/answers';
 import type { CheckResult, Reason } from '../verdict/types';
 import { mitigationParams, type CheckContext } from './check';
+import { clientKeepalive, keepaliveParams } from './keepalive';
 
 type SilentCheck = 'idle' | 'duration';
 
@@ -21,12 +23,19 @@ function recorder(ctx: CheckContext, transport: Transport, check: SilentCheck): 
   return new CheckRecorder(transport, check, { channel: ctx.channel, count: 2, intervalMs: silentMs, silentMs, heartbeatMs });
 }
 
+/** The origin side of a keepalive mitigation: a client kind leaves the origin silent (the WebSocket client sends it). */
+function keepaliveOf(ctx: CheckContext, heartbeatMs: number | undefined): Params {
+  const kind = ctx.options.mitigation?.keepalive;
+  if (!kind || heartbeatMs === undefined) return {};
+  return clientKeepalive(kind, heartbeatMs) ? { heartbeatMs: undefined } : keepaliveParams(kind, heartbeatMs);
+}
+
 export function silentSse(check: SilentCheck) {
   return async (ctx: CheckContext): Promise<Observation> => {
     const rec = recorder(ctx, 'sse', check);
     const { silentMs, heartbeatMs } = rec.scenario!;
     await runSse(ctx.target, rec, {
-      params: { count: 2, silentMs, heartbeatMs, close: true, retryMs: 100, channel: ctx.channel, probe: ctx.probeId, ...mitigationParams(ctx.options) },
+      params: { count: 2, silentMs, heartbeatMs, close: true, retryMs: 100, channel: ctx.channel, probe: ctx.probeId, ...mitigationParams(ctx.options), ...keepaliveOf(ctx, heartbeatMs) },
       payloadBytes: 16,
       // Stop at the second event, or once a cut stream has been answered again
       // (the reconnect's status is part of the evidence).
@@ -44,7 +53,8 @@ export function silentWebSocket(check: SilentCheck) {
     const rec = recorder(ctx, 'websocket', check);
     const { silentMs, heartbeatMs } = rec.scenario!;
     await runWebSocket(ctx.target, rec, {
-      params: { count: 2, silentMs, heartbeatMs, close: true, channel: ctx.channel, probe: ctx.probeId },
+      params: { count: 2, silentMs, heartbeatMs, close: true, channel: ctx.channel, probe: ctx.probeId, ...keepaliveOf(ctx, heartbeatMs) },
+      clientKeepalive: ctx.options.mitigation?.keepalive && heartbeatMs ? clientKeepalive(ctx.options.mitigation.keepalive, heartbeatMs) : undefined,
       payloadBytes: 16,
       handshakeTimeoutMs: ctx.options.connectTimeoutMs,
       until: (r) => r.hasSeq(2) || r.ends.length > 0,

@@ -70,11 +70,13 @@ export interface ProbingCliOptions {
   wide?: boolean;
   via?: string;
   mitigations: boolean;
+  keepalive?: boolean;
 }
 
 /** Parses the shared probing options; every bad value is a UsageError naming it. */
-export function parseProbing(opts: ProbingCliOptions): { transports: Transport[]; idleMs: number; holdMs: number; heartbeatMs: number; via?: string; format: Format } {
+export function parseProbing(opts: ProbingCliOptions): { transports: Transport[]; idleMs: number; holdMs: number; heartbeatMs: number; keepalive: boolean; via?: string; format: Format } {
   return {
+    keepalive: opts.keepalive === true,
     transports: parseTransports(opts.transports),
     idleMs: parseSeconds('idle', opts.idle),
     holdMs: parseSeconds('hold', opts.hold),

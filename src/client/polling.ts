@@ -30,13 +30,14 @@ export async function pollOnce(
   rec: CheckRecorder,
   path: PollPath,
   params: Params,
-  opts: { payloadBytes: number; timeoutMs: number; keepRepeats?: boolean },
+  opts: { payloadBytes: number; timeoutMs: number; keepRepeats?: boolean; signal?: AbortSignal },
 ): Promise<PollAnswer> {
   const url = endpointUrl(target, path, params);
   rec.requests++;
   let res: Response;
   try {
-    res = await fetchFor(target)(url, { signal: AbortSignal.timeout(opts.timeoutMs) });
+    const timeout = AbortSignal.timeout(opts.timeoutMs);
+    res = await fetchFor(target)(url, { signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout });
   } catch (err) {
     const c = classifyError(err);
     const timedOut = (err as Error)?.name === 'TimeoutError';

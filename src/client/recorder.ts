@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Arrival, CheckId, HttpAnswer, Observation, Scenario, StreamEnd, Transport } from '../observation/types';
+import type { CutHow } from '../observation/limits';
 import { parseEvent } from '../protocol/events';
 
 /** Headers never kept as evidence: they identify the user, not the path. */
@@ -134,4 +135,25 @@ export class CheckRecorder<P = unknown> {
       ...(this.testerError !== undefined ? { testerError: this.testerError } : {}),
     };
   }
+}
+
+/** How the path ended a stream, as a measurement reports it. */
+export interface StreamEndSeen {
+  how: CutHow;
+  atMs: number;
+  code?: string | number;
+  detail?: string;
+}
+
+/** The end the path caused on a stream, if any (a status instead of the stream, FIN, RST); never one of ours. */
+export function endSeen(rec: CheckRecorder): StreamEndSeen | undefined {
+  const e = rec.ends.find((x) => x.how !== 'open');
+  if (!e) return undefined;
+  const how: CutHow = e.how === 'error-status' ? 'status' : e.how === 'reset' ? 'reset' : 'close';
+  return { how, atMs: e.atMs, code: e.code, detail: e.detail };
+}
+
+/** When event `seq` arrived, ms since the recorder started. */
+export function arrivedAt(rec: CheckRecorder, seq: number): number | undefined {
+  return rec.arrivals.find((a) => a.seq === seq)?.arrivedMs;
 }

@@ -13,6 +13,7 @@ import WebSocket from 'ws';
 import { classifyError, evidenceHeaders, snippet, type CheckRecorder } from './recorder';
 import { endpointUrl, targetHeaders, tlsOptionsFor, wsUrl, type Params, type ProbeTarget } from './target';
 import { wsAgentFor } from './ws-via';
+import { WS_HEARTBEAT_TEXT } from '../protocol/events';
 import { readFirstBytes } from '../util/net';
 import { Condition } from '../util/wait';
 
@@ -30,6 +31,8 @@ export interface WsOptions {
   onBinary?: (data: Buffer) => void;
   /** something was recorded: re-check your conditions */
   onChange?: () => void;
+  /** the client's own keepalive once open: a ping or a heartbeat text message (never echoed) every `everyMs` */
+  clientKeepalive?: { kind: 'ping' | 'message'; everyMs: number };
 }
 
 export interface WsConnection {
@@ -58,8 +61,10 @@ export function openWebSocket(target: ProbeTarget, rec: CheckRecorder, opts: WsO
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   const changed = (): void => opts.onChange?.();
+  let keepalive: NodeJS.Timeout | undefined;
   const finish = (): void => {
     gone = true;
+    clearInterval(keepalive);
     resolveClosed();
     changed();
   };
@@ -90,6 +95,14 @@ export function openWebSocket(target: ProbeTarget, rec: CheckRecorder, opts: WsO
   ws.on('open', () => {
     opened = true;
     rec.opened();
+    const beat = opts.clientKeepalive;
+    if (beat) {
+      keepalive = setInterval(() => {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        if (beat.kind === 'ping') ws.ping();
+        else ws.send(WS_HEARTBEAT_TEXT);
+      }, beat.everyMs);
+    }
     opts.onOpen?.(ws);
     changed();
   });
@@ -103,10 +116,13 @@ export function openWebSocket(target: ProbeTarget, rec: CheckRecorder, opts: WsO
     changed();
   });
   // Server pings (the origin's heartbeatMs) are bytes on the wire too; ws answers them itself.
-  ws.on('ping', () => {
-    rec.received(0);
-    changed();
-  });
+  // So are the pongs that answer the client's own pings.
+  for (const control of ['ping', 'pong'] as const) {
+    ws.on(control, () => {
+      rec.received(0);
+      changed();
+    });
+  }
   ws.on('error', (err) => {
     const c = classifyError(err);
     socketError ??= c.code;
@@ -139,6 +155,7 @@ export function openWebSocket(target: ProbeTarget, rec: CheckRecorder, opts: WsO
     close() {
       if (closedByUs) return;
       closedByUs = true;
+      clearInterval(keepalive);
       if (ws.readyState === WebSocket.CLOSED) resolveClosed();
       ws.terminate();
       setTimeout(resolveClosed, 2000).unref();

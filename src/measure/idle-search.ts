@@ -23,6 +23,7 @@
 import type { AnswerEvidence } from '../client/http';
 import type { CutHow, IdleLimit, IdleTrial, LifetimeResult, StreamTransport } from '../observation/limits';
 import { Condition } from '../util/wait';
+import { startFailure } from '../verdict/answers';
 import { answerOf, closeAll, endOf, eventAt, openStream, type MeasuredStream, type StreamContext } from './stream';
 
 export interface IdleSearchOptions {
@@ -327,10 +328,6 @@ export function runIdleRound(ctx: RoundContext): IdleRoundRunner {
   };
 }
 
-function startFailure(transport: StreamTransport, how: CutHow, code: string | number | undefined, detail: string | undefined): string {
-  if (how === 'status') return `the ${transport === 'sse' ? 'stream' : 'handshake'} was answered ${code}${detail ? ` (${detail})` : ''} instead of ${transport === 'sse' ? 'an event stream' : '101 Switching Protocols'}`;
-  return `the stream ended before its first event (${how}${code !== undefined ? ` ${code}` : ''}${detail ? `: ${detail}` : ''})`;
-}
 
 // ---------------------------------------------------------------- lifetime
 

@@ -8,6 +8,9 @@
  *   sizes       ── largest WebSocket message (echo), largest SSE event
  *   idle        ── SSE and WebSocket idle searches + a heartbeat stream each,
  *                  at the same time when the path allows that many streams
+ *   keepalive   ── past each idle cut: which traffic keeps a stream open
+ *                  (SSE event/comment, WebSocket ping/message either way,
+ *                  long-poll trickle), then the advised one verified
  *   advice      ── product guess + recommendations (pure)
  *
  * `signal` stops it: every phase closes its sockets and returns what it has,
@@ -15,19 +18,20 @@
  */
 import type { AnswerEvidence } from '../client/http';
 import type { ProbeTarget } from '../client/target';
-import type { StreamTransport } from '../observation/limits';
+import type { KeepaliveTransport, StreamTransport } from '../observation/limits';
 import { answersFromMeasured, guessProduct } from '../verdict/product-guess';
-import { formatDuration, recommend } from '../verdict/recommend';
+import { formatDuration, idleCut, isDurationCap, recommend } from '../verdict/recommend';
 import type { Cell } from '../verdict/types';
 import { countConcurrentStreams } from './concurrency';
 import { fingerprint } from './fingerprint';
 import { ladder, measureLifetime, runIdleRound, searchIdle } from './idle-search';
+import { measureKeepalive } from './keepalive';
 import { DEFAULT_MAX_MESSAGE_BYTES, searchSize, sseEventTrial, wsEchoTrial } from './size-search';
 import type { StreamContext } from './stream';
 import type { Measurement } from './types';
 
 /** The phases, in the order they run. */
-export const MEASURE_PHASES = ['fingerprint', 'concurrency', 'sizes', 'idle'] as const;
+export const MEASURE_PHASES = ['fingerprint', 'concurrency', 'sizes', 'idle', 'keepalive'] as const;
 export type MeasurePhase = (typeof MEASURE_PHASES)[number];
 
 export interface MeasureOptions {
@@ -161,9 +165,32 @@ export async function measure(opts: MeasureOptions): Promise<Measurement> {
     }
   }
 
-  // 5. advice
+  // 5. keepalive: which traffic resets each idle timer found, and the advice verified
+  if (phases.has('keepalive') && !stopped('the keepalive trials')) {
+    const cuts = transports.flatMap((t) => {
+      const cut = idleCut(m.idle[t]);
+      return cut !== undefined ? [{ t, cut, cap: isDurationCap(m.idle[t], m.lifetime[t]) }] : [];
+    });
+    if (cuts.length > 0) {
+      m.keepalive = {};
+      m.keepaliveVerified = {};
+      // The advice is one interval for the app, from the shortest idle cut (a duration cap is not one), as recommend() gives it.
+      const idleOnly = cuts.filter((c) => !c.cap);
+      const shortest = Math.min(...(idleOnly.length ? idleOnly : cuts).map((c) => c.cut));
+      const runs = [...cuts.map((c) => ({ transport: c.t as KeepaliveTransport, cut: c.cut })), { transport: 'long-poll' as KeepaliveTransport, cut: shortest }];
+      await Promise.all(
+        runs.map(async ({ transport, cut }) => {
+          const got = await measureKeepalive({ target: opts.target, transport, cutMs: cut, adviceCutMs: shortest, connectTimeoutMs: streams.connectTimeoutMs, signal, onProgress: say });
+          m.keepalive![transport] = got.result;
+          if (got.verification) m.keepaliveVerified![transport] = got.verification;
+        }),
+      );
+    }
+  }
+
+  // 6. advice
   if (signal?.aborted) m.partial = true;
-  for (const part of [m.idle, m.lifetime, m.largestMessage, m.concurrency]) {
+  for (const part of [m.idle, m.lifetime, m.largestMessage, m.concurrency, m.keepalive ?? {}]) {
     for (const r of Object.values(part)) if (r?.partial) m.partial = true;
   }
   const probeAnswers = (opts.cells ?? []).flatMap((c) => c.checks.flatMap((k) => answersFromMeasured(k.measured, `${c.transport} ${k.id} check`)));
@@ -173,6 +200,8 @@ export async function measure(opts: MeasureOptions): Promise<Measurement> {
     lifetime: m.lifetime,
     largestMessage: m.largestMessage,
     concurrency: m.concurrency,
+    keepalive: m.keepalive,
+    keepaliveVerified: m.keepaliveVerified,
     product: m.product,
     maxIdleMs,
     maxStreams,

@@ -7,11 +7,11 @@
  * timer is what is measured (buffering is the probe's business).
  */
 import type { AnswerEvidence } from '../client/http';
-import { CheckRecorder } from '../client/recorder';
+import { arrivedAt, CheckRecorder, endSeen, type StreamEndSeen } from '../client/recorder';
 import { openSse } from '../client/sse';
 import type { Params, ProbeTarget } from '../client/target';
 import { openWebSocket } from '../client/websocket';
-import type { CutHow, StreamTransport } from '../observation/limits';
+import type { StreamTransport } from '../observation/limits';
 
 /** Where and how the measuring streams connect. */
 export interface StreamContext {
@@ -39,13 +39,7 @@ export interface MeasuredStream {
   readonly closed: Promise<void>;
 }
 
-/** How the path ended a stream, as a measurement reports it. */
-export interface StreamEndSeen {
-  how: CutHow;
-  atMs: number;
-  code?: string | number;
-  detail?: string;
-}
+export type { StreamEndSeen } from '../client/recorder';
 
 /** Opens one stream on the target's /sse or /ws with the origin scenario `params`. */
 export function openStream(transport: StreamTransport, ctx: StreamContext, params: Params, hooks: StreamHooks = {}): MeasuredStream {
@@ -70,15 +64,12 @@ export function openStream(transport: StreamTransport, ctx: StreamContext, param
 
 /** The end the path caused, if any (a status instead of the stream, FIN, RST). */
 export function endOf(s: MeasuredStream): StreamEndSeen | undefined {
-  const e = s.rec.ends.find((x) => x.how !== 'open');
-  if (!e) return undefined;
-  const how: CutHow = e.how === 'error-status' ? 'status' : e.how === 'reset' ? 'reset' : 'close';
-  return { how, atMs: e.atMs, code: e.code, detail: e.detail };
+  return endSeen(s.rec);
 }
 
 /** When event `seq` arrived, ms since the stream opened. */
 export function eventAt(s: MeasuredStream, seq: number): number | undefined {
-  return s.rec.arrivals.find((a) => a.seq === seq)?.arrivedMs;
+  return arrivedAt(s.rec, seq);
 }
 
 /** The status the stream's (first) request was answered with. */

@@ -5,14 +5,15 @@
  * (`SetupResult.measurement`). Fields may be added, never renamed.
  */
 import type { AnswerEvidence } from '../client/http';
-import type { ConcurrencyLimit, IdleLimit, LifetimeResult, SizeLimit, StreamTransport } from '../observation/limits';
+import type { ConcurrencyLimit, IdleLimit, KeepaliveResult, KeepaliveTransport, KeepaliveVerification, LifetimeResult, SizeLimit, StreamTransport } from '../observation/limits';
 import type { ProductGuess } from '../verdict/product-guess';
 import type { Recommendations } from '../verdict/recommend';
 
 export type { AnswerEvidence } from '../client/http';
-export type { ConcurrencyLimit, CutHow, IdleLimit, IdleTrial, LifetimeResult, SizeLimit, SizeTrial, StreamTransport } from '../observation/limits';
+export type { ConcurrencyLimit, CutHow, IdleLimit, IdleTrial, KeepaliveKind, KeepaliveResult, KeepaliveTransport, KeepaliveTrial, KeepaliveVerification, LifetimeResult, SizeLimit, SizeTrial, StreamTransport } from '../observation/limits';
 export type { ProductGuess } from '../verdict/product-guess';
 export type { Recommendations, TransportAdvice } from '../verdict/recommend';
+export type { KeepaliveAdvice } from '../verdict/keepalive';
 export type { Confidence } from '../proxy/real/product';
 
 /** The measurement of one path, as stored in `SetupResult.measurement`. */
@@ -28,6 +29,10 @@ export interface Measurement {
   lifetime: Partial<Record<StreamTransport, LifetimeResult>>;
   largestMessage: Partial<Record<StreamTransport, SizeLimit>>;
   concurrency: Partial<Record<StreamTransport, ConcurrencyLimit>>;
+  /** which keepalive traffic kept silent streams open past the idle cut (absent when nothing was cut) */
+  keepalive?: Partial<Record<KeepaliveTransport, KeepaliveResult>>;
+  /** the advised keepalive applied through the path */
+  keepaliveVerified?: Partial<Record<KeepaliveTransport, KeepaliveVerification>>;
   product: ProductGuess;
   /** answers that identify the path (kept small) */
   answers: AnswerEvidence[];

@@ -129,3 +129,46 @@ export interface ConcurrencyLimit {
   error?: string;
 }
 
+
+export type { KeepaliveKind, KeepaliveTransport } from '../vocabulary';
+import type { KeepaliveKind, KeepaliveTransport } from '../vocabulary';
+
+/**
+ * One silent stream (or held long poll) kept busy by exactly one kind of
+ * keepalive traffic. kept = its second event came (the hold ended with the
+ * origin's answer); cut = the path ended it first; not-started = it never
+ * got going (the reason is in `detail`); stopped = interrupted or no outcome
+ * in time (heartbeats arrived but the final event did not).
+ */
+export interface KeepaliveTrial {
+  kind: KeepaliveKind;
+  outcome: 'kept' | 'cut' | 'not-started' | 'stopped';
+  /** cut: ms from the first event (long poll: from the request) to the cut */
+  cutAtMs?: number;
+  how?: CutHow;
+  code?: string | number;
+  detail?: string;
+}
+
+/** Which kinds of keepalive traffic kept a transport's silent streams open through the path. */
+export interface KeepaliveResult {
+  transport: KeepaliveTransport;
+  /** how long each stream went without events (long poll: the hold) */
+  silenceMs: number;
+  /** each kind's interval */
+  everyMs: number;
+  /** one per kind, `none` (the control) first */
+  trials: KeepaliveTrial[];
+  partial?: boolean;
+  error?: string;
+}
+
+/** Advice applied through the path: a stream fed only by `kind` every `everyMs` survived `silenceMs` (past the cut), or not. */
+export interface KeepaliveVerification {
+  kind: KeepaliveKind;
+  everyMs: number;
+  silenceMs: number;
+  kept: boolean;
+  /** not kept: what happened instead */
+  detail?: string;
+}

@@ -22,6 +22,12 @@ export interface ScenarioParams {
   payloadBytes: number;
   silentMs?: number;
   heartbeatMs?: number;
+  /**
+   * what the origin sends every heartbeatMs: an SSE `comment` line (default)
+   * or a named `event: heartbeat`; a WebSocket `ping` (default) or a text
+   * `message`; on a held long-poll, a `trickle` of one space into the body
+   */
+  keepalive?: ServerKeepalive;
   holdMs: number;
   /** close the stream right after sending this seq */
   endAfter?: number;
@@ -36,6 +42,16 @@ export interface ScenarioParams {
   /** mitigation: `Cache-Control: no-store` on poll answers */
   noStore: boolean;
 }
+
+export const SERVER_KEEPALIVES = ['comment', 'event', 'ping', 'message', 'trickle'] as const;
+export type ServerKeepalive = (typeof SERVER_KEEPALIVES)[number];
+
+/** Which keepalive each endpoint can send; the first is what heartbeatMs alone sends. */
+export const KEEPALIVES_OF: Record<string, readonly ServerKeepalive[]> = {
+  '/sse': ['comment', 'event'],
+  '/ws': ['ping', 'message'],
+  '/long-poll': ['trickle'],
+};
 
 export const PAD_BYTES = 2048;
 const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
@@ -59,6 +75,13 @@ function flag(q: URLSearchParams, name: string): boolean {
   throw new BadParameter(name, '1, true, 0 or false', raw);
 }
 
+function oneOf<T extends string>(q: URLSearchParams, name: string, values: readonly T[]): T | undefined {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!(values as readonly string[]).includes(raw)) throw new BadParameter(name, `one of ${values.join(', ')}`, raw);
+  return raw as T;
+}
+
 function id(q: URLSearchParams, name: string): string | undefined {
   const raw = q.get(name);
   if (raw === null || raw === '') return undefined;
@@ -66,10 +89,10 @@ function id(q: URLSearchParams, name: string): string | undefined {
   return raw;
 }
 
-/** Parses and validates a request's query; throws BadParameter. */
-export function parseScenario(q: URLSearchParams): ScenarioParams {
+/** Parses and validates a request's query for `route`; throws BadParameter. */
+export function parseScenario(q: URLSearchParams, route: string): ScenarioParams {
   const channel = id(q, 'channel');
-  return {
+  const p: ScenarioParams = {
     channel,
     since: int(q, 'since', 0, Number.MAX_SAFE_INTEGER, 0),
     // Without a count the channel is an endless ticker, handy for curl.
@@ -78,6 +101,7 @@ export function parseScenario(q: URLSearchParams): ScenarioParams {
     payloadBytes: int(q, 'payloadBytes', 0, MAX_PAYLOAD_BYTES, 16),
     silentMs: int(q, 'silentMs', 0, 3_600_000),
     heartbeatMs: int(q, 'heartbeatMs', 10, 3_600_000),
+    keepalive: oneOf(q, 'keepalive', SERVER_KEEPALIVES),
     holdMs: int(q, 'hold', 0, 3_600_000, 25_000),
     endAfter: int(q, 'endAfter', 1, 1_000_000),
     closeWhenDone: flag(q, 'close'),
@@ -87,4 +111,9 @@ export function parseScenario(q: URLSearchParams): ScenarioParams {
     pad: flag(q, 'pad'),
     noStore: flag(q, 'noStore'),
   };
+  if (p.keepalive !== undefined) {
+    const allowed = KEEPALIVES_OF[route] ?? [];
+    if (!allowed.includes(p.keepalive)) throw new BadParameter('keepalive', allowed.length ? `on ${route}: ${allowed.join(' or ')}` : `nothing on ${route}`, p.keepalive);
+  }
+  return p;
 }

@@ -5,6 +5,11 @@
  * Cache-Control and no ETag, so a caching proxy shows as it is; `noStore=1`
  * adds `Cache-Control: no-store` (the mitigation). An answer carries the events
  * that fit in `maxPollBytes`; the rest come with the next poll (`done` false).
+ *
+ * `keepalive=trickle&heartbeatMs=N` keeps a held long poll busy the way some
+ * servers do: after N ms without an event the head goes out (200, chunked)
+ * and one space follows every N ms (JSON allows leading whitespace); the
+ * answer ends the body as usual, with no events when the hold ran out.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Backlog, Channel, OriginEvent } from './channel';
@@ -31,13 +36,19 @@ function pollBody(ch: Channel, events: OriginEvent[], maxBytes: number): { piece
 }
 
 function answer(res: ServerResponse, p: ScenarioParams, body: { pieces: (string | Buffer)[]; length: number }): void {
-  const h: Record<string, string | number> = { 'Content-Type': 'application/json', 'Content-Length': body.length };
-  if (p.noStore) h['Cache-Control'] = 'no-store';
-  res.writeHead(200, h);
+  // A trickled answer already sent its head: its length was not known then.
+  if (!res.headersSent) res.writeHead(200, headersOf(p, body.length));
   res.cork();
   for (const piece of body.pieces) res.write(piece);
   res.end();
   res.uncork();
+}
+
+function headersOf(p: ScenarioParams, length?: number): Record<string, string | number> {
+  const h: Record<string, string | number> = { 'Content-Type': 'application/json' };
+  if (length !== undefined) h['Content-Length'] = length;
+  if (p.noStore) h['Cache-Control'] = 'no-store';
+  return h;
 }
 
 export function handlePoll(_req: IncomingMessage, res: ServerResponse, ch: Channel, backlog: Backlog, p: ScenarioParams, ctx: OriginContext): void {
@@ -54,7 +65,10 @@ export function handleLongPoll(req: IncomingMessage, res: ServerResponse, ch: Ch
     finished = true;
     unsubscribe();
     clearTimeout(timer);
-    if (status === 204) {
+    if (trickle) clearInterval(trickle);
+    if (status === 204 && res.headersSent) {
+      answer(res, p, pollBody(ch, [], ctx.limits.maxPollBytes));
+    } else if (status === 204) {
       const h: Record<string, string> = {};
       if (p.noStore) h['Cache-Control'] = 'no-store';
       res.writeHead(204, h);
@@ -67,6 +81,13 @@ export function handleLongPoll(req: IncomingMessage, res: ServerResponse, ch: Ch
   // Answer as soon as one event after `since` exists (backlog included).
   let unsubscribe: () => void = () => {};
   const timer = setTimeout(() => finish(204), p.holdMs);
+  const trickle =
+    p.keepalive === 'trickle' && p.heartbeatMs !== undefined
+      ? setInterval(() => {
+          if (!res.headersSent) res.writeHead(200, headersOf(p));
+          res.write(' ');
+        }, p.heartbeatMs)
+      : undefined;
   unsubscribe = ch.follow(backlog, (e) => {
     // A since ahead of the channel waits for the events after it.
     if (e.seq <= p.since) return;
@@ -78,6 +99,7 @@ export function handleLongPoll(req: IncomingMessage, res: ServerResponse, ch: Ch
     finished = true;
     unsubscribe();
     clearTimeout(timer);
+    if (trickle) clearInterval(trickle);
     onFinish();
   });
 }

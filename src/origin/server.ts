@@ -10,7 +10,7 @@
  *   GET /_seen?id=PROBE                 what reached the origin for that probe id
  *
  * Scenario parameters (all transports): channel, since, count, intervalMs,
- * payloadBytes, silentMs, heartbeatMs, hold, endAfter, close, retryMs, probe,
+ * payloadBytes, silentMs, heartbeatMs, keepalive, hold, endAfter, close, retryMs, probe,
  * and the opt-in mitigations noBuffering, pad, noStore.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -188,7 +188,7 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
     }
     let p: ScenarioParams;
     try {
-      p = parseScenario(url.searchParams);
+      p = parseScenario(url.searchParams, route);
     } catch (e) {
       if (e instanceof BadParameter) {
         json(res, 400, { error: e.message, param: e.param });
@@ -246,7 +246,7 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
         rawAnswer(instance, socket, 404, 'Not Found', JSON.stringify({ error: `no WebSocket endpoint at ${url.pathname} (expected /ws)` }));
         return;
       }
-      p = parseScenario(url.searchParams);
+      p = parseScenario(url.searchParams, '/ws');
     } catch (e) {
       const msg = e instanceof BadParameter ? e.message : 'invalid request';
       rawAnswer(instance, socket, 400, 'Bad Request', JSON.stringify({ error: msg }));

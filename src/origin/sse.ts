@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Backlog, Channel } from './channel';
 import { PAD_BYTES, type ScenarioParams } from './params';
+import { SSE_HEARTBEAT_EVENT } from '../protocol/events';
 import type { OriginContext } from './server';
 
 export function parseLastEventId(req: IncomingMessage): number | undefined {
@@ -79,7 +80,9 @@ export function handleSse(req: IncomingMessage, res: ServerResponse, ch: Channel
   // The backlog may already have cut a slow reader, before there was anything to unsubscribe.
   if (ended) unsubscribe();
   if (p.heartbeatMs !== undefined) {
-    heartbeat = setInterval(() => write(': heartbeat\n\n'), p.heartbeatMs);
+    // A comment line by default; `keepalive=event` sends a named event (a comment may be dropped on the way).
+    const beat = p.keepalive === 'event' ? SSE_HEARTBEAT_EVENT : ': heartbeat\n\n';
+    heartbeat = setInterval(() => write(beat), p.heartbeatMs);
   }
   req.on('close', end);
   res.on('error', end);

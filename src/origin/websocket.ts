@@ -1,8 +1,9 @@
 /**
  * WebSocket (RFC 6455) on /ws: pushes the channel's events as JSON text
  * messages and echoes every client message, text as text and binary as
- * binary. Baseline sends no pings; `heartbeatMs` adds server pings (§5.5.2),
- * which real proxies count as traffic for their idle timers.
+ * binary, except the client's heartbeat message. Baseline sends no pings;
+ * `heartbeatMs` adds server pings (§5.5.2), or with `keepalive=message` a
+ * text heartbeat message, to learn which of them a path counts as activity.
  */
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
@@ -10,6 +11,9 @@ import type { Backlog, Channel } from './channel';
 import type { ScenarioParams } from './params';
 import type { OriginContext } from './server';
 import { TURN_BYTES } from '../util/turns';
+import { WS_HEARTBEAT_TEXT } from '../protocol/events';
+
+const HEARTBEAT_BYTES = Buffer.byteLength(WS_HEARTBEAT_TEXT);
 
 export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel, backlog: Backlog, p: ScenarioParams, onFinish: () => void, ctx: OriginContext): void {
   let heartbeat: NodeJS.Timeout | undefined;
@@ -65,6 +69,8 @@ export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel,
     flushed();
   };
   ws.on('message', (data: Buffer, isBinary) => {
+    // A client heartbeat is one-way traffic: echoing it would feed the path's idle timer from this side too.
+    if (!isBinary && data.length === HEARTBEAT_BYTES && data.toString('latin1') === WS_HEARTBEAT_TEXT) return;
     send(data, isBinary);
     turnBytes += data.length;
     if (turnBytes >= TURN_BYTES && !yielding && ws.readyState === ws.OPEN) {
@@ -91,7 +97,9 @@ export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel,
   if (finished) unsubscribe();
   if (p.heartbeatMs !== undefined) {
     heartbeat = setInterval(() => {
-      if (ws.readyState === ws.OPEN) ws.ping();
+      if (ws.readyState !== ws.OPEN) return;
+      if (p.keepalive === 'message') send(WS_HEARTBEAT_TEXT, false);
+      else ws.ping();
     }, p.heartbeatMs);
   }
 }

@@ -22,6 +22,15 @@ export interface WireEvent {
 
 const FILL = 'pushthrough-0123456789abcdefghijklmnopqrstuvwxyz-';
 
+/**
+ * Heartbeats that are data but not events: the SSE `event: heartbeat` the
+ * origin sends (EventSource hands it only to a `heartbeat` listener), and the
+ * WebSocket text message either side sends. The origin never echoes the
+ * client's, so a client heartbeat is traffic in one direction only.
+ */
+export const SSE_HEARTBEAT_EVENT = 'event: heartbeat\ndata: {}\n\n';
+export const WS_HEARTBEAT_TEXT = '{"type":"heartbeat"}';
+
 /** Deterministic payload of `bytes` characters for event `seq`. */
 export function makePayload(bytes: number, seq: number): string {
   if (bytes <= 0) return '';

@@ -8,11 +8,15 @@
 import { gradeObservation, gradeTransport } from '../checks/registry';
 import type { GradeContext } from '../checks/check';
 import type { Transport } from '../observation/types';
+import type { KeepaliveKind, KeepaliveTransport } from '../observation/limits';
 import type { SetupResult } from '../report/types';
 import { applySetupEvidence } from '../verdict/cell';
 import { fixesFor, fixFor, quietBeforeCutMs } from '../verdict/fixes';
+import { keepaliveAdvice, keepaliveOfCell } from '../verdict/keepalive';
 import { mitigationsOf, triedMitigation } from '../verdict/mitigations';
 import type { SetupObservations } from './probe-setup';
+
+const sameKinds = (a: KeepaliveKind[], b: KeepaliveKind[]): boolean => a.length === b.length && a.every((k) => b.includes(k));
 
 export function buildSetupResult(o: SetupObservations, transports: Transport[], ctx: GradeContext): SetupResult {
   const { setup } = o;
@@ -34,7 +38,12 @@ export function buildSetupResult(o: SetupObservations, transports: Transport[], 
     const mitigations = mitigationsOf(cell, result.cells, tried);
     if (mitigations) cell.mitigations = mitigations;
     if (cell.verdict === 'degraded' || cell.verdict === 'fail') {
-      const fixCtx = { idleCutMs: quietBeforeCutMs(cell) };
+      const idleCutMs = quietBeforeCutMs(cell);
+      const ka = keepaliveOfCell(cell);
+      const advice = ka ? keepaliveAdvice(ka, idleCutMs) : undefined;
+      // The kind that kept streams open, unless applying it through the path (the heartbeat mitigation) failed.
+      const held = cell.mitigations?.find((m) => m.id === 'heartbeat')?.rescued !== false;
+      const fixCtx = { idleCutMs, ...(advice?.kind && held ? { keepalive: { kind: advice.kind, ignored: advice.ignored } } : {}) };
       const fix = fixFor(cell.reason, cell.transport, product, fixCtx);
       if (fix) cell.fix = fix;
       if (!fix?.proxy) {
@@ -47,6 +56,13 @@ export function buildSetupResult(o: SetupObservations, transports: Transport[], 
       cell.expected = exp;
       // A cell that did not run, or that the tester could not run, says nothing about the setup.
       if (cell.verdict !== 'skipped' && cell.verdict !== 'error') cell.matches = exp.verdict === cell.verdict && exp.reason === cell.reason;
+    }
+    // With --keepalive, the kinds that kept the stream open are part of what the setup expects.
+    const kept = cell.checks.find((c) => c.id === 'keepalive' && c.status !== 'error' && c.status !== 'skip')?.measured.kept as KeepaliveKind[] | undefined;
+    const expKept = setup.keepalive?.[cell.transport as KeepaliveTransport];
+    if (kept && expKept) {
+      cell.expectedKeepalive = expKept;
+      if (cell.matches !== undefined) cell.matches &&= sameKinds(kept, expKept);
     }
   }
   return result;

@@ -53,6 +53,7 @@ export function realSetups(): Setup[] {
         description: extra?.description || templateSummary(template) || `${p.product} with the ${variant} template`,
         real: { product: p.product, template, ...(forward ? { forward } : {}) },
         expect: extra?.expect,
+        ...(extra?.keepalive ? { keepalive: extra.keepalive } : {}),
         source: extra?.source,
       });
     }

@@ -1,4 +1,4 @@
-import type { Expectation, Transport } from '../vocabulary';
+import type { Expectation, KeepaliveKind, KeepaliveTransport, Transport } from '../vocabulary';
 
 /**
  * direct: no proxy (the baseline); simulated: a fault stack on http-proxy;
@@ -42,6 +42,8 @@ export interface Setup {
   url?: string;
   /** expected verdict and reason per transport */
   expect?: Partial<Record<Transport, Expectation>>;
+  /** the keepalive kinds that keep each transport's silent streams open (`run --keepalive` compares); every other kind is expected to be cut */
+  keepalive?: Partial<Record<KeepaliveTransport, KeepaliveKind[]>>;
   /** the file it came from, for error messages */
   file?: string;
 }

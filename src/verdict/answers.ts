@@ -5,6 +5,7 @@
  * forwarded it.
  */
 import type { Arrival, HttpAnswer, Observation, SeenRequest, Transport } from '../observation/types';
+import type { CutHow } from '../observation/limits';
 import { CAPACITY_STATUSES, GATEWAY_STATUSES } from './thresholds';
 import type { CheckResult, Reason } from './types';
 
@@ -93,4 +94,10 @@ export function failedAnswerReason(transport: Transport, a: HttpAnswer | undefin
 export function badAnswerResult(obs: Observation, a: HttpAnswer, prefix = '', measured: Record<string, unknown> = {}): CheckResult {
   const r = failedAnswerReason(obs.transport, a, obs.seen, obs.answers.length);
   return result(obs, 'fail', r.reason, `${prefix}${r.detail}`, { ...measured, ...answerEvidence(a) });
+}
+
+/** Why a measuring stream never got going: the status it was answered instead, or how it ended before its first event. */
+export function startFailure(transport: Transport, how: CutHow, code: string | number | undefined, detail: string | undefined): string {
+  if (how === 'status') return `the ${transport === 'websocket' ? 'handshake' : 'stream'} was answered ${code}${detail ? ` (${detail})` : ''} instead of ${transport === 'websocket' ? '101 Switching Protocols' : 'an event stream'}`;
+  return `the stream ended before its first event (${how}${code !== undefined ? ` ${code}` : ''}${detail ? `: ${detail}` : ''})`;
 }

@@ -3,6 +3,8 @@
  * concrete with what was measured (a heartbeat below the cut seen here).
  */
 import type { Transport } from '../observation/types';
+import type { KeepaliveKind } from '../observation/limits';
+import { KIND_LABEL } from './keepalive';
 import { belowCut } from './thresholds';
 import type { Reason } from './types';
 
@@ -10,6 +12,8 @@ import type { Reason } from './types';
 export interface FixContext {
   /** how long a stream stayed quiet before the proxy cut it, in ms (from the idle check) */
   idleCutMs?: number;
+  /** the keepalive kind that kept streams open through this path, and the kinds it ignored (keepalive trials) */
+  keepalive?: { kind: KeepaliveKind; ignored: KeepaliveKind[] };
 }
 
 export function formatInterval(ms: number): string {
@@ -39,6 +43,10 @@ export function appFix(reason: Reason, transport: Transport, ctx: FixContext): s
     case 'compressed':
       return 'Do not compress `text/event-stream` (exclude it in your compression middleware) and send `Cache-Control: no-transform` so intermediaries leave the stream alone; if you must compress, flush the compressor after every event.';
     case 'idle-timeout':
+      if (ctx.keepalive && transport !== 'short-poll') {
+        const ignored = ctx.keepalive.ignored.map((k) => KIND_LABEL[k]).join(', ');
+        return `Send ${KIND_LABEL[ctx.keepalive.kind]} ${every}: that is what kept streams open through this path${ignored ? `, and ${ignored} did not` : ''}.`;
+      }
       switch (transport) {
         case 'sse':
           return `Send an SSE comment line (\`:\\n\\n\`) ${every}; EventSource ignores it, and it keeps the stream from looking idle.`;

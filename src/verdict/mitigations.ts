@@ -6,7 +6,9 @@
  * style client lands when it falls back to another transport.
  */
 import type { CheckId, Transport } from '../observation/types';
+import type { KeepaliveKind } from '../observation/limits';
 import { s } from './answers';
+import { keepaliveAdvice, keepaliveOfCell, KIND_LABEL } from './keepalive';
 import { belowCut } from './thresholds';
 import type { Cell, CheckResult, MitigationResult } from './types';
 
@@ -20,6 +22,8 @@ export interface ProbeMitigation {
   noStore?: boolean;
   /** SSE/WebSocket: heartbeat while the stream is otherwise silent */
   heartbeatMs?: number;
+  /** which traffic that heartbeat is (default: SSE comment, WebSocket server ping) */
+  keepalive?: KeepaliveKind;
   /** long-poll: hold requests this long instead of the default */
   holdMs?: number;
 }
@@ -49,6 +53,21 @@ export function planMitigations(cell: Cell, holdMs: number): MitigationPlan[] {
   if ((cell.reason === 'buffered' || cell.reason === 'compressed') && t === 'sse') {
     plans.push({ id: 'x-accel-buffering', description: 'X-Accel-Buffering: no', transport: t, check: 'delivery', mitigation: { noBuffering: true } });
     plans.push({ id: 'padding', description: '2 KiB padding comment', transport: t, check: 'delivery', mitigation: { pad: true } });
+  }
+  // The keepalive check showed which traffic the path counts: try the advised kind at the advised interval.
+  const ka = keepaliveOfCell(cell);
+  const cut = cell.checks.find((c) => c.id === 'idle')?.measured.cutAtMs as number | undefined;
+  if (cell.reason === 'idle-timeout' && (t === 'sse' || t === 'websocket') && ka && cut !== undefined) {
+    const advice = keepaliveAdvice(ka, cut);
+    if (advice?.kind && advice.everyMs !== undefined) {
+      plans.push({
+        id: 'heartbeat',
+        description: `${KIND_LABEL[advice.kind]} every ${s(advice.everyMs)} (below the ${s(cut)} cut)${advice.ignored.length ? `; ${advice.ignored.map((k) => KIND_LABEL[k]).join(', ')} did not count` : ''}`,
+        transport: t,
+        check: 'idle',
+        mitigation: { heartbeatMs: advice.everyMs, keepalive: advice.kind },
+      });
+    }
   }
   if (cell.reason === 'cached' && (t === 'short-poll' || t === 'long-poll')) {
     plans.push({ id: 'no-store', description: 'Cache-Control: no-store', transport: t, check: 'freshness', mitigation: { noStore: true } });
@@ -124,7 +143,8 @@ function fallbackResult(cell: Cell, cells: Cell[]): MitigationResult | undefined
  */
 export function mitigationsOf(cell: Cell, cells: Cell[], tried: MitigationResult[]): MitigationResult[] | undefined {
   if (cell.verdict === 'pass') return undefined;
-  const all = [...derivedMitigations(cell), ...tried];
+  // A heartbeat tried through the path says more than the one the duration check stands for.
+  const all = [...derivedMitigations(cell).filter((d) => !tried.some((t) => t.id === d.id)), ...tried];
   all.sort((a, b) => MITIGATION_ORDER.indexOf(a.id) - MITIGATION_ORDER.indexOf(b.id));
   const fb = fallbackResult(cell, cells);
   if (fb) all.push(fb);

@@ -5,9 +5,10 @@
  * function of the measurement and the normal probe's cells; every number it
  * derives comes from src/verdict/thresholds.ts.
  */
-import type { ConcurrencyLimit, IdleLimit, LifetimeResult, SizeLimit, StreamTransport } from '../observation/limits';
+import type { ConcurrencyLimit, IdleLimit, KeepaliveResult, KeepaliveTransport, KeepaliveVerification, LifetimeResult, SizeLimit, StreamTransport } from '../observation/limits';
+import { KIND_LABEL, keepaliveAdvice, type KeepaliveAdvice } from './keepalive';
 import type { Transport } from '../observation/types';
-import { fixFor } from './fixes';
+import { fixFor, type FixContext } from './fixes';
 import type { ProductGuess } from './product-guess';
 import { BELOW_CUT_SHARE, HEARTBEAT_CAP_MS, LIBRARY_HOLD_MS, LONG_POLL_HOLD_CAP_MS, RECONNECT_SHARE, belowCut, sameCut } from './thresholds';
 import type { Cell, Fix, Reason } from './types';
@@ -24,6 +25,8 @@ export interface Recommendations {
   transports: Array<{ transport: Transport; advice: TransportAdvice; why: string }>;
   /** SSE comment / WebSocket ping interval that fits the idle timeouts measured */
   heartbeatMs?: number;
+  /** per transport: the keepalive traffic this path counts, the one to send and how often, verified through the path */
+  keepalive?: KeepaliveAdvice[];
   /** how long to hold a long-poll request */
   longPollHoldMs?: number;
   /** reconnect streams before this (a maximum duration was measured) */
@@ -43,6 +46,8 @@ export interface RecommendInput {
   lifetime: Partial<Record<StreamTransport, LifetimeResult>>;
   largestMessage: Partial<Record<StreamTransport, SizeLimit>>;
   concurrency: Partial<Record<StreamTransport, ConcurrencyLimit>>;
+  keepalive?: Partial<Record<KeepaliveTransport, KeepaliveResult>>;
+  keepaliveVerified?: Partial<Record<KeepaliveTransport, KeepaliveVerification>>;
   product: ProductGuess;
   maxIdleMs: number;
   maxStreams: number;
@@ -54,7 +59,7 @@ const STREAMS: StreamTransport[] = ['sse', 'websocket'];
 const TRANSPORT_ORDER: Transport[] = ['short-poll', 'long-poll', 'sse', 'websocket'];
 
 /** The cut an idle limit stands for, conservatively: its estimate, never above its bracket's top. */
-function idleCut(l: IdleLimit | undefined): number | undefined {
+export function idleCut(l: IdleLimit | undefined): number | undefined {
   if (!l || l.outcome !== 'cut' || l.timeoutMs === undefined) return undefined;
   return Math.min(l.timeoutMs, l.cutAtMs ?? l.timeoutMs);
 }
@@ -94,6 +99,28 @@ export function recommend(input: RecommendInput): Recommendations {
   }
 
   const shortestIdle = idleCuts.sort((a, b) => a.ms - b.ms)[0];
+
+  // --- which keepalive: what the trials showed this path counts, and whether the advice held when applied
+  const keepalive: KeepaliveAdvice[] = [];
+  for (const t of ['sse', 'websocket', 'long-poll'] as KeepaliveTransport[]) {
+    const r = input.keepalive?.[t];
+    if (!r) continue;
+    // One heartbeat interval for the app, from the shortest cut, as below.
+    const a = keepaliveAdvice(r, shortestIdle?.ms);
+    if (!a) continue;
+    const v = input.keepaliveVerified?.[t];
+    if (v && a.kind === v.kind && a.everyMs === v.everyMs) {
+      a.verified = v.kept;
+      if (!v.kept && v.detail) a.verifyDetail = v.detail;
+    }
+    keepalive.push(a);
+  }
+  if (keepalive.length) out.keepalive = keepalive;
+  const kaFix = (t: Transport): FixContext['keepalive'] => {
+    const a = keepalive.find((k) => k.transport === t);
+    return a?.kind && a.verified !== false ? { kind: a.kind, ignored: a.ignored } : undefined;
+  };
+
   if (shortestIdle) {
     out.heartbeatMs = Math.min(HEARTBEAT_CAP_MS, belowCut(shortestIdle.ms));
     notes.push(
@@ -102,7 +129,7 @@ export function recommend(input: RecommendInput): Recommendations {
       }${out.heartbeatMs === HEARTBEAT_CAP_MS ? `, capped at ${formatDuration(HEARTBEAT_CAP_MS)}` : ''}.`,
     );
     // One heartbeat for the app, from the shortest cut: two intervals side by side would only confuse.
-    for (const c of idleCuts) addFix(c.t, 'idle-timeout', fixFor('idle-timeout', c.t, product, { idleCutMs: shortestIdle.ms }));
+    for (const c of idleCuts) addFix(c.t, 'idle-timeout', fixFor('idle-timeout', c.t, product, { idleCutMs: shortestIdle.ms, keepalive: kaFix(c.t) }));
   } else if (STREAMS.some((t) => input.idle[t]?.outcome === 'none')) {
     out.heartbeatMs = Math.min(HEARTBEAT_CAP_MS, belowCut(input.maxIdleMs));
     notes.push(
@@ -133,7 +160,7 @@ export function recommend(input: RecommendInput): Recommendations {
     out.longPollHoldMs = Math.min(LONG_POLL_HOLD_CAP_MS, round100(holdLimits[0].ms * BELOW_CUT_SHARE));
     notes.push(`long-poll hold ${formatDuration(out.longPollHoldMs)}: half of ${holdLimits[0].what}${out.longPollHoldMs === LONG_POLL_HOLD_CAP_MS ? `, capped at ${formatDuration(LONG_POLL_HOLD_CAP_MS)}` : ''}.`);
     // Long-poll libraries hold 20-30 s by default: a shorter limit needs a change.
-    if (out.longPollHoldMs < LIBRARY_HOLD_MS) addFix('long-poll', holdLimits[0].reason, fixFor(holdLimits[0].reason, 'long-poll', product, { idleCutMs: holdLimits[0].ms }));
+    if (out.longPollHoldMs < LIBRARY_HOLD_MS) addFix('long-poll', holdLimits[0].reason, fixFor(holdLimits[0].reason, 'long-poll', product, { idleCutMs: holdLimits[0].ms, keepalive: kaFix('long-poll') }));
   } else if (STREAMS.some((t) => input.idle[t]?.outcome === 'none')) {
     out.longPollHoldMs = LONG_POLL_HOLD_CAP_MS;
     notes.push(`long-poll hold ${formatDuration(LONG_POLL_HOLD_CAP_MS)}: nothing cut a silent stream up to ${formatDuration(input.maxIdleMs)}; 25 s stays below the 30 s first-byte limits common elsewhere.`);
@@ -195,7 +222,9 @@ function adviceFor(t: Transport, cell: Cell | undefined, input: RecommendInput, 
     if (isDurationCap(idle, life)) careful(`cut after ${formatDuration(life!.cutAtMs!)} even with heartbeats: reconnect before ${formatDuration(rec.reconnectBeforeMs ?? 0)} and resume`);
     else {
       if (idle?.outcome === 'cut' && idle.timeoutMs !== undefined && rec.heartbeatMs !== undefined) {
-        careful(`idle timeout ${formatDuration(idle.timeoutMs)}: ${t === 'sse' ? 'comment line' : 'ping'} every ${formatDuration(rec.heartbeatMs)}`);
+        const ka = rec.keepalive?.find((k) => k.transport === t);
+        const what = ka?.kind ? KIND_LABEL[ka.kind] : t === 'sse' ? 'comment line' : 'ping';
+        careful(`idle timeout ${formatDuration(idle.timeoutMs)}: ${what} every ${formatDuration(ka?.everyMs ?? rec.heartbeatMs)}`);
       }
       if (life?.outcome === 'cut' && life.cutAtMs !== undefined) careful(`cut after ${formatDuration(life.cutAtMs)} with heartbeats: reconnect and resume`);
     }

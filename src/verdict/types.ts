@@ -1,4 +1,4 @@
-import type { CheckId, Expectation, Reason, Transport, Verdict } from '../vocabulary';
+import type { CheckId, Expectation, KeepaliveKind, Reason, Transport, Verdict } from '../vocabulary';
 
 export { REASONS, VERDICTS, type Expectation, type Reason, type Verdict } from '../vocabulary';
 
@@ -57,6 +57,9 @@ export interface Cell {
   reason: Reason;
   explanation: string;
   expected?: Expectation;
+  /** run --keepalive: the kinds the setup's expectations say keep this transport alive */
+  expectedKeepalive?: KeepaliveKind[];
+  /** the verdict and reason (and, with --keepalive, the kinds kept alive) are what the setup expects */
   matches?: boolean;
   checks: CheckResult[];
   mitigations?: MitigationResult[];

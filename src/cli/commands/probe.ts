@@ -43,7 +43,7 @@ function parseStreamCount(raw: string): number {
 /** Probes an origin reached at <url>; exit 0 when every transport passes, 1 otherwise. */
 export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promise<void> {
   const url = parseHttpUrl('<url>', rawUrl);
-  const { transports, idleMs, holdMs, heartbeatMs, via, format } = parseProbing(opts);
+  const { transports, idleMs, holdMs, heartbeatMs, keepalive, via, format } = parseProbing(opts);
   // Checked before anything runs: a typo must not cost a whole probe.
   const limits = opts.measure
     ? { maxIdleMs: parseSeconds('max-idle', opts.maxIdle ?? '120', { min: 1, max: 3600 }), maxStreams: parseStreamCount(opts.maxStreams ?? '64') }
@@ -60,10 +60,10 @@ export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promi
     via,
     token: opts.originToken,
     tls,
-    probe: { ...DEFAULT_PROBE_OPTIONS, idleMs, holdMs, heartbeatMs },
+    probe: { ...DEFAULT_PROBE_OPTIONS, idleMs, holdMs, heartbeatMs, keepalive },
     mitigations: opts.mitigations,
     onProgress: (e) => progress.update(e),
-    reportOptions: { command: 'probe', url, transports, idleMs, holdMs, heartbeatMs, via, ...(limits ? { measure: true, ...limits } : {}) },
+    reportOptions: { command: 'probe', url, transports, idleMs, holdMs, heartbeatMs, ...(keepalive ? { keepalive } : {}), via, ...(limits ? { measure: true, ...limits } : {}) },
   });
   progress.finish();
   if (limits) await addMeasurement(report, { baseUrl: url, via, token: opts.originToken, tls }, limits, () => emit(report, format, { out: opts.out, wide: opts.wide }));

@@ -57,7 +57,7 @@ function chooseSetups(opts: RunCliOptions): Setup[] {
 }
 
 export async function runCommand(opts: RunCliOptions): Promise<void> {
-  const { transports, idleMs, holdMs, heartbeatMs, via, format } = parseProbing(opts);
+  const { transports, idleMs, holdMs, heartbeatMs, keepalive, via, format } = parseProbing(opts);
   const waitMs = opts.wait !== undefined ? parseSeconds('wait', opts.wait, { min: 0, max: 3600 }) : undefined;
   for (const [file, what] of [[opts.out, '--out'], [opts.junit, '--junit'], [opts.json, '--json']] as const) if (file) checkWritable(file, what);
   const setups = chooseSetups(opts);
@@ -75,11 +75,11 @@ export async function runCommand(opts: RunCliOptions): Promise<void> {
     via,
     requireReal,
     waitMs,
-    probe: { ...DEFAULT_PROBE_OPTIONS, idleMs, holdMs, heartbeatMs },
+    probe: { ...DEFAULT_PROBE_OPTIONS, idleMs, holdMs, heartbeatMs, keepalive },
     mitigations: opts.mitigations,
     onProgress: (e) => progress.update(e),
     signal: stop.signal,
-    reportOptions: { command: 'run', setups: setups.map((s) => s.id), transports, idleMs, holdMs, heartbeatMs, via, requireReal },
+    reportOptions: { command: 'run', setups: setups.map((s) => s.id), transports, idleMs, holdMs, heartbeatMs, ...(keepalive ? { keepalive } : {}), via, requireReal },
   });
   // SIGINT/SIGTERM: stop starting setups, let the ones under way finish, write what was measured.
   const unregister = onShutdown(async () => {

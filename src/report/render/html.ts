@@ -37,7 +37,7 @@ import { cellAnchor, codeSpans, esc, slug } from './html-escape';
 import { CSS, SCRIPT } from './html-style';
 
 export { cellAnchor, esc } from './html-escape';
-import { ADVICE_LABELS, adviceHeadlines, limitRows, measurementSummary, productLine } from './measurement';
+import { ADVICE_LABELS, adviceHeadlines, keepaliveLines, limitRows, measurementSummary, productLine } from './measurement';
 
 
 /** Render the report as one self-contained HTML page. Pure and deterministic. */
@@ -193,6 +193,7 @@ function measurementSections(report: Report): string[] {
         '<h3>Recommendations</h3>',
         headlines.length ? `<p><strong>${esc(headlines.join(' · '))}</strong></p>` : '',
         `<ul class="setups">${advice.join('')}</ul>`,
+        keepaliveLines(m).length ? `<h4>Keepalive</h4><ul class="cost-summary">${keepaliveLines(m).map((k) => `<li>${esc(k)}</li>`).join('')}</ul>` : '',
         m.recommendations.notes.length ? `<ul class="cost-summary">${m.recommendations.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '',
         ...fixes,
         m.notes.length ? `<ul class="cost-summary muted">${m.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '',

@@ -6,7 +6,7 @@
 import type { Transport } from '../../observation/types';
 import type { Cell, CheckResult, Fix, Verdict } from '../../verdict/types';
 import type { Report, SetupResult } from '../types';
-import { ADVICE_LABELS, adviceHeadlines, limitRows, measurementSummary, productLine } from './measurement';
+import { ADVICE_LABELS, adviceHeadlines, keepaliveLines, limitRows, measurementSummary, productLine } from './measurement';
 import {
   cellOf,
   costRows,
@@ -257,6 +257,8 @@ function measurementSections(report: Report): string[] {
       out.push(`- ${mark} **${t.transport}**: ${ADVICE_LABELS[t.advice]}${t.why ? ` — ${text(t.why)}` : ''}`);
     }
     out.push('');
+    const keepalive = keepaliveLines(m);
+    if (keepalive.length) out.push('**Keepalive**', '', ...keepalive.map((k) => `- ${text(k)}`), '');
     for (const note of m.recommendations.notes) out.push(`- ${text(note)}`);
     out.push('');
     for (const f of m.recommendations.fixes) {

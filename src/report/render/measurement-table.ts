@@ -6,7 +6,7 @@
 import Table from 'cli-table3';
 import { createColors } from 'picocolors';
 import type { SetupResult } from '../types';
-import { ADVICE_LABELS, adviceHeadlines, limitRows, measurementSummary, productLine } from './measurement';
+import { ADVICE_LABELS, adviceHeadlines, keepaliveLines, limitRows, measurementSummary, productLine } from './measurement';
 import { wrap } from './text';
 
 export function renderMeasurementTable(setup: SetupResult, opts: { color: boolean; width?: number }): string {
@@ -24,6 +24,7 @@ export function renderMeasurementTable(setup: SetupResult, opts: { color: boolea
   lines.push(...wrap(`product: ${productLine(m)}${m.product.evidence.length ? ` — ${m.product.evidence[0]}` : ''}`, width, '  '));
   const headlines = adviceHeadlines(m);
   if (headlines.length) lines.push(...wrap(`recommended: ${headlines.join(' · ')}`, width, '  '));
+  for (const k of keepaliveLines(m)) lines.push(...wrap(`keepalive ${k}`, width, '      ', '  '));
   for (const t of m.recommendations.transports) {
     const mark = t.advice === 'use' ? pc.green('✔') : t.advice === 'use-with-care' ? pc.yellow('▲') : t.advice === 'avoid' ? pc.red('✘') : pc.dim('○');
     lines.push(...wrap(`${t.transport}: ${ADVICE_LABELS[t.advice]}${t.why ? ` — ${t.why}` : ''}`, width, '      ', '  X ').map((l, i) => (i === 0 ? l.replace('  X ', `  ${mark} `) : l)));

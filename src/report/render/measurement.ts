@@ -4,7 +4,7 @@
  * advice as short items. Pure functions of the Measurement; each renderer only
  * adds its own markup.
  */
-import type { ConcurrencyLimit, IdleLimit, LifetimeResult, SizeLimit, StreamTransport } from '../../observation/limits';
+import type { ConcurrencyLimit, IdleLimit, KeepaliveKind, KeepaliveResult, LifetimeResult, SizeLimit, StreamTransport } from '../../observation/limits';
 import type { Measurement } from '../../measure/types';
 import { formatDuration, formatSize } from '../../util/format';
 
@@ -60,6 +60,39 @@ function concurrencyText(c: ConcurrencyLimit | undefined): string {
   return `${c.accepted}${refusal ? `; the next: ${refusal}` : ''}`;
 }
 
+/** Short names of the keepalive kinds, for a table cell. */
+const KIND_SHORT: Record<KeepaliveKind, string> = {
+  none: 'nothing',
+  'server-event': 'named event',
+  'server-comment': 'comment line',
+  'server-message': 'server message',
+  'server-ping': 'server ping',
+  'client-message': 'client message',
+  'client-ping': 'client ping',
+  trickle: 'trickled byte',
+};
+
+function keepaliveText(r: KeepaliveResult | undefined, idle: IdleLimit | undefined): string {
+  if (!r) return idle?.outcome === 'cut' ? 'not measured' : 'nothing to keep alive';
+  const control = r.trials.find((t) => t.kind === 'none');
+  const others = r.trials.filter((t) => t.kind !== 'none');
+  if (control?.outcome !== 'cut') return `not learnt: a stream with no keepalive was not cut${control?.detail ? ` (${control.detail})` : ''}`;
+  const by = (o: string): string => others.filter((t) => t.outcome === o).map((t) => KIND_SHORT[t.kind]).join(', ');
+  const parts = [`kept by ${by('kept') || 'none'}`];
+  if (by('cut')) parts.push(`NOT by ${by('cut')}`);
+  const odd = others.filter((t) => t.outcome !== 'kept' && t.outcome !== 'cut');
+  if (odd.length) parts.push(`unknown: ${odd.map((t) => KIND_SHORT[t.kind]).join(', ')}`);
+  return parts.join('; ');
+}
+
+/** The keepalive advice, one line per transport, with what applying it through the path showed. */
+export function keepaliveLines(m: Measurement): string[] {
+  return (m.recommendations.keepalive ?? []).map((a) => {
+    const checked = a.verified === true ? ' — verified through the path' : a.verified === false ? ` — NOT verified: ${a.verifyDetail ?? 'the stream was cut'}` : '';
+    return `${a.advice}${checked}`;
+  });
+}
+
 /** One row per limit, a value per transport. */
 export function limitRows(m: Measurement): LimitRow[] {
   const row = (label: string, hint: string, f: (t: StreamTransport) => string): LimitRow => ({
@@ -72,6 +105,9 @@ export function limitRows(m: Measurement): LimitRow[] {
     row('lifetime with heartbeats', `a stream kept busy with heartbeats, watched up to ${formatDuration(m.limits.maxIdleMs)}`, (t) => lifetimeText(m.lifetime[t])),
     row('largest message', 'WebSocket: a binary message echoed back; SSE: one event from the origin', (t) => sizeText(m.largestMessage[t])),
     row('concurrent streams', `simultaneous streams accepted, tried up to ${m.limits.maxStreams}`, (t) => concurrencyText(m.concurrency[t])),
+    ...(m.keepalive
+      ? [row('keeps it open', 'silent streams past the idle cut, each fed by one kind of keepalive only', (t) => keepaliveText(m.keepalive?.[t], m.idle[t]))]
+      : []),
   ];
 }
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../helpers/paths';
 import { regenerateReadme } from '../../helpers/readme';
-import { CHECK_IDS, REASONS, TRANSPORTS, VERDICTS } from '../../../src/vocabulary';
+import { CHECK_IDS, KEEPALIVE_KINDS, KEEPALIVE_KINDS_FOR, REASONS, TRANSPORTS, VERDICTS } from '../../../src/vocabulary';
 import { CHECKS } from '../../../src/checks/registry';
 
 const README = path.join(REPO_ROOT, 'README.md');
@@ -36,7 +36,11 @@ it.each(['report.schema.json', 'setup.schema.json'])('%s lists exactly the codeâ
   const vocab = { transport: [...TRANSPORTS], verdict: [...VERDICTS], reason: [...REASONS], check: [...CHECK_IDS] };
   for (const [at, values] of enums(schema)) {
     const field = at.split('/').filter(Boolean).pop() ?? '';
-    if (['transport', 'landsOn'].includes(field) && values.length > 2) expect([at, values]).toEqual([at, vocab.transport]);
+    // Keepalive results name the three transports a keepalive is tried on; every other list of transports names all four.
+    const keepaliveTransports = TRANSPORTS.filter((t) => t in KEEPALIVE_KINDS_FOR);
+    if (['transport', 'landsOn'].includes(field) && values.length > 2) expect([at, values]).toEqual([at, /keepalive/i.test(at) ? keepaliveTransports : vocab.transport]);
+    if (field === 'kind' && /keepalive/i.test(at)) expect([at, values]).toEqual([at, [...KEEPALIVE_KINDS]]);
+    if (/keepalive/i.test(at) && field === 'items') expect(values.filter((k) => !(KEEPALIVE_KINDS as readonly unknown[]).includes(k))).toEqual([]);
     if (field === 'verdict') expect([at, values]).toEqual([at, vocab.verdict]);
     if (field === 'reason') expect([at, values]).toEqual([at, vocab.reason]);
     if (at.endsWith('/check/properties/id')) expect([at, values]).toEqual([at, vocab.check]);

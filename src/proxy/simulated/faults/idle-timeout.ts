@@ -16,8 +16,19 @@
  *   expired: AWS Network Firewall drops packets silently,
  *   https://docs.aws.amazon.com/network-firewall/latest/APIReference/API_FlowTimeouts.html).
  *
- * Upgraded tunnels are covered: bytes either way restart the timer (nginx WS:
- * "closed if the proxied server does not transmit any data within 60 seconds").
+ * Upgraded tunnels are covered. Which bytes restart the timer is `resetBy`,
+ * because hops differ and a heartbeat in the wrong direction does nothing:
+ * - `either` (default): bytes in both directions — AWS ALB ("if no data has
+ *   been sent or received by the time that the idle timeout period elapses",
+ *   https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html),
+ *   HAProxy's `timeout tunnel` (https://docs.haproxy.org/2.6/configuration.html#4-timeout%20tunnel);
+ * - `upstream`: only bytes from the origin toward the client — nginx's
+ *   `proxy_read_timeout`, "between two successive read operations" from the
+ *   proxied server (https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout;
+ *   client→server pongs did not stop it: nginx/kubernetes-ingress#715);
+ * - `client`: only bytes from the client toward the origin — a read timeout
+ *   on the client side, like lighttpd's `server.max-read-idle`
+ *   (https://redmine.lighttpd.net/projects/lighttpd/wiki/Server_max-read-idleDetails).
  */
 import type { CutHow, Exchange, FaultDefinition } from '../fault-types';
 import { errorPage } from '../http-util';
@@ -33,6 +44,8 @@ export interface IdleTimeoutParams {
    */
   beforeHeaders: 'answer' | 'cut';
   afterHeaders: CutHow;
+  /** which direction's bytes restart the timer */
+  resetBy: 'either' | 'upstream' | 'client';
 }
 
 interface IdleTimer {
@@ -51,14 +64,18 @@ export const idleTimeout: FaultDefinition<IdleTimeoutParams> = {
       statusBeforeHeaders: { type: 'integer', enum: [502, 503, 504, 524], default: 504 },
       beforeHeaders: { type: 'string', enum: ['answer', 'cut'], default: 'answer' },
       afterHeaders: { type: 'string', enum: ['close', 'reset', 'drop'], default: 'close' },
+      resetBy: { type: 'string', enum: ['either', 'upstream', 'client'], default: 'either' },
     },
   },
   explain(p) {
     const after = { close: 'closes the connection', reset: 'resets the connection (RST)', drop: 'silently stops forwarding and keeps both sockets open' }[p.afterHeaders];
-    if (p.beforeHeaders === 'cut') return `${after} after ${p.idleMs} ms without bytes, before or after the response head`;
-    return `answers ${p.statusBeforeHeaders} if no response head comes within ${p.idleMs} ms; once streaming, ${after} after ${p.idleMs} ms without bytes`;
+    const bytes = { either: 'without bytes', upstream: 'without bytes from the origin (client traffic does not count)', client: 'without bytes from the client (origin traffic does not count)' }[p.resetBy];
+    if (p.beforeHeaders === 'cut') return `${after} after ${p.idleMs} ms ${bytes}, before or after the response head`;
+    return `answers ${p.statusBeforeHeaders} if no response head comes within ${p.idleMs} ms; once streaming, ${after} after ${p.idleMs} ms ${bytes}`;
   },
   create(p) {
+    const fromClient = p.resetBy !== 'upstream';
+    const fromOrigin = p.resetBy !== 'client';
     const timers = new WeakMap<Exchange, IdleTimer>();
     const fire = (ex: Exchange): void => {
       ex.log(`no bytes for ${formatDuration(p.idleMs)}`);
@@ -77,7 +94,7 @@ export const idleTimeout: FaultDefinition<IdleTimeoutParams> = {
           },
         };
         timers.set(ex, t);
-        ex.pipeRequestBody(new Tap(() => t.restart()));
+        if (fromClient) ex.pipeRequestBody(new Tap(() => t.restart()));
       },
       response(ex, res) {
         const t = timers.get(ex);
@@ -90,7 +107,9 @@ export const idleTimeout: FaultDefinition<IdleTimeoutParams> = {
         }
         res.pipeBody(
           new Tap(
-            () => t.restart(),
+            () => {
+              if (fromOrigin) t.restart();
+            },
             () => t.stop(),
           ),
         );
@@ -99,7 +118,7 @@ export const idleTimeout: FaultDefinition<IdleTimeoutParams> = {
         const t = timers.get(ex);
         if (!t) return;
         t.restart();
-        return { toClient: new Tap(() => t.restart()), toOrigin: new Tap(() => t.restart()) };
+        return { toClient: fromOrigin ? new Tap(() => t.restart()) : undefined, toOrigin: fromClient ? new Tap(() => t.restart()) : undefined };
       },
     };
   },
