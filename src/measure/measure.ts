@@ -44,6 +44,8 @@ export interface MeasureOptions {
   /** largest message tried; default 16 MiB (the origin's largest payload) */
   maxMessageBytes?: number;
   transports?: StreamTransport[];
+  /** also learn which keepalive holds a long poll open (default true; the probe leaves it out when long-poll is not probed) */
+  longPoll?: boolean;
   /** which phases to run; default all (tests run one at a time) */
   phases?: MeasurePhase[];
   connectTimeoutMs?: number;
@@ -177,7 +179,8 @@ export async function measure(opts: MeasureOptions): Promise<Measurement> {
       // The advice is one interval for the app, from the shortest idle cut (a duration cap is not one), as recommend() gives it.
       const idleOnly = cuts.filter((c) => !c.cap);
       const shortest = Math.min(...(idleOnly.length ? idleOnly : cuts).map((c) => c.cut));
-      const runs = [...cuts.map((c) => ({ transport: c.t as KeepaliveTransport, cut: c.cut })), { transport: 'long-poll' as KeepaliveTransport, cut: shortest }];
+      const runs = cuts.map((c) => ({ transport: c.t as KeepaliveTransport, cut: c.cut }));
+      if (opts.longPoll !== false) runs.push({ transport: 'long-poll', cut: shortest });
       await Promise.all(
         runs.map(async ({ transport, cut }) => {
           const got = await measureKeepalive({ target: opts.target, transport, cutMs: cut, adviceCutMs: shortest, connectTimeoutMs: streams.connectTimeoutMs, signal, onProgress: say });

@@ -66,7 +66,7 @@ export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promi
     reportOptions: { command: 'probe', url, transports, idleMs, holdMs, heartbeatMs, ...(keepalive ? { keepalive } : {}), via, ...(limits ? { measure: true, ...limits } : {}) },
   });
   progress.finish();
-  if (limits) await addMeasurement(report, { baseUrl: url, via, token: opts.originToken, tls }, limits, () => emit(report, format, { out: opts.out, wide: opts.wide }));
+  if (limits) await addMeasurement(report, { baseUrl: url, via, token: opts.originToken, tls }, { ...limits, longPoll: transports.includes('long-poll') }, () => emit(report, format, { out: opts.out, wide: opts.wide }));
   emit(report, format, { out: opts.out, wide: opts.wide });
   process.exitCode = exitCodeFor(report, 'probe');
 }
@@ -77,7 +77,7 @@ export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promi
  * measurement, closes its sockets, and the report is still written with what
  * was measured, marked partial; the signal handler then exits 130.
  */
-async function addMeasurement(report: Report, target: ProbeTarget, limits: { maxIdleMs: number; maxStreams: number }, write: () => void): Promise<void> {
+async function addMeasurement(report: Report, target: ProbeTarget, limits: { maxIdleMs: number; maxStreams: number; longPoll: boolean }, write: () => void): Promise<void> {
   const setup = report.setups[0];
   const stop = new AbortController();
   const started = Date.now();

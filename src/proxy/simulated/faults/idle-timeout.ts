@@ -29,6 +29,11 @@
  * - `client`: only bytes from the client toward the origin — a read timeout
  *   on the client side, like lighttpd's `server.max-read-idle`
  *   (https://redmine.lighttpd.net/projects/lighttpd/wiki/Server_max-read-idleDetails).
+ *
+ * `scope: tunnels` times upgraded tunnels only, as HAProxy's `timeout tunnel`
+ * and lighttpd's max-read-idle (which applies while lighttpd reads from the
+ * client: once a plain request is read, never; in a WebSocket tunnel, always —
+ * measured: proxies/lighttpd/read-idle.expect.yaml) do.
  */
 import type { CutHow, Exchange, FaultDefinition } from '../fault-types';
 import { errorPage } from '../http-util';
@@ -46,6 +51,8 @@ export interface IdleTimeoutParams {
   afterHeaders: CutHow;
   /** which direction's bytes restart the timer */
   resetBy: 'either' | 'upstream' | 'client';
+  /** what is timed: every request, stream and tunnel, or upgraded tunnels only */
+  scope: 'all' | 'tunnels';
 }
 
 interface IdleTimer {
@@ -65,11 +72,13 @@ export const idleTimeout: FaultDefinition<IdleTimeoutParams> = {
       beforeHeaders: { type: 'string', enum: ['answer', 'cut'], default: 'answer' },
       afterHeaders: { type: 'string', enum: ['close', 'reset', 'drop'], default: 'close' },
       resetBy: { type: 'string', enum: ['either', 'upstream', 'client'], default: 'either' },
+      scope: { type: 'string', enum: ['all', 'tunnels'], default: 'all' },
     },
   },
   explain(p) {
     const after = { close: 'closes the connection', reset: 'resets the connection (RST)', drop: 'silently stops forwarding and keeps both sockets open' }[p.afterHeaders];
     const bytes = { either: 'without bytes', upstream: 'without bytes from the origin (client traffic does not count)', client: 'without bytes from the client (origin traffic does not count)' }[p.resetBy];
+    if (p.scope === 'tunnels') return `${after} of an upgraded tunnel after ${p.idleMs} ms ${bytes}; plain requests and streams are not timed`;
     if (p.beforeHeaders === 'cut') return `${after} after ${p.idleMs} ms ${bytes}, before or after the response head`;
     return `answers ${p.statusBeforeHeaders} if no response head comes within ${p.idleMs} ms; once streaming, ${after} after ${p.idleMs} ms ${bytes}`;
   },
@@ -77,23 +86,28 @@ export const idleTimeout: FaultDefinition<IdleTimeoutParams> = {
     const fromClient = p.resetBy !== 'upstream';
     const fromOrigin = p.resetBy !== 'client';
     const timers = new WeakMap<Exchange, IdleTimer>();
+    const startTimer = (ex: Exchange): IdleTimer => {
+      let cancel = ex.timer(p.idleMs, () => fire(ex));
+      const t: IdleTimer = {
+        restart() {
+          cancel();
+          cancel = ex.timer(p.idleMs, () => fire(ex));
+        },
+        stop() {
+          cancel();
+        },
+      };
+      timers.set(ex, t);
+      return t;
+    };
     const fire = (ex: Exchange): void => {
       ex.log(`no bytes for ${formatDuration(p.idleMs)}`);
       if (ex.headPassed || p.beforeHeaders === 'cut' || !ex.respond(errorPage(p.statusBeforeHeaders, 'idle-timeout', `no bytes for ${p.idleMs} ms`))) ex.cut(p.afterHeaders);
     };
     return {
       request(ex) {
-        let cancel = ex.timer(p.idleMs, () => fire(ex));
-        const t: IdleTimer = {
-          restart() {
-            cancel();
-            cancel = ex.timer(p.idleMs, () => fire(ex));
-          },
-          stop() {
-            cancel();
-          },
-        };
-        timers.set(ex, t);
+        if (p.scope === 'tunnels') return;
+        const t = startTimer(ex);
         if (fromClient) ex.pipeRequestBody(new Tap(() => t.restart()));
       },
       response(ex, res) {
@@ -115,7 +129,7 @@ export const idleTimeout: FaultDefinition<IdleTimeoutParams> = {
         );
       },
       tunnel(ex) {
-        const t = timers.get(ex);
+        const t = timers.get(ex) ?? (p.scope === 'tunnels' ? startTimer(ex) : undefined);
         if (!t) return;
         t.restart();
         return { toClient: fromOrigin ? new Tap(() => t.restart()) : undefined, toOrigin: fromClient ? new Tap(() => t.restart()) : undefined };
