@@ -28,6 +28,8 @@ export interface ProbeOptions {
   ca?: string[];
   /** skip certificate verification */
   insecure?: boolean;
+  /** also learn which keepalive traffic keeps streams open through the path (the `keepalive` check) */
+  keepalive?: boolean;
 }
 
 /**
@@ -51,8 +53,8 @@ export async function probe(url: string, opts: ProbeOptions = {}): Promise<Repor
     via: opts.via,
     token: opts.token,
     tls,
-    probe: { ...DEFAULT_PROBE_OPTIONS, idleMs, holdMs },
+    probe: { ...DEFAULT_PROBE_OPTIONS, idleMs, holdMs, keepalive: opts.keepalive === true },
     mitigations: opts.mitigations ?? true,
-    reportOptions: { command: 'probe', url, transports, idleMs, holdMs, via: opts.via },
+    reportOptions: { command: 'probe', url, transports, idleMs, holdMs, ...(opts.keepalive ? { keepalive: true } : {}), via: opts.via },
   });
 }

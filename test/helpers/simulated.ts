@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { startOrigin, type RunningOrigin } from '../../src/origin/server';
 import { startSimulatedProxy, type FaultSpec, type RunningSimulatedProxy } from '../../src/proxy/simulated/simulated-proxy';
 import { until } from './until';
+import { tryKeepalives } from '../../src/checks/keepalive';
 
 export interface Stack {
   origin: RunningOrigin;
@@ -321,4 +322,19 @@ export function deadline<T>(ms: number, value: T): Promise<T> {
 export function wsDispose(ws: WebSocket): void {
   ws.on('error', () => {});
   ws.terminate();
+}
+
+/**
+ * Which keepalive kinds keep a transport's silent streams open through `proxyUrl`
+ * (src/checks/keepalive.ts, over real sockets): the kinds kept, the kinds cut,
+ * and the control's fate. Streams stay silent `silenceMs`, each kind every `everyMs`.
+ */
+export async function keepaliveThrough(
+  proxyUrl: string,
+  transport: 'sse' | 'websocket' | 'long-poll',
+  opts: { silenceMs: number; everyMs: number },
+): Promise<{ kept: string[]; cut: string[]; control: string; trials: { kind: string; outcome: string; how?: string }[] }> {
+  const { result } = await tryKeepalives({ target: { baseUrl: proxyUrl }, transport, ...opts, connectTimeoutMs: 3000, graceMs: 800 });
+  const of = (o: string): string[] => result.trials.filter((t) => t.kind !== 'none' && t.outcome === o).map((t) => t.kind);
+  return { kept: of('kept'), cut: of('cut'), control: result.trials.find((t) => t.kind === 'none')!.outcome, trials: result.trials };
 }

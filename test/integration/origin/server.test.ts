@@ -109,6 +109,66 @@ describe('endpoints', () => {
     expect(first).toBe(3);
   });
 
+  it('keepalive: SSE comment or named event, WebSocket ping or message, a long poll trickled; a client heartbeat is never echoed', async () => {
+    // SSE: heartbeatMs alone sends comments; keepalive=event a named event EventSource ignores unless asked.
+    const comments = await (await fetch(`${origin.url}/sse?count=2&silentMs=250&close=1&heartbeatMs=40`)).text();
+    expect(comments).toMatch(/^: heartbeat$/m);
+    const events = await (await fetch(`${origin.url}/sse?count=2&silentMs=250&close=1&heartbeatMs=40&keepalive=event`)).text();
+    expect(events).toContain('event: heartbeat\ndata: {}\n\n');
+    expect(events).not.toMatch(/^: heartbeat$/m);
+    // A held long poll with a trickle: the head goes out early, spaces follow, the answer is still valid JSON.
+    const started = Date.now();
+    const res = await fetch(`${origin.url}/long-poll?count=0&hold=400&heartbeatMs=50&keepalive=trickle`);
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(300);
+    const body = await res.text();
+    expect(body).toMatch(/^ {3,}\{/);
+    expect(JSON.parse(body)).toMatchObject({ events: [] });
+    // WebSocket: keepalive=message sends text heartbeats, not pings; the client's own heartbeat is not echoed, other text is.
+    const ws = new WebSocket(`${origin.url.replace('http', 'ws')}/ws?count=2&silentMs=2000&heartbeatMs=40&keepalive=message`);
+    const texts: string[] = [];
+    let pings = 0;
+    ws.on('ping', () => pings++);
+    await new Promise<void>((resolve, reject) => {
+      ws.on('error', reject);
+      ws.on('open', () => {
+        ws.send('{"type":"heartbeat"}');
+        ws.send('after');
+      });
+      ws.on('message', (d: Buffer) => {
+        texts.push(d.toString());
+        if (texts.includes('after') && texts.filter((t) => t === '{"type":"heartbeat"}').length >= 3) resolve();
+      });
+    });
+    ws.terminate();
+    expect(pings).toBe(0);
+    // With no keepalive asked of the origin, the client's heartbeat gets no echo; other text does.
+    const plain = new WebSocket(`${origin.url.replace('http', 'ws')}/ws?count=2&silentMs=2000`);
+    const echoes: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      plain.on('error', reject);
+      plain.on('open', () => {
+        plain.send('{"type":"heartbeat"}');
+        plain.send('marker');
+      });
+      plain.on('message', (d: Buffer) => {
+        if (!d.toString().startsWith('{"seq"')) echoes.push(d.toString());
+        if (echoes.includes('marker')) resolve();
+      });
+    });
+    plain.terminate();
+    expect(echoes).toEqual(['marker']);
+  });
+
+  it('keepalive is validated per endpoint: 400 naming what each one can send', async () => {
+    const res = await fetch(`${origin.url}/sse?keepalive=ping`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe("invalid parameter 'keepalive': expected on /sse: comment or event, got 'ping'");
+    expect((await fetch(`${origin.url}/poll?keepalive=trickle`)).status).toBe(400);
+    expect((await fetch(`${origin.url}/long-poll?keepalive=warp`)).status).toBe(400);
+    await healthy();
+  });
+
   it('/_seen records what reached the origin, with the Upgrade header and HTTP version', async () => {
     const ws = new WebSocket(`${origin.url.replace('http', 'ws')}/ws?count=0&probe=seen-1`);
     await new Promise((r) => ws.on('open', r));

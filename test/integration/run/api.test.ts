@@ -29,7 +29,7 @@ async function started(...args: Parameters<typeof startProxy>): Promise<RunningP
 it('startProxy runs a built-in setup with the products’ real timeouts, and its faults can change', async () => {
   const p = await started({ setup: 'aws-alb-like', target: origin.url });
   expect(p.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-  expect(p.faults()).toEqual([{ name: 'idle-timeout', params: { idleMs: 60_000, statusBeforeHeaders: 504, afterHeaders: 'close', beforeHeaders: 'answer' } }]);
+  expect(p.faults()).toEqual([{ name: 'idle-timeout', params: { idleMs: 60_000, statusBeforeHeaders: 504, afterHeaders: 'close', beforeHeaders: 'answer', resetBy: 'either', scope: 'all' } }]);
   expect(p.realWorld).toEqual(['idle-timeout idleMs 60000 (the matrix runs 1200)']);
   p.setFaults([{ name: 'strip-upgrade' }]);
   expect(p.faults()).toEqual([{ name: 'strip-upgrade', params: {} }]);
@@ -80,4 +80,23 @@ it('probe() returns the report of an origin: straight to it every transport pass
   const through = await probe(p.url, { transports: ['websocket'], idleMs: 1000, holdMs: 1000, mitigations: false });
   expect(through.setups[0]!.cells.map((c) => [c.transport, c.verdict, c.reason])).toEqual([['websocket', 'fail', 'upgrade-stripped']]);
   await expect(probe('http://127.0.0.1:9')).rejects.toThrow(UsageError);
+}, 60_000);
+
+it('probe() with keepalive: learns which traffic the path counts, and the heartbeat it advises, tried through the path, keeps the stream open', async () => {
+  // Only bytes from the origin restart this 1 s timer (lighttpd's and Caddy's upstream read timeouts, as measured).
+  const p = await started({ setup: 'upstream-read-timeout-like', target: origin.url });
+  const report = await probe(p.url, { transports: ['sse', 'websocket'], idleMs: 2500, holdMs: 2500, keepalive: true });
+  expect(validateReport(report)).toBeNull();
+  const ws = report.setups[0]!.cells.find((c) => c.transport === 'websocket')!;
+  expect([ws.verdict, ws.reason]).toEqual(['degraded', 'idle-timeout']);
+  const ka = ws.checks.find((c) => c.id === 'keepalive')!;
+  expect(ka.measured).toMatchObject({ controlCut: true, cut: ['client-message'] });
+  expect([...(ka.measured.kept as string[])].sort()).toEqual(['client-ping', 'server-message', 'server-ping']);
+  // The heartbeat mitigation is the advised kind at half the cut, applied through the path: the silent stream survives.
+  const heartbeat = ws.mitigations?.find((m) => m.id === 'heartbeat');
+  expect(heartbeat).toMatchObject({ rescued: true, verdict: 'pass' });
+  expect(heartbeat!.description).toMatch(/^a server→client ping every 0\.[3-5] s \(below the 1\.0 s cut\); a client→server data message did not count$/);
+  expect(ws.fix?.app).toMatch(/^Send a server→client ping every \d+ ms .*that is what kept streams open through this path, and a client→server data message did not\.$/);
+  const sse = report.setups[0]!.cells.find((c) => c.transport === 'sse')!;
+  expect(sse.mitigations?.find((m) => m.id === 'heartbeat')).toMatchObject({ rescued: true, description: expect.stringMatching(/^an SSE comment line/) });
 }, 60_000);

@@ -64,3 +64,29 @@ it('a failed WebSocket reports where its fallback lands', () => {
   const fb = cell.mitigations?.find((m) => m.id === 'fallback');
   expect(fb?.landsOn).toBe('sse');
 });
+
+describe('run --keepalive over the setups that list their keepalive', () => {
+  const listed = setups.filter((s) => s.keepalive);
+  let keepalive: Report;
+  beforeAll(async () => {
+    const out = path.join(tmp, 'keepalive.json');
+    const res = await runCli(['run', '--setups', listed.map((s) => s.id).join(','), '--keepalive', '--format', 'json', '--out', out], { timeoutMs: 60_000 });
+    keepalive = JSON.parse(fs.readFileSync(out, 'utf8')) as Report;
+    expect(validateReport(keepalive)).toBeNull();
+    expect(res.code).toBe(0);
+  }, 70_000);
+
+  it('covers the imitations whose idle timer counts one direction only', () => {
+    expect(listed.map((s) => s.id)).toEqual(expect.arrayContaining(['read-idle-like', 'upstream-read-timeout-like', 'aws-alb-like']));
+  });
+
+  it.each(listed.flatMap((s) => (['long-poll', 'sse', 'websocket'] as const).map((t) => [s.id, t] as const)))('%s × %s is kept open by the kinds its setup file lists', (id, transport) => {
+    const cell = keepalive.setups.find((s) => s.id === id)!.cells.find((c) => c.transport === transport)!;
+    const check = cell.checks.find((c) => c.id === 'keepalive');
+    const listedKinds = setups.find((s) => s.id === id)!.keepalive?.[transport];
+    expect(listedKinds).toBeDefined();
+    expect([...(check!.measured.kept as string[])].sort()).toEqual([...listedKinds!].sort());
+    expect(cell.expectedKeepalive).toEqual(listedKinds);
+    expect(cell.matches).toBe(true);
+  });
+});

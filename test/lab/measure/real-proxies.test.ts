@@ -4,12 +4,21 @@
  * timeout server/tunnel 2s), in front of the real origin. The idle timeout
  * must come back as the configured 2 s and the product from its own answers.
  * A product that is not installed is skipped with its install command.
+ *
+ * Then the keepalive phase, with lighttpd too: which heartbeat kinds keep
+ * each stream open must be the same in two measurements, and the same as the
+ * template's expectations file says (its `keepalive:` list, measured with
+ * `run --keepalive`); the advised kind, applied through the path at the
+ * advised interval, must keep a stream open past the cut.
  */
 import { startOrigin, type RunningOrigin } from '../../../src/origin/server';
-import { templatePathFor } from '../../../src/proxy/real/installed';
+import path from 'node:path';
+import { PROXIES_DIR, templatePathFor } from '../../../src/proxy/real/installed';
 import { startRealProxy, type RunningProxy } from '../../../src/proxy/real/launcher';
 import { describeWith, needProduct } from '../../helpers/needs';
 import { measure } from '../../../src/measure/measure';
+import type { Measurement } from '../../../src/measure/types';
+import { readExpectFile } from '../../../src/setup/load';
 
 let origin: RunningOrigin;
 let proxy: RunningProxy | undefined;
@@ -50,4 +59,36 @@ for (const { product, name, confidence, version } of CASES) describeWith([needPr
     expect(fix?.fix.proxy?.product).toBe(product);
     expect(m.recommendations.heartbeatMs).toBeLessThan(m.idle.sse!.timeoutMs!);
   }, 60_000);
+});
+
+/** Per transport: the kinds that kept the stream open, sorted. */
+function keptOf(m: Measurement): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [t, r] of Object.entries(m.keepalive ?? {})) {
+    expect(r!.trials.find((x) => x.kind === 'none')?.outcome).toBe('cut');
+    out[t] = r!.trials.filter((x) => x.kind !== 'none' && x.outcome === 'kept').map((x) => x.kind).sort();
+  }
+  return out;
+}
+
+for (const product of ['nginx', 'haproxy', 'lighttpd']) describeWith([needProduct(product)], `${product} short-timeout keepalive`, () => {
+  it('the same kinds keep streams open in two measurements, as the expectations file says, and the advice holds', async () => {
+    proxy = await startRealProxy({ product, templatePath: templatePathFor(product, 'short-timeout'), originHost: '127.0.0.1', originPort: origin.port, readyTimeoutMs: 60_000 });
+    const once = (): Promise<Measurement> => measure({ target: { baseUrl: proxy!.url }, maxIdleMs: 5000, phases: ['idle', 'keepalive'] });
+    const [a, b] = await Promise.all([once(), once()]);
+    const kept = keptOf(a);
+    expect(Object.keys(kept).sort()).toEqual(['long-poll', 'sse', 'websocket']);
+    expect(keptOf(b)).toEqual(kept);
+    const expected = readExpectFile(path.join(PROXIES_DIR, product, 'short-timeout.expect.yaml'))?.keepalive ?? {};
+    expect(Object.fromEntries(Object.entries(expected).map(([t, kinds]) => [t, [...kinds!].sort()]))).toEqual(kept);
+    for (const m of [a, b]) {
+      const advice = m.recommendations.keepalive ?? [];
+      expect(advice.map((x) => x.transport).sort()).toEqual(['long-poll', 'sse', 'websocket']);
+      for (const x of advice) {
+        expect(x.kind).toBeDefined();
+        expect(x.everyMs).toBeLessThan(m.idle.sse!.timeoutMs!);
+        expect([x.transport, x.verified]).toEqual([x.transport, true]);
+      }
+    }
+  }, 90_000);
 });

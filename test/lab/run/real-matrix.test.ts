@@ -23,7 +23,8 @@ let tmp: string;
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pushthrough-real-'));
   const out = path.join(tmp, 'real.json');
-  await runCli(['run', '--setups', setups.map((s) => s.id).join(','), '--format', 'json', '--out', out], { timeoutMs: 170_000 });
+  // --keepalive as well: it changes no verdict, and setups list the heartbeat kinds that keep their streams open.
+  await runCli(['run', '--setups', setups.map((s) => s.id).join(','), '--keepalive', '--format', 'json', '--out', out], { timeoutMs: 170_000 });
   report = JSON.parse(fs.readFileSync(out, 'utf8')) as Report;
 }, 180_000);
 
@@ -40,7 +41,12 @@ for (const product of products) {
     const cases = setups.filter((s) => s.real!.product === product).flatMap((s) => TRANSPORTS.map((t) => [s.id, t] as const));
     it.each(cases)('%s × %s is as measured and written beside its template', (id, transport) => {
       const cell = report.setups.find((s) => s.id === id)!.cells.find((c) => c.transport === transport)!;
-      expect({ verdict: cell.verdict, reason: cell.reason, why: cell.matches ? '' : cell.explanation }).toEqual({ ...cell.expected, why: '' });
+      const keepalive = cell.checks.find((c) => c.id === 'keepalive');
+      const kept = [...((keepalive?.measured.kept as string[] | undefined) ?? [])].sort();
+      expect({ verdict: cell.verdict, reason: cell.reason, why: cell.matches || cell.matches === undefined ? '' : cell.explanation }).toEqual({ ...cell.expected, why: '' });
+      // A stream the path cut is kept open by the kinds written beside the template, and only those.
+      if (keepalive?.measured.controlCut === true) expect({ transport, kept }).toEqual({ transport, kept: [...(setups.find((s) => s.id === id)!.keepalive?.[transport as 'sse'] ?? ['(no keepalive: list)'])].sort() });
+      else expect(cell.expectedKeepalive).toBeUndefined();
     });
   });
 }
