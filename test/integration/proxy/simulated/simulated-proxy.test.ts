@@ -8,7 +8,7 @@ describe('validateFaults', () => {
   it('accepts a valid stack and applies defaults', () => {
     expect(validateFaults([{ name: 'strip-upgrade' }, { name: 'idle-timeout', params: { idleMs: 500 } }])).toBeNull();
     const [idle] = resolveFaults([{ name: 'idle-timeout', params: { idleMs: 500 } }]);
-    expect(idle.params).toEqual({ idleMs: 500, statusBeforeHeaders: 504, beforeHeaders: 'answer', afterHeaders: 'close' });
+    expect(idle.params).toEqual({ idleMs: 500, statusBeforeHeaders: 504, beforeHeaders: 'answer', afterHeaders: 'close', resetBy: 'either', scope: 'all' });
   });
 
   it('names the index, fault, field and what was expected', () => {
@@ -17,7 +17,7 @@ describe('validateFaults', () => {
       `faults[0] 'idle-timeout': afterHeaders must be one of "close", "reset", "drop" (got "fin")`,
     );
     expect(validateFaults([{ name: 'idle-timeout', params: { idleMS: 5 } }])).toBe(
-      "faults[0] 'idle-timeout': unknown parameter 'idleMS' (expected one of: idleMs, statusBeforeHeaders, beforeHeaders, afterHeaders)",
+      "faults[0] 'idle-timeout': unknown parameter 'idleMS' (expected one of: idleMs, statusBeforeHeaders, beforeHeaders, afterHeaders, resetBy, scope)",
     );
     expect(validateFaults([{ name: 'strip-headers', params: { request: 'x-a' } }])).toBe(`faults[0] 'strip-headers': request must be an array (got "x-a")`);
   });
