@@ -83,3 +83,29 @@ it('a partial measurement says so in every format', () => {
   expect(renderMarkdown(report)).toMatch(/⚠️ measured in .* PARTIAL: interrupted/);
   expect(renderHtml(report)).toMatch(/PARTIAL:\s+interrupted/);
 });
+
+describe('the keepalive phase in the three renderers', () => {
+  // A real `probe --measure --max-idle 6` through lighttpd's short-timeout template (a 2 s upstream read timeout).
+  const measured = (): Report => JSON.parse(fs.readFileSync(path.join(TEST_FIXTURES, 'measured-keepalive-report.json'), 'utf8')) as Report;
+
+  it('validates, and a keepalive kind the vocabulary does not know does not', () => {
+    expect(validateReport(measured())).toBeNull();
+    const broken = measured();
+    broken.setups[0].measurement!.keepalive!.websocket!.trials[0].kind = 'smoke-signal' as never;
+    expect(validateReport(broken)).toMatch(/keepalive\/websocket\/trials\/0\/kind/);
+  });
+
+  it('table, Markdown and HTML show what kept each stream open and the verified advice', () => {
+    const report = measured();
+    const table = renderMeasurementTable(report.setups[0], { color: false, width: 120 });
+    expect(table).toMatch(/keeps it open\s+│ kept by named event, comment line\s+│ kept by server message, server ping, client/);
+    expect(table).toMatch(/NOT by client message/);
+    expect(table).toMatch(/keepalive websocket: send a server→client ping every 1\.6 s .*— verified through the path/s);
+    const md = renderMarkdown(report);
+    expect(md).toContain('| keeps it open | kept by named event, comment line | kept by server message, server ping, client ping; NOT by client message |');
+    expect(md).toContain('- long-poll: send a byte trickled into the held response every 1.6 s — verified through the path');
+    const html = renderHtml(report);
+    expect(html).toContain('<h4>Keepalive</h4>');
+    expect(html).toContain('<li>websocket: send a server→client ping every 1.6 s (a server→client data message, a client→server ping also work) — verified through the path</li>');
+  });
+});
