@@ -54,6 +54,7 @@ export const REASONS = [
   'message-too-large',
   'connection-limit',
   'not-sticky',
+  'blocked',
   'proxy-error',
   'tester-error',
   'not-run',

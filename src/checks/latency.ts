@@ -1,6 +1,6 @@
 import type { Reason } from '../verdict/types';
 import { result, s, timeline } from '../verdict/answers';
-import { END_AFTER_LAST_MS, WHOLE_BODY_HELD_SHARE, bufferThresholdMs } from '../verdict/thresholds';
+import { END_AFTER_LAST_MS, WHOLE_BODY_HELD_SHARE, bufferThresholdMs, heldByBuffer } from '../verdict/thresholds';
 import { summariseTiming } from '../verdict/timing';
 import type { Check } from './check';
 
@@ -49,6 +49,18 @@ export const latency: Check = {
         reason,
         `no event reached the client until the response ended ${s(firstEnd.atMs)} after the request, all ${events} in one burst up to ${s(t.maxLateMs)} late: ${cause} until it completes, so an endless stream would deliver nothing`,
         { ...lat, wholeBody: true },
+        'latency',
+      );
+    }
+    // A few events held back by one stall is the link retransmitting a lost packet, not a buffer.
+    if (!enc && !heldByBuffer(t.extraDelayMs, intervalMs)) {
+      const held = t.extraDelayMs.filter((d) => d > Math.max(50, intervalMs / 2)).length;
+      return result(
+        obs,
+        'pass',
+        'none',
+        `a stall held back ${held} of ${t.events} events, up to ${s(t.maxLateMs)}; the rest came on schedule (p50 ${t.latencyP50Ms} ms): a lost packet retransmitted on the link, not a buffer`,
+        { ...lat, stall: true },
         'latency',
       );
     }

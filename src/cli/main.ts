@@ -18,7 +18,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { FORMATS } from '../report/render';
 import { EXIT, UsageError } from '../util/errors';
 import { VERSION } from '../version';
-import { installSignalHandlers, reapEarlierRuns, shutdownAll } from './cleanup';
+import { installSignalHandlers, interruptedExitCode, reapEarlierRuns, shutdownAll } from './cleanup';
 import { cleanupCommand } from './commands/cleanup';
 import { ORIGIN_LIMIT_OPTIONS, originCommand } from './commands/origin';
 import { probeCommand } from './commands/probe';
@@ -167,9 +167,11 @@ export async function main(argv: string[]): Promise<number> {
 if (require.main === module) {
   installSignalHandlers();
   main(process.argv).then(
-    (code) => {
+    (result) => {
       // Exit once the output is flushed: pooled keep-alive sockets must not
-      // hold a finished command open. (`origin` never gets here.)
+      // hold a finished command open. (`origin` never gets here.) A command
+      // cut short by a signal exits with the signal's code.
+      const code = interruptedExitCode() ?? result;
       process.exitCode = code;
       void shutdownAll().finally(() => process.stdout.write('', () => process.stderr.write('', () => process.exit(code))));
     },

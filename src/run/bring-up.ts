@@ -9,6 +9,7 @@ import type { Setup } from '../setup/types';
 import { startSimulatedProxy } from '../proxy/simulated/simulated-proxy';
 import { ProxyStartError, ProxyUnavailable, startRealProxy } from '../proxy/real/launcher';
 import { runnableProduct } from '../proxy/real/products';
+import { FirewallUnavailable, startFirewall } from '../proxy/firewall/firewall';
 import { waitForHttp } from '../util/net';
 
 export interface ActiveSetup {
@@ -85,5 +86,32 @@ export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: Brin
         throw err;
       }
     }
+    case 'firewall':
+      return firewall(setup, origins, opts);
+  }
+}
+
+/** The kernel's firewall in front of the origin, or in front of the setup it stands over (a layered path). */
+async function firewall(setup: Setup, origins: RunningOrigin[], opts: BringUpOptions): Promise<ActiveSetup> {
+  if (!setup.firewall) throw new SetupUnavailable(`setup ${setup.id} has no firewall`, 'error');
+  if (setup.over && !setup.inner) throw new SetupUnavailable(`setup ${setup.id}: the setup it stands over ('${setup.over}') was not resolved`, 'error');
+  const inner = setup.inner ? await bringUp(setup.inner, origins, { ...opts, via: undefined }) : await bringUp({ id: 'direct', kind: 'direct', description: '' }, origins, opts);
+  const upstream = new URL(inner.target.baseUrl);
+  try {
+    const fw = await startFirewall(setup.firewall, { host: upstream.hostname, port: Number(upstream.port || 80) });
+    return {
+      target: { baseUrl: fw.url, via: opts.via },
+      originUrl: inner.originUrl,
+      product: inner.product,
+      logs: () => [...fw.logs(), ...inner.logs()],
+      stop: async () => {
+        await fw.stop();
+        await inner.stop();
+      },
+    };
+  } catch (err) {
+    await inner.stop();
+    if (err instanceof FirewallUnavailable) throw new SetupUnavailable(`${err.message}; firewall setups are skipped here`, 'skipped');
+    throw new SetupUnavailable(`the firewall did not start: ${(err as Error).message}`, 'error');
   }
 }

@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { startRealProxy } from '../proxy/real/launcher';
+import { FirewallUnavailable, startFirewall } from '../proxy/firewall/firewall';
 import { startSimulatedProxy, validateFaults, type FaultSpec } from '../proxy/simulated/simulated-proxy';
 import { realWorldFaults } from '../setup/real-world';
 import type { Setup } from '../setup/types';
@@ -92,13 +93,15 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   try {
     if (setup.kind === 'simulated') return await simulated(setup, target, host, port, opts);
     if (setup.kind === 'real' && setup.real) return await real(setup, target, host, port);
+    if (setup.kind === 'firewall' && setup.firewall) return await firewall(setup, target, host, port, opts);
   } catch (err) {
+    if (err instanceof FirewallUnavailable) throw new UsageError(`setup '${setup.id}': ${err.message}`);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${host} is in use (pick another, or 0 for any free port)`);
     if (code === 'EADDRNOTAVAIL') throw new UsageError(`cannot listen on ${host} (not an address of this machine)`);
     throw err;
   }
-  throw new UsageError(`setup '${setup.id}' is ${setup.kind}: only simulated and real setups can stand in front of an app`);
+  throw new UsageError(`setup '${setup.id}' is ${setup.kind}: only simulated, real and firewall setups can stand in front of an app`);
 }
 
 async function simulated(setup: Setup, target: URL, host: string, port: number, opts: ProxyOptions): Promise<RunningProxy> {
@@ -153,5 +156,44 @@ async function real(setup: Setup, target: URL, host: string, port: number): Prom
     logs: () => proxy.logs(),
     exited: proxy.exited,
     close: () => proxy.stop(),
+  };
+}
+
+/**
+ * The kernel's firewall in front of the app (or in front of the setup it
+ * stands over, itself in front of the app), with the products' own idle
+ * timeout times --scale, in whole seconds as conntrack counts them.
+ */
+async function firewall(setup: Setup, target: URL, host: string, port: number, opts: ProxyOptions): Promise<RunningProxy> {
+  const scale = checkScale(opts.scale ?? 1);
+  const real = setup.firewall!.realWorld?.idleMs;
+  const spec = real !== undefined ? { ...setup.firewall!, idleMs: Math.max(1000, Math.round((real * scale) / 1000) * 1000) } : setup.firewall!;
+  const inner = setup.inner ? await startProxy({ ...opts, setup: setup.inner, host: '127.0.0.1', port: 0 }) : undefined;
+  const upstream = inner ? new URL(inner.url) : target;
+  let fw;
+  try {
+    fw = await startFirewall(spec, { host: upstream.hostname, port: Number(upstream.port || 80) }, { host, port });
+  } catch (err) {
+    await inner?.close();
+    throw err;
+  }
+  const fixed = (): never => {
+    throw new UsageError(`setup '${setup.id}': a firewall's behaviour is its rules; faults apply to simulated setups only`);
+  };
+  return {
+    url: fw.url,
+    port: Number(new URL(fw.url).port),
+    setup,
+    explanation: [fw.explanation, ...(inner ? [`in front of ${setup.inner!.id}: ${inner.explanation.join('; ')}`] : [])],
+    realWorld: real !== undefined && spec.idleMs !== setup.firewall!.idleMs ? [`firewall idleMs ${spec.idleMs} (the matrix runs ${setup.firewall!.idleMs})`] : [],
+    faults: () => [],
+    setFaults: fixed,
+    reset: fixed,
+    logs: () => [...fw.logs(), ...(inner?.logs() ?? [])],
+    exited: inner?.exited ?? new Promise(() => undefined),
+    close: async () => {
+      await fw.stop();
+      await inner?.close();
+    },
   };
 }

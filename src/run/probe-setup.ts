@@ -41,9 +41,9 @@ export interface ProbeSetupOptions {
 /** Parameters of a setup's faults that are a time after which the path acts. */
 const TIMEOUT_PARAMS = ['idleMs', 'maxMs', 'timeoutMs', 'afterMs'];
 
-/** The largest timeout a setup's faults name, in ms (0 when none). */
+/** The largest timeout a setup's faults (or its firewall, or the setup a firewall stands over) name, in ms (0 when none). */
 export function largestTimeoutMs(setup: Setup): number {
-  let max = 0;
+  let max = Math.max(setup.firewall?.idleMs ?? 0, setup.inner ? largestTimeoutMs(setup.inner) : 0);
   for (const f of setup.faults ?? []) {
     for (const k of TIMEOUT_PARAMS) {
       const v = f.params?.[k];

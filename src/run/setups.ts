@@ -25,10 +25,19 @@ export const SETUP_RULES: SetupRules = {
 };
 
 export const SIMULATED_DIR = path.join(PROXIES_DIR, 'simulated');
+export const FIREWALL_DIR = path.join(PROXIES_DIR, 'firewall');
 
 /** A user's setup file, checked against the faults and products this build knows. */
 export function loadUserSetupFile(file: string): Setup {
-  return loadSetupFile(file, SETUP_RULES);
+  return withInner(loadSetupFile(file, SETUP_RULES), () => [...simulatedSetups(), ...realSetups()]);
+}
+
+/** A firewall setup with `over`: the built-in setup it stands in front of, resolved. */
+function withInner(s: Setup, candidates: () => Setup[]): Setup {
+  if (!s.over) return s;
+  const inner = candidates().find((o) => o.id === s.over);
+  if (!inner) throw new SetupFileError(`${path.relative(process.cwd(), s.file ?? '') || s.id}: field 'over' is '${s.over}' (expected the id of a built-in simulated or real setup)`);
+  return { ...s, inner };
 }
 
 export function simulatedSetups(dir = SIMULATED_DIR): Setup[] {
@@ -61,8 +70,20 @@ export function realSetups(): Setup[] {
   return out;
 }
 
+/**
+ * Firewall setups (proxies/firewall/): the kernel's netfilter on the path.
+ * One with `over` stands in front of that built-in setup (a layered path);
+ * it is left out with the real setups when `over` names a real one.
+ */
+export function firewallSetups(opts: { real?: boolean } = {}, dir = FIREWALL_DIR): Setup[] {
+  const others = [...simulatedSetups(), ...realSetups()];
+  return loadSetupDir(dir, SETUP_RULES)
+    .map((s) => withInner(s, () => others))
+    .filter((s) => !(s.inner?.kind === 'real' && opts.real === false));
+}
+
 export function builtInSetups(opts: { real?: boolean } = {}): Setup[] {
-  return [DIRECT_SETUP, ...simulatedSetups(), ...(opts.real === false ? [] : realSetups())];
+  return [DIRECT_SETUP, ...simulatedSetups(), ...(opts.real === false ? [] : realSetups()), ...firewallSetups(opts)];
 }
 
 /**

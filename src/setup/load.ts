@@ -66,12 +66,14 @@ export function loadSetupFile(file: string, rules: SetupRules = {}): Setup {
   const v = validate();
   if (!v(data)) throw new SetupFileError(`${rel}: ${describeAjvError(v.errors![0])}`);
   const setup = data as Setup;
-  if (setup.kind === 'direct') throw new SetupFileError(`${rel}: kind 'direct' is the built-in baseline; a setup file describes something in front of the origin (expected simulated, real or external)`);
+  if (setup.kind === 'direct') throw new SetupFileError(`${rel}: kind 'direct' is the built-in baseline; a setup file describes something in front of the origin (expected simulated, real, external or firewall)`);
   if (setup.kind === 'simulated' && setup.faults === undefined) throw new SetupFileError(`${rel}: missing field 'faults' (expected a list of faults)`);
   if (setup.kind === 'simulated') {
     const problem = rules.checkFaults?.(setup.faults ?? []);
     if (problem) throw new SetupFileError(`${rel}: ${problem}`);
   }
+  if (setup.kind === 'firewall' && !setup.firewall) throw new SetupFileError(`${rel}: missing field 'firewall' (a firewall setup says what the kernel does: port, idleMs, expired, allowPorts, link)`);
+  if (setup.kind !== 'firewall' && (setup.firewall || setup.over)) throw new SetupFileError(`${rel}: field '${setup.firewall ? 'firewall' : 'over'}' belongs to kind firewall (this setup is ${setup.kind})`);
   if (setup.kind === 'external' && !setup.url) throw new SetupFileError(`${rel}: missing field 'url' (an external setup needs the URL of a deployed origin)`);
   if (setup.kind === 'real') {
     if (!setup.real) throw new SetupFileError(`${rel}: missing field 'real' (a real setup names a product and a template)`);

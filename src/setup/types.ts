@@ -5,7 +5,40 @@ import type { Expectation, KeepaliveKind, KeepaliveTransport, Transport } from '
  * real: a real program from a template; external: an origin someone deployed
  * behind their own infrastructure.
  */
-export type SetupKind = 'direct' | 'simulated' | 'real' | 'external';
+export type SetupKind = 'direct' | 'simulated' | 'real' | 'external' | 'firewall';
+
+/** A lossy, slow link (firewall setups). */
+export interface LinkSpec {
+  /** netem: one-way delay each way (needs the netem qdisc in the kernel) */
+  delayMs?: number;
+  /** netem: jitter around the delay */
+  jitterMs?: number;
+  /** share of TCP packets dropped at random, each way */
+  lossPercent?: number;
+  /** link rate (token bucket) */
+  rateKbit?: number;
+}
+
+/**
+ * A firewall or NAT played by the Linux kernel (src/proxy/firewall): a TCP
+ * hop on the loopback of a network namespace made for the run, with
+ * nftables rules and traffic control on it.
+ */
+export interface FirewallSpec {
+  /** the port the path's far side listens on inside the namespace: the port the client connects to */
+  port: number;
+  /** conntrack idle timeout of an established TCP flow, in ms (conntrack counts whole seconds) */
+  idleMs?: number;
+  /** what happens to a packet of an expired flow: dropped silently, or refused with a TCP reset (both ends are reset) */
+  expired?: 'drop' | 'reset';
+  /** egress policy: only these destination ports may be connected to */
+  allowPorts?: number[];
+  /** how a connection to another port is refused */
+  blocked?: 'drop' | 'reset';
+  link?: LinkSpec;
+  /** the product's own values of the fields the matrix scales down (`{ idleMs: 350000 }`) */
+  realWorld?: { idleMs?: number };
+}
 
 /** A fault as a setup file names it: `{ name: idle-timeout, params: { idleMs: 1000 } }`. */
 export interface FaultSpec {
@@ -40,6 +73,12 @@ export interface Setup {
   real?: { product: string; template: string; forward?: boolean };
   /** external: the URL of an origin deployed behind someone's infrastructure */
   url?: string;
+  /** firewall: what the kernel does on the path */
+  firewall?: FirewallSpec;
+  /** firewall: the id of a built-in setup the firewall stands in front of (a layered path); default the origin itself */
+  over?: string;
+  /** firewall with `over`: that setup, resolved when the setups are loaded */
+  inner?: Setup;
   /** expected verdict and reason per transport */
   expect?: Partial<Record<Transport, Expectation>>;
   /** the keepalive kinds that keep each transport's silent streams open (`run --keepalive` compares); every other kind is expected to be cut */

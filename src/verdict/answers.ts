@@ -81,6 +81,13 @@ export function failedAnswerReason(transport: Transport, a: HttpAnswer | undefin
       return { reason: 'upgrade-rejected', detail: `the proxy answered the upgrade itself with ${what}; the origin never saw it` };
     }
   }
+  // Reset before any answer, and nothing reached the origin: the path refuses this connection outright.
+  if (a?.error && a.status === undefined && /ECONNRESET|UND_ERR_SOCKET|EPIPE/.test(a.error.code) && seen !== undefined && seen.length === 0) {
+    return {
+      reason: 'blocked',
+      detail: `the connection was reset before any answer and the origin never saw the request: something on the path refuses connections here — an egress firewall that lets only some ports out (often 80 and 443), or a proxy that drops this connection (${what})`,
+    };
+  }
   if (a?.status !== undefined && CAPACITY_STATUSES.includes(a.status) && seen && !reached) {
     return { reason: 'connection-limit', detail: `the proxy refused the request with ${what} without forwarding it${answered > 1 ? ` (the origin saw ${seen.length} of ${answered} requests)` : ''}` };
   }

@@ -88,6 +88,8 @@ export function appFix(reason: Reason, transport: Transport, ctx: FixContext): s
       return 'Share one stream per browser across tabs (BroadcastChannel or a SharedWorker), or serve it over HTTP/2: browsers allow only 6 HTTP/1.1 connections per host, and WebSockets do not count against that limit.';
     case 'not-sticky':
       return 'Enable sticky sessions at the load balancer, or keep session state in a shared store so any backend can answer the next poll; WebSocket-only clients do not need stickiness.';
+    case 'blocked':
+      return 'Serve every transport on port 443 (https:// and wss://, the port egress firewalls let out), on the same host name as the page, so no firewall rule stands between the client and a second port.';
     case 'proxy-error':
       return 'The proxy answered with an error of its own: check its error log and that it can reach the origin.';
     default:

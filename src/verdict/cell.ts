@@ -17,6 +17,7 @@ import type { Cell, CheckResult, Reason, Verdict } from './types';
 
 /** Reasons that make a cell unusable when its connect, echo or delivery fails, most telling first. */
 const PRIORITY: Reason[] = [
+  'blocked',
   'upgrade-rejected',
   'upgrade-stripped',
   'protocol-downgrade',

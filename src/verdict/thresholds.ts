@@ -26,6 +26,23 @@ export function bufferThresholdMs(intervalMs: number, baselineMaxLateMs?: number
 }
 
 /**
+ * A buffer holds back most events (it releases them at its own flush
+ * points); a lost packet holds back only the events sent until TCP
+ * retransmits it (200 ms or more, doubling), and a slow link delays every
+ * event about alike. So past the threshold a stream is called buffered only
+ * when at least half its events (and at least HELD_MIN) were held back by
+ * more than half an emit interval; fewer is a stall on the link.
+ */
+export const HELD_SHARE = 0.5;
+export const HELD_MIN = 3;
+
+/** Events held back by a buffer, as opposed to a retransmission stall on the link. */
+export function heldByBuffer(extraDelayMs: number[], intervalMs: number): boolean {
+  const held = extraDelayMs.filter((d) => d > Math.max(50, intervalMs / 2)).length;
+  return held >= Math.max(HELD_MIN, Math.ceil(extraDelayMs.length * HELD_SHARE));
+}
+
+/**
  * Whole-body buffering: the first event was held back for at least this share
  * of the schedule's span, and the response ended within END_AFTER_LAST_MS of
  * the last arrival.

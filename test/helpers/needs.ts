@@ -5,6 +5,7 @@
  * under PUSHTHROUGH_REQUIRE_PROXIES=1 (CI), it fails. A test never returns
  * early and passes.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { isExecutable, listRealProducts } from '../../src/proxy/real/installed';
 
@@ -23,6 +24,12 @@ export function needProduct(product: string): Need {
   const p = listRealProducts().find((x) => x.product === product);
   if (!p) throw new Error(`needProduct: no runnable product '${product}'`);
   return { what: p.product, available: p.available, install: 'npm run lab:install' };
+}
+
+/** A network namespace of our own with nftables in it (firewall setups). */
+export function needFirewall(): Need {
+  const r = spawnSync('unshare', ['-rn', 'nft', 'list', 'ruleset'], { stdio: 'ignore' });
+  return { what: 'network namespaces with nftables', available: r.status === 0, install: 'apt-get install -y nftables iproute2, and allow unprivileged user namespaces (or run as root)' };
 }
 
 export function needChromium(): Need {

@@ -29,3 +29,13 @@ export function runningInGroup(pgid: number): PsRow[] {
 export function isRunning(pid: number): boolean {
   return psRows().some((row) => row.pid === pid && !row.stat.startsWith('Z'));
 }
+
+/** Running firewall hops (src/proxy/firewall/hop.ts), each the only process of its network namespace. */
+export function firewallHops(): PsRow[] {
+  return psRows().filter((row) => /proxy\/firewall\/hop\.js/.test(row.args) && !row.stat.startsWith('Z'));
+}
+
+/** The host's own nftables ruleset, to show a run changed nothing on it. */
+export function hostRuleset(): string {
+  return execFileSync('nft', ['list', 'ruleset'], { encoding: 'utf8' });
+}

@@ -9,7 +9,8 @@ import { CHECKS } from '../../src/checks/registry';
 import { transportsOf } from '../../src/checks/check';
 import { PRODUCTS } from '../../src/proxy/real/products';
 import { FAULTS, FAULT_NAMES } from '../../src/proxy/simulated/faults';
-import { simulatedSetups } from '../../src/run/setups';
+import { firewallSetups, simulatedSetups } from '../../src/run/setups';
+import { explainFirewall } from '../../src/proxy/firewall/rules';
 import { EXIT } from '../../src/util/errors';
 import { ORIGIN_LIMIT_OPTIONS } from '../../src/cli/commands/origin';
 import { REASONS, TRANSPORTS } from '../../src/vocabulary';
@@ -43,6 +44,11 @@ function faultsTable(): string {
 function setupsTable(): string {
   const rows = simulatedSetups().map((s) => `| \`${s.id}\` | ${cell(s.imitates ?? '')} | ${cell(s.description)} |`);
   return ['| setup | imitates | what it does |', '|---|---|---|', ...rows].join('\n');
+}
+
+function firewallsTable(): string {
+  const rows = firewallSetups().map((s) => `| \`${s.id}\` | ${cell(s.imitates ?? '')} | ${cell(`${explainFirewall(s.firewall!).replace(/^the Linux kernel's netfilter in a network namespace: /, '')}${s.over ? `; in front of \`${s.over}\`` : ''}`)} |`);
+  return ['| setup | imitates | what the kernel does |', '|---|---|---|', ...rows].join('\n');
 }
 
 function productsTable(): string {
@@ -83,6 +89,7 @@ export const README_SECTIONS: Record<string, () => string> = {
   CHECKS: checksTable,
   FAULTS: faultsTable,
   SETUPS: setupsTable,
+  FIREWALLS: firewallsTable,
   PRODUCTS: productsTable,
   REASONS: reasonsList,
   'EXIT-CODES': exitCodes,

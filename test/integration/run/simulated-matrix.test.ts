@@ -6,13 +6,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { simulatedSetups } from '../../../src/run/setups';
+import { firewallSetups, simulatedSetups } from '../../../src/run/setups';
 import { validateReport } from '../../../src/report/validate';
 import { TRANSPORTS } from '../../../src/observation/types';
 import type { Report } from '../../../src/report/types';
 import { runCli } from '../../helpers/cli';
 
 const setups = simulatedSetups();
+/** `--no-real` keeps the kernel's firewall setups but the one layered over a real proxy (test/lab/firewall covers them all). */
+const firewalls = firewallSetups({ real: false });
 let report: Report;
 let tmp: string;
 
@@ -32,7 +34,8 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 it('covers every built-in setup and validates against the report schema', () => {
   expect(validateReport(report)).toBeNull();
-  expect(report.setups.map((s) => s.id).sort()).toEqual(['direct', ...setups.map((s) => s.id)].sort());
+  expect(report.setups.map((s) => s.id).sort()).toEqual(['direct', ...setups.map((s) => s.id), ...firewalls.map((s) => s.id)].sort());
+  expect(firewalls.map((s) => s.id)).not.toContain('nat-over-nginx-tuned');
   expect(setups.length).toBeGreaterThanOrEqual(26);
 });
 

@@ -51,6 +51,20 @@ describe('latency: buffering is told from jitter and from constant delay', () =>
     expect(cell.explanation).toMatch(/2 bursts/);
   });
 
+  it('a lost packet is a stall on the link, not a buffer: two events held 700 ms behind it, the rest on time, pass', () => {
+    // Event 3 lost and retransmitted after 700 ms (RTO backoff); event 4 waited behind it in TCP's order.
+    const arrivals = onTime(8).map(([o, a], i): [number, number] => [o, i === 2 ? o + 704 : i === 3 ? o + 454 : a]);
+    const lat = gradeObservation(stream('sse', arrivals, 1760)).find((c) => c.id === 'latency')!;
+    expect([lat.status, lat.reason, lat.measured.stall]).toEqual(['pass', 'none', true]);
+    expect(lat.detail).toBe('a stall held back 2 of 8 events, up to 0.7 s; the rest came on schedule (p50 4 ms): a lost packet retransmitted on the link, not a buffer');
+  });
+
+  it('a buffer flushed every second holds most events back, whatever their number: buffered', () => {
+    const arrivals: Array<[number, number]> = Array.from({ length: 8 }, (_, i) => [i * 250, (Math.floor((i * 250) / 1000) + 1) * 1000 + 4]);
+    const cell = gradeTransport('sse', [stream('sse', arrivals, 2010)]);
+    expect([cell.verdict, cell.reason]).toEqual(['degraded', 'buffered']);
+  });
+
   it('a gzip-encoded buffered stream is reported as compressed', () => {
     const arrivals: Array<[number, number]> = Array.from({ length: 8 }, (_, i) => [i * 250, 1760]);
     const obs = stream('sse', arrivals, 1761);
@@ -102,6 +116,29 @@ describe('idle and duration', () => {
     expect(res[0].reason).toBe('idle-timeout');
     expect(res[0].measured.how).toBe('silent');
     expect(res[0].detail).toMatch(/dropped it silently/);
+  });
+});
+
+describe('a connection refused on the path', () => {
+  const reset = (seen: Observation['seen']): Observation => ({
+    transport: 'websocket',
+    check: 'connect',
+    startedAt: 0,
+    durationMs: 3,
+    answers: [{ atMs: 1, error: { code: 'ECONNRESET', message: 'read ECONNRESET' } }],
+    arrivals: [],
+    ends: [],
+    seen,
+  });
+
+  it('reset before any answer, and the origin saw nothing: blocked (an egress firewall), fail, with the fix', () => {
+    const cell = gradeTransport('websocket', [reset([])]);
+    expect([cell.verdict, cell.reason]).toEqual(['fail', 'blocked']);
+    expect(cell.explanation).toMatch(/an egress firewall that lets only some ports out/);
+  });
+
+  it('without knowing what reached the origin it stays a proxy error', () => {
+    expect(gradeTransport('websocket', [reset(undefined)]).reason).toBe('proxy-error');
   });
 });
 
