@@ -48,11 +48,35 @@ export function silentSse(check: SilentCheck) {
   };
 }
 
+/**
+ * WebSocket only: when the second event is overdue, the client pings, as a
+ * heartbeat with a deadline does. A pong means the connection still works and
+ * the event went missing; none means it is dead (a silent drop); a reset
+ * means the path refuses the flow now (an expired firewall entry).
+ */
+export interface DeadlinePing {
+  /** when the ping was sent, ms after the check started */
+  sentAtMs: number;
+  /** when its pong came back */
+  pongAtMs?: number;
+}
+
 export function silentWebSocket(check: SilentCheck) {
-  return async (ctx: CheckContext): Promise<Observation> => {
-    const rec = recorder(ctx, 'websocket', check);
+  return async (ctx: CheckContext): Promise<Observation<DeadlinePing>> => {
+    const rec = recorder(ctx, 'websocket', check) as CheckRecorder<DeadlinePing>;
     const { silentMs, heartbeatMs } = rec.scenario!;
+    let timer: NodeJS.Timeout | undefined;
+    const overdueMs = silentMs! + ctx.options.graceMs * 0.4;
     await runWebSocket(ctx.target, rec, {
+      onOpen: (ws) => {
+        timer = setTimeout(() => {
+          if (rec.hasSeq(2) || ws.readyState !== ws.OPEN) return;
+          const ping: DeadlinePing = { sentAtMs: rec.now() };
+          rec.payload = ping;
+          ws.once('pong', () => (ping.pongAtMs = rec.now()));
+          ws.ping();
+        }, overdueMs);
+      },
       params: { count: 2, silentMs, heartbeatMs, close: true, channel: ctx.channel, probe: ctx.probeId, ...keepaliveOf(ctx, heartbeatMs) },
       clientKeepalive: ctx.options.mitigation?.keepalive && heartbeatMs ? clientKeepalive(ctx.options.mitigation.keepalive, heartbeatMs) : undefined,
       payloadBytes: 16,
@@ -62,6 +86,7 @@ export function silentWebSocket(check: SilentCheck) {
       deadlineFromFirstEventMs: silentMs! + ctx.options.graceMs,
       expectedEndSeq: 2,
     });
+    clearTimeout(timer);
     return rec.finish(await fetchSeen(ctx.target, ctx.probeId, ctx.originUrl));
   };
 }
@@ -78,10 +103,17 @@ function findCut(obs: Observation): Cut | undefined {
   const end = obs.ends.find((e) => e.connection === 0 && e.how !== 'complete');
   if (!end) return undefined;
   const since = first?.arrivedMs ?? obs.answers[0]?.atMs ?? 0;
-  return { cutAtMs: end.how === 'open' ? undefined : Math.round(end.atMs - since), how: end.how, code: end.code };
+  if (end.how !== 'open') return { cutAtMs: Math.round(end.atMs - since), how: end.how, code: end.code };
+  // Silent: a stream fed with heartbeats shows when they stopped coming; a silent one cannot.
+  const hb = obs.scenario?.heartbeatMs;
+  const quiet = obs.lastByteAtMs;
+  return { cutAtMs: hb !== undefined && quiet !== undefined && quiet - since > hb ? Math.round(quiet - since) : undefined, how: 'open' };
 }
 
 function describeCut(c: Cut, silentMs: number): string {
+  if (c.how === 'open' && c.cutAtMs !== undefined) {
+    return `its heartbeats stopped ${s(c.cutAtMs)} after it started and the connection stayed open: the path dropped it silently at ${s(c.cutAtMs)} (no FIN, no RST)`;
+  }
   if (c.how === 'open') return `nothing arrived for ${s(silentMs)} and the connection stayed open: the path dropped it silently (no FIN, no RST)`;
   const how = c.how === 'reset' ? 'reset (RST)' : c.how === 'error-status' ? `answered ${c.code}` : `closed${c.code !== undefined && c.code !== 'EOF' ? ` (${c.code})` : ''}`;
   return `the stream was ${how} ${s(c.cutAtMs ?? 0)} after it started`;
@@ -104,10 +136,17 @@ export function gradeSilent(obs: Observation): CheckResult {
   }
   const cut = findCut(obs);
   if (!cut) return result(obs, 'fail', 'message-loss', `the second event never arrived`, base);
+  const ping = obs.transport === 'websocket' ? (obs.payload as DeadlinePing | undefined) : undefined;
+  if (cut.how === 'open' && ping?.pongAtMs !== undefined) {
+    // Alive (it answers pings) but the event never came: lost on the way, not a cut.
+    return result(obs, 'fail', 'message-loss', `${what}: the second event never arrived, yet the connection answered a ping sent when it was overdue (pong after ${Math.round(ping.pongAtMs - ping.sentAtMs)} ms): the event was lost on the way`, { ...base, ping });
+  }
   const reason: Reason = duration ? 'max-duration' : 'idle-timeout';
   const again = obs.answers.length > 1 ? `; the client reconnected (${describeAnswer(obs.answers[1])})` : '';
-  return result(obs, 'fail', reason, `${what}: ${describeCut(cut, silentMs)}${again}`, {
+  const pinged = cut.how === 'open' && ping ? `; a ping sent when the event was overdue got no pong within ${s(obs.durationMs - ping.sentAtMs)}: the connection is dead` : '';
+  return result(obs, 'fail', reason, `${what}: ${describeCut(cut, silentMs)}${pinged}${again}`, {
     ...base,
+    ...(ping ? { ping } : {}),
     cutAtMs: cut.cutAtMs,
     how: cut.how === 'open' ? 'silent' : cut.how,
     code: cut.code,

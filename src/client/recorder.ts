@@ -130,6 +130,7 @@ export class CheckRecorder<P = unknown> {
       ...(this.requests ? { requests: this.requests } : {}),
       ...(this.connections ? { connections: this.connections } : {}),
       ...(this.bytes ? { bytes: this.bytes } : {}),
+      ...(this.lastByteAtMs !== undefined ? { lastByteAtMs: this.lastByteAtMs } : {}),
       ...(this.foreignChannel !== undefined ? { foreignChannel: this.foreignChannel } : {}),
       ...(this.payload !== undefined ? { payload: this.payload } : {}),
       ...(this.testerError !== undefined ? { testerError: this.testerError } : {}),

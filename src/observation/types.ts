@@ -96,6 +96,8 @@ export interface Observation<P = unknown> {
   connections?: number;
   /** bytes received, headers excluded */
   bytes?: number;
+  /** when the last byte (event, heartbeat, ping) arrived, ms after the check started: where a stream fed with heartbeats went quiet */
+  lastByteAtMs?: number;
   /** a poll came back with another channel's data (only a cache that ignores the query string does that) */
   foreignChannel?: string;
   /** the check's own measured data */

@@ -53,13 +53,12 @@ export function nftRuleset(spec: FirewallSpec): string {
     const action = spec.blocked === 'drop' ? 'drop' : 'reject with tcp reset';
     lines.push(`    tcp dport != { ${spec.allowPorts.join(', ')} } ct state new ${action}`);
   }
-  if (spec.idleMs !== undefined) lines.push(`    tcp dport ${spec.port} ct state new tcp flags & (syn | ack) == syn ct timeout set "idle"`);
-  lines.push('  }');
-  // A mid-flow packet without a tracked flow: the expired one.
-  lines.push('  chain in {', '    type filter hook input priority 0; policy accept;');
   if (spec.idleMs !== undefined) {
-    const action = spec.expired === 'reset' ? 'reject with tcp reset' : 'drop';
-    lines.push(`    tcp flags & (syn | ack) != syn ct state new ${action}`);
+    lines.push(`    tcp dport ${spec.port} ct state new tcp flags & (syn | ack) == syn ct timeout set "idle"`);
+    // A mid-flow packet without a tracked flow: one of the expired flow. Refused here, in output, before
+    // conntrack confirms the entry its loose pick-up made: else a packet the other way would find that
+    // entry and revive the flow (measured), which a NAT that lost its mapping never does.
+    lines.push(`    tcp flags & (syn | ack) != syn ct state new ${spec.expired === 'reset' ? 'reject with tcp reset' : 'drop'}`);
   }
   lines.push('  }', '}');
   return `${lines.join('\n')}\n`;

@@ -88,7 +88,26 @@ describeWith([needFirewall()], 'firewall setups in a network namespace', () => {
     const ok = await readSse(`${fw.url}/sse?count=2&silentMs=1000&close=1`, 5000);
     expect(ok.chunks.map((c) => c.text).join('')).toContain('"seq":2');
     expect(ok.end).toBe('fin');
-  }, 20_000);
+    // The client speaking after the expiry does not revive the flow: its ping gets no pong, the event never comes.
+    const ws = new WebSocket(`${fw.url.replace('http', 'ws')}/ws?count=2&silentMs=4000`);
+    const seen: string[] = [];
+    ws.on('message', (d: Buffer) => seen.push(d.toString()));
+    ws.on('pong', () => seen.push('pong'));
+    ws.on('error', () => undefined);
+    // The scenario: when the second event is overdue (4.5 s, well past the 2 s expiry), the client pings.
+    let pinged = false;
+    ws.on('open', () =>
+      setTimeout(() => {
+        pinged = true;
+        ws.ping();
+      }, 4500),
+    );
+    const after = await until(() => seen.some((x) => x === 'pong' || x.includes('"seq":2')) || undefined, 7000);
+    ws.terminate();
+    expect(pinged).toBe(true);
+    expect(after).toBeUndefined();
+    expect(seen).toHaveLength(1);
+  }, 25_000);
 
   it('conntrack expiry with reset: both ends are reset when the origin sends after the silence', async () => {
     const fw = await firewall({ port: 443, idleMs: 2000, expired: 'reset' });

@@ -111,6 +111,22 @@ describe('idle and duration', () => {
     expect([cell.verdict, cell.reason]).toEqual(['degraded', 'max-duration']);
   });
 
+  it('heartbeats that stop while nothing closes: a silent drop, at the time they stopped', () => {
+    const obs = { ...silent('duration', 5000, 'open'), lastByteAtMs: 3005 };
+    const res = gradeObservation(obs);
+    expect([res[0].status, res[0].measured.how, res[0].measured.cutAtMs]).toEqual(['fail', 'silent', 3000]);
+    expect(res[0].detail).toMatch(/its heartbeats stopped 3\.0 s after it started and the connection stayed open: the path dropped it silently at 3\.0 s \(no FIN, no RST\)/);
+  });
+
+  it('a WebSocket that answers the deadline ping but never gets its event lost the event; one that does not is dead', () => {
+    const alive = gradeObservation({ ...silent('idle', 5000, 'open'), payload: { sentAtMs: 4600, pongAtMs: 4603 } });
+    expect([alive[0].status, alive[0].reason]).toEqual(['fail', 'message-loss']);
+    expect(alive[0].detail).toMatch(/answered a ping sent when it was overdue \(pong after 3 ms\): the event was lost on the way/);
+    const dead = gradeObservation({ ...silent('idle', 5000, 'open'), payload: { sentAtMs: 4600 } });
+    expect([dead[0].status, dead[0].reason, dead[0].measured.how]).toEqual(['fail', 'idle-timeout', 'silent']);
+    expect(dead[0].detail).toMatch(/dropped it silently \(no FIN, no RST\); a ping sent when the event was overdue got no pong within 0\.4 s: the connection is dead$/);
+  });
+
   it('nothing arrives and nothing closes: a silent drop', () => {
     const res = gradeObservation(silent('idle', 5000, 'open'));
     expect(res[0].reason).toBe('idle-timeout');
