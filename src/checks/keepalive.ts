@@ -4,13 +4,12 @@
  * stream per kind of keepalive, all at once, each fed by exactly one kind —
  * a server data event or comment line (SSE); a server or client data message
  * or ping (WebSocket); a byte trickled into a held long poll — beside a
- * control stream fed by nothing. Hops differ: nginx's proxy_read_timeout
- * counts only reads from the upstream
- * (https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout),
- * lighttpd's server.max-read-idle only reads from the client
- * (https://redmine.lighttpd.net/projects/lighttpd/wiki/Server_max-read-idleDetails),
- * HAProxy's timeout tunnel either direction
- * (https://docs.haproxy.org/2.6/configuration.html#4-timeout%20tunnel).
+ * control stream fed by nothing. Hops differ, as measured on the real
+ * products (the `keepalive:` lists in proxies/<product>/short-timeout.expect.yaml):
+ * lighttpd's and Caddy's upstream read timeouts ignore what the client sends,
+ * lighttpd's server.max-read-idle ignores what the server sends
+ * (proxies/lighttpd/read-idle.expect.yaml), HAProxy's timeout tunnel counts
+ * either direction (https://docs.haproxy.org/2.6/configuration.html#4-timeout%20tunnel).
  */
 import { fetchSeen } from '../client/http';
 import { pollOnce } from '../client/polling';
@@ -43,6 +42,8 @@ export interface KeepaliveTrialOptions {
   channel?: string;
   /** extra origin parameters (probe id) */
   params?: Params;
+  /** at most this many streams at once (a path with a connection limit); default all kinds at once */
+  maxAtOnce?: number;
   signal?: AbortSignal;
 }
 
@@ -93,7 +94,11 @@ function fateOf(r: Running, o: KeepaliveTrialOptions): KeepaliveTrial | undefine
   if (now - first <= o.silenceMs + o.graceMs) return undefined;
   // Past the second event's time: a flow that went quiet was dropped; one still getting heartbeats holds the event back.
   const lastByte = rec.lastByteAtMs ?? first;
-  if (kind === 'none' || now - lastByte > Math.max(o.graceMs, o.everyMs * 3)) return { kind, outcome: 'cut', how: 'silent', cutAtMs: Math.round(lastByte - first), detail: 'the second event never arrived and nothing closed' };
+  if (kind === 'none' || now - lastByte > Math.max(o.graceMs, o.everyMs * 3)) {
+    // When the keepalives stopped is the cut time; a stream that got none after its first event cannot tell.
+    const quiet = lastByte - first > o.everyMs ? { cutAtMs: Math.round(lastByte - first) } : {};
+    return { kind, outcome: 'cut', how: 'silent', ...quiet, detail: 'the second event never arrived and nothing closed' };
+  }
   return { kind, outcome: 'stopped', detail: 'keepalives kept arriving but the second event did not' };
 }
 
@@ -146,10 +151,19 @@ async function pollTrials(o: KeepaliveTrialOptions, kinds: readonly KeepaliveKin
   return { trials: got.map((g) => g.trial), answers: got.flatMap((g) => (g.answer ? [g.answer] : [])) };
 }
 
-/** Every kind (or `kinds`) tried at once on its own stream; the control `none` first. */
+/** Every kind (or `kinds`) on its own stream, all at once or `maxAtOnce` at a time; the control `none` first. */
 export async function tryKeepalives(o: KeepaliveTrialOptions): Promise<{ result: KeepaliveResult; answers: HttpAnswer[] }> {
   const kinds = o.kinds ?? KEEPALIVE_KINDS_FOR[o.transport];
-  const { trials, answers } = o.transport === 'long-poll' ? await pollTrials(o, kinds) : await streamTrials(o, kinds);
+  const size = Math.max(1, o.maxAtOnce ?? kinds.length);
+  const trials: KeepaliveTrial[] = [];
+  const answers: HttpAnswer[] = [];
+  for (let i = 0; i < kinds.length && !o.signal?.aborted; i += size) {
+    const batch = kinds.slice(i, i + size);
+    const got = o.transport === 'long-poll' ? await pollTrials(o, batch) : await streamTrials(o, batch);
+    trials.push(...got.trials);
+    answers.push(...got.answers);
+  }
+  for (const k of kinds.slice(trials.length)) trials.push({ kind: k, outcome: 'stopped', detail: 'interrupted' });
   const res: KeepaliveResult = { transport: o.transport, silenceMs: o.silenceMs, everyMs: o.everyMs, trials };
   if (o.signal?.aborted) res.partial = true;
   return { result: res, answers };
@@ -192,10 +206,13 @@ export const keepalive: Check<KeepaliveResult> = {
       const why = r.trials.find((t) => t.detail)?.detail ?? 'no stream started';
       return result(obs, 'skip', 'not-run', `no keepalive stream got going: ${why}`, measured);
     }
+    const control = r.trials.find((t) => t.kind === 'none');
+    if (control?.outcome !== 'kept' && control?.outcome !== 'cut') {
+      return result(obs, 'skip', 'not-run', `the stream with no keepalive did not get going (${control?.detail ?? control?.outcome ?? 'missing'}): nothing to compare the others with`, measured);
+    }
     if (!d.controlCut) return result(obs, 'pass', 'none', `a stream with no keepalive survived ${s(r.silenceMs)}: nothing to keep alive here${d.cut.length ? ` (yet cut: ${d.cut.map((k) => KIND_LABEL[k]).join(', ')})` : ''}`, measured);
     if (d.kept.length > 0) return result(obs, 'pass', 'none', d.sentence, measured);
     // Nothing the app can send keeps it: cut at the control's time, a maximum lifetime; else an idle timer that counts none of it.
-    const control = r.trials.find((t) => t.kind === 'none');
     const same = control?.cutAtMs !== undefined && r.trials.every((t) => t.outcome !== 'cut' || t.cutAtMs === undefined || sameCut(t.cutAtMs, control.cutAtMs!));
     return result(obs, 'fail', same ? 'max-duration' : 'idle-timeout', d.sentence, measured);
   },

@@ -107,7 +107,9 @@ function findCut(obs: Observation): Cut | undefined {
   // Silent: a stream fed with heartbeats shows when they stopped coming; a silent one cannot.
   const hb = obs.scenario?.heartbeatMs;
   const quiet = obs.lastByteAtMs;
-  return { cutAtMs: hb !== undefined && quiet !== undefined && quiet - since > hb ? Math.round(quiet - since) : undefined, how: 'open' };
+  // Heartbeats that came until the end only lost the event; a cut needs them to have stopped well before it.
+  const stopped = hb !== undefined && quiet !== undefined && quiet - since > hb && obs.durationMs - quiet > Math.max(1000, 4 * hb);
+  return { cutAtMs: stopped ? Math.round(quiet! - since) : undefined, how: 'open' };
 }
 
 function describeCut(c: Cut, silentMs: number): string {

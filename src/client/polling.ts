@@ -49,8 +49,10 @@ export async function pollOnce(
   try {
     text = await res.text();
   } catch (err) {
+    // The deadline can also run out while the body is read (a head came, then nothing).
+    const timedOut = (err as Error)?.name === 'TimeoutError';
     const c = classifyError(err);
-    rec.answer({ status: res.status, headers, error: { code: c.code, message: c.message } });
+    rec.answer({ status: res.status, headers, error: timedOut ? { code: 'TIMEOUT', message: `no complete answer within ${opts.timeoutMs} ms` } : { code: c.code, message: c.message } });
     return { status: res.status, events: [], seqs: [] };
   }
   rec.received(Buffer.byteLength(text));

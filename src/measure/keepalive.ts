@@ -26,6 +26,8 @@ export interface KeepalivePhaseOptions {
   /** the cut the advised interval is half of (the shortest idle cut of the path); default cutMs */
   adviceCutMs?: number;
   connectTimeoutMs: number;
+  /** at most this many streams at once (the path's connection limit, when one was found) */
+  maxAtOnce?: number;
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
 }
@@ -39,7 +41,7 @@ export function keepaliveTiming(cutMs: number): { silenceMs: number; everyMs: nu
 export async function measureKeepalive(o: KeepalivePhaseOptions): Promise<{ result: KeepaliveResult; verification?: KeepaliveVerification }> {
   const { silenceMs, everyMs, graceMs } = keepaliveTiming(o.cutMs);
   const say = (line: string): void => o.onProgress?.(`${o.transport} keepalive: ${line}`);
-  const common = { target: o.target, transport: o.transport, silenceMs, connectTimeoutMs: o.connectTimeoutMs, graceMs, signal: o.signal };
+  const common = { target: o.target, transport: o.transport, silenceMs, connectTimeoutMs: o.connectTimeoutMs, graceMs, maxAtOnce: o.maxAtOnce, signal: o.signal };
   say(`each kind every ${formatDuration(everyMs)} on a stream silent for ${formatDuration(silenceMs)} (the cut is ${formatDuration(o.cutMs)})`);
   const { result } = await tryKeepalives({ ...common, everyMs });
   const advice = keepaliveAdvice(result, o.adviceCutMs ?? o.cutMs);

@@ -181,13 +181,20 @@ export async function measure(opts: MeasureOptions): Promise<Measurement> {
       const shortest = Math.min(...(idleOnly.length ? idleOnly : cuts).map((c) => c.cut));
       const runs = cuts.map((c) => ({ transport: c.t as KeepaliveTransport, cut: c.cut }));
       if (opts.longPoll !== false) runs.push({ transport: 'long-poll', cut: shortest });
-      await Promise.all(
-        runs.map(async ({ transport, cut }) => {
-          const got = await measureKeepalive({ target: opts.target, transport, cutMs: cut, adviceCutMs: shortest, connectTimeoutMs: streams.connectTimeoutMs, signal, onProgress: say });
-          m.keepalive![transport] = got.result;
-          if (got.verification) m.keepaliveVerified![transport] = got.verification;
-        }),
-      );
+      // A connection limit found earlier bounds the streams open at once: then one transport at a time, in batches.
+      const limits = transports.map((t) => m.concurrency[t]).filter((c) => c?.outcome === 'limit' && c.accepted > 0).map((c) => c!.accepted);
+      const budget = limits.length ? Math.min(...limits) : Infinity;
+      const one = async ({ transport, cut }: { transport: KeepaliveTransport; cut: number }): Promise<void> => {
+        const maxAtOnce = Number.isFinite(budget) ? budget : undefined;
+        const got = await measureKeepalive({ target: opts.target, transport, cutMs: cut, adviceCutMs: shortest, connectTimeoutMs: streams.connectTimeoutMs, maxAtOnce, signal, onProgress: say });
+        m.keepalive![transport] = got.result;
+        if (got.verification) m.keepaliveVerified![transport] = got.verification;
+      };
+      if (budget >= 12) await Promise.all(runs.map(one));
+      else {
+        m.notes.push(`the path accepts ${budget} streams at once: the keepalive trials ran one transport at a time, ${budget} stream${budget === 1 ? '' : 's'} at a time`);
+        for (const r of runs) if (!signal?.aborted) await one(r);
+      }
     }
   }
 

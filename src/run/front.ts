@@ -190,7 +190,8 @@ async function firewall(setup: Setup, target: URL, host: string, port: number, o
     setFaults: fixed,
     reset: fixed,
     logs: () => [...fw.logs(), ...(inner?.logs() ?? [])],
-    exited: inner?.exited ?? new Promise(() => undefined),
+    // The hop gone (and its namespace with it), or the proxy it stands in front of: either ends this.
+    exited: Promise.race([fw.exited, inner?.exited ?? new Promise<void>(() => undefined)]),
     close: async () => {
       await fw.stop();
       await inner?.close();

@@ -34,6 +34,8 @@ export interface RunningFirewall {
   explanation: string;
   logs(): string[];
   stop(): Promise<void>;
+  /** resolves when the hop (and with it the namespace) is gone, stopped or not */
+  exited: Promise<void>;
 }
 
 const HOP_SCRIPT = path.join(PROJECT_ROOT, 'dist', 'proxy', 'firewall', 'hop.js');
@@ -41,28 +43,44 @@ const READY_MS = 10_000;
 /** Every firewall started and not yet stopped, with a synchronous kill for the 'exit' handler. */
 const running = new Map<RunningFirewall, () => void>();
 
-/** Binaries a firewall needs, with the Debian package that has each. */
-function missingTools(spec: FirewallSpec): string[] {
-  const need: Array<[string, string]> = [
-    ['unshare', 'util-linux'],
-    ['ip', 'iproute2'],
-    ['nft', 'nftables'],
-  ];
-  if (tcCommands(spec.link).length) need.push(['tc', 'iproute2']);
-  const dirs = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').concat(['/usr/sbin', '/sbin']);
-  return need.filter(([bin]) => !dirs.some((d) => fs.existsSync(path.join(d, bin)))).map(([bin, pkg]) => `${bin} (apt-get install -y ${pkg})`);
+/** Where each tool is, searching PATH and the sbin directories a normal user's PATH often lacks. */
+function findTool(bin: string): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(':').filter(Boolean).concat(['/usr/sbin', '/sbin', '/usr/bin', '/bin']);
+  for (const d of dirs) {
+    const file = path.join(d, bin);
+    if (fs.existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+const PACKAGE: Record<string, string> = { unshare: 'util-linux', ip: 'iproute2', nft: 'nftables', tc: 'iproute2' };
+
+/**
+ * Why the namespace could not be made, when it is this machine's doing (a
+ * skip with what would enable it); undefined when it is not (then it is a
+ * bug of ours, graded error).
+ */
+function unavailableBecause(text: string): string | undefined {
+  if (/unshare.*(Operation not permitted|Permission denied|No space left|Invalid argument)/i.test(text)) {
+    return `network namespaces are not available to this user (${text}): allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0, and on Ubuntu kernel.apparmor_restrict_unprivileged_userns=0) or run as root`;
+  }
+  if (/Operation not supported|not supported|Specified qdisc kind is unknown|No such file or directory|Operation not permitted|Permission denied|Could not process rule/i.test(text)) return text;
+  return undefined;
 }
 
 export async function startFirewall(spec: FirewallSpec, upstream: { host: string; port: number }, listen: { host?: string; port?: number } = {}): Promise<RunningFirewall> {
-  if (process.platform !== 'linux') throw new FirewallUnavailable('firewall setups need Linux network namespaces (this is ' + process.platform + ')');
-  const missing = missingTools(spec);
-  if (missing.length) throw new FirewallUnavailable(`firewall setups need ${missing.join(', ')}`);
+  if (process.platform !== 'linux') throw new FirewallUnavailable(`firewall setups need Linux network namespaces (this is ${process.platform})`);
+  const tools = ['unshare', 'ip', 'nft', ...(tcCommands(spec.link).length ? ['tc'] : [])];
+  const found = Object.fromEntries(tools.map((t) => [t, findTool(t)]));
+  const missing = tools.filter((t) => !found[t]);
+  if (missing.length) throw new FirewallUnavailable(`firewall setups need ${missing.map((t) => `${t} (apt-get install -y ${PACKAGE[t]})`).join(', ')}`);
   if (!fs.existsSync(HOP_SCRIPT)) throw new Error(`${HOP_SCRIPT} is missing: run npm run build`);
 
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'pushthrough-firewall-'));
   const forgetDir = runRegistry.tempDir(dir, 'firewall');
   const rulesFile = path.join(dir, 'rules.nft');
-  const cfg: HopConfig = { port: spec.port, commands: namespaceCommands(spec, rulesFile) };
+  // Absolute paths: the hop must run the tools found here, whatever its PATH.
+  const cfg: HopConfig = { port: spec.port, commands: namespaceCommands(spec, rulesFile).map((c) => ({ ...c, path: found[c.file]! })) };
   await fs.promises.writeFile(rulesFile, nftRuleset(spec));
   await fs.promises.writeFile(path.join(dir, 'hop.json'), JSON.stringify(cfg));
 
@@ -72,16 +90,37 @@ export async function startFirewall(spec: FirewallSpec, upstream: { host: string
     if (logs.length > 500) logs.shift();
   };
   // unshare -r: root in a user namespace of our own, -n: a network namespace of our own; exec'd into node.
-  const child: ChildProcess = spawn('unshare', ['-rn', process.execPath, HOP_SCRIPT, path.join(dir, 'hop.json')], { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child: ChildProcess = spawn(found.unshare!, ['-rn', process.execPath, HOP_SCRIPT, path.join(dir, 'hop.json')], { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const forgetProcess = child.pid ? runRegistry.process(child.pid, 'firewall namespace') : () => undefined;
   for (const s of [child.stdout, child.stderr]) s?.on('data', (d: Buffer) => d.toString('utf8').split('\n').filter(Boolean).forEach(log));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const alive = (): boolean => child.exitCode === null && child.signalCode === null && !spawnFailed;
+  let spawnFailed = false;
+  // 'close': the process is gone and its output read to the end (the reason it gave is in the logs).
+  const exited = new Promise<void>((resolve) => {
+    child.once('close', () => resolve());
+    child.once('error', (e) => {
+      spawnFailed = true;
+      log(`the firewall's hop: ${e.message}`);
+      resolve();
+    });
+  });
+  let stopping: Promise<void> | undefined;
+  // A send that fails (the hop dying) must not crash the run: the socket it carried goes.
+  const send = (m: HopMessage, socket?: net.Socket): void => {
+    if (!child.connected) return void socket?.destroy();
+    child.send(m, socket as net.Socket, (err) => {
+      if (err) socket?.destroy();
+    });
+  };
 
   const upstreamWanted = (id: number): void => {
     const socket = net.connect({ host: upstream.host, port: upstream.port });
     socket.pause();
-    socket.once('connect', () => child.connected && child.send({ type: 'upstream', id } satisfies HopMessage, socket));
-    socket.once('error', (e: NodeJS.ErrnoException) => child.connected && child.send({ type: 'upstream-failed', id, code: e.code ?? 'ERROR' } satisfies HopMessage));
+    socket.once('connect', () => send({ type: 'upstream', id }, socket));
+    socket.once('error', (e: NodeJS.ErrnoException) => {
+      log(`upstream ${upstream.host}:${upstream.port}: ${e.code ?? e.message}`);
+      send({ type: 'upstream-failed', id, code: e.code ?? 'ERROR' });
+    });
   };
 
   const ready = new Promise<void>((resolve, reject) => {
@@ -93,43 +132,39 @@ export async function startFirewall(spec: FirewallSpec, upstream: { host: string
       } else if (m.type === 'failed') {
         clearTimeout(timer);
         const message = `${m.step} failed in the firewall's network namespace: ${m.error}`;
-        // A ruleset nft cannot parse is pushthrough's bug, not a missing feature of this machine.
-        reject(/syntax error|unexpected/i.test(m.error) ? new Error(`${message} (a bug in pushthrough's ruleset)`) : new FirewallUnavailable(message));
+        // What this machine lacks is a skip; anything else (a ruleset nft cannot parse) is our bug.
+        reject(unavailableBecause(m.error) && !/syntax error|unexpected/i.test(m.error) ? new FirewallUnavailable(message) : new Error(`${message} (a bug in pushthrough)`));
       } else if (m.type === 'upstream-wanted') upstreamWanted(m.id);
       else if (m.type === 'log') log(m.line);
     });
     void exited.then(() => {
       clearTimeout(timer);
-      const why = logs.find((l) => /unshare|Operation not permitted|Permission denied/i.test(l)) ?? logs.at(-1) ?? `exit code ${child.exitCode}`;
-      reject(
-        new FirewallUnavailable(
-          /unshare/i.test(why)
-            ? `network namespaces are not available to this user (${why}): allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or user.max_user_namespaces > 0) or run as root`
-            : `the firewall namespace exited before it was ready: ${why}`,
-        ),
-      );
+      const said = logs.join(' ').slice(-400) || `exit code ${child.exitCode ?? child.signalCode}`;
+      const because = unavailableBecause(said);
+      reject(because ? new FirewallUnavailable(because) : new Error(`the firewall's hop exited before it was ready: ${said}`));
+      // Gone while serving: stop listening, so clients are refused (a tester problem) instead of reset (a finding).
+      if (!stopping) server.close();
     });
   });
 
   const server = net.createServer({ pauseOnConnect: true }, (client) => {
-    if (!child.connected) return void client.resetAndDestroy();
-    child.send({ type: 'client', id: 0 } satisfies HopMessage, client);
+    if (!child.connected) return void client.destroy();
+    send({ type: 'client', id: 0 }, client);
   });
   // One stop for every caller (the command's own close, the signal handler, the exit), each awaiting all of it.
-  let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       server.close();
-      if (child.exitCode === null && child.pid) signalGroup(child.pid, 'SIGKILL');
+      if (alive() && child.pid) signalGroup(child.pid, 'SIGKILL');
       await exited;
       forgetProcess();
       await fs.promises.rm(dir, { recursive: true, force: true });
       forgetDir();
       running.delete(fw);
     })());
-  const fw: RunningFirewall = { url: '', explanation: explainFirewall(spec), logs: () => [...logs], stop };
+  const fw: RunningFirewall = { url: '', explanation: explainFirewall(spec), logs: () => [...logs], stop, exited };
   running.set(fw, () => {
-    if (child.exitCode === null && child.pid) signalGroup(child.pid, 'SIGKILL');
+    if (alive() && child.pid) signalGroup(child.pid, 'SIGKILL');
   });
   try {
     await ready;

@@ -19,8 +19,8 @@ import net from 'node:net';
 
 export interface HopConfig {
   port: number;
-  /** run in order inside the namespace before listening: ip, nft, tc (argument arrays) */
-  commands: Array<{ file: 'ip' | 'nft' | 'tc'; args: string[] }>;
+  /** run in order inside the namespace before listening: ip, nft, tc (absolute path, argument array) */
+  commands: Array<{ file: 'ip' | 'nft' | 'tc'; path: string; args: string[] }>;
 }
 
 /** Messages between the parent and the hop. */
@@ -57,8 +57,14 @@ export function relay(a: net.Socket, b: net.Socket, onReset?: (code: string) => 
   });
 }
 
-function send(m: HopMessage): void {
-  process.send?.(m);
+function send(m: HopMessage, then?: () => void): void {
+  if (!process.send) return then?.();
+  process.send(m, undefined, undefined, () => then?.());
+}
+
+/** Reports a failure and exits once the report is out. */
+function fail(step: string, error: string): void {
+  send({ type: 'failed', step, error }, () => process.exit(3));
 }
 
 function main(configFile: string): void {
@@ -69,11 +75,11 @@ function main(configFile: string): void {
       return true;
     } catch (err) {
       const e = err as { stderr?: Buffer; message: string };
-      send({ type: 'failed', step: name, error: (e.stderr?.toString('utf8').trim() || e.message).split('\n')[0] });
+      fail(name, (e.stderr?.toString('utf8').trim() || e.message).split('\n')[0]);
       return false;
     }
   };
-  for (const c of cfg.commands) if (!step(`${c.file} ${c.args.join(' ')}`, c.file, c.args)) return process.exit(3);
+  for (const c of cfg.commands) if (!step(`${c.file} ${c.args.join(' ')}`, c.path, c.args)) return;
 
   const pendingUpstream = new Map<number, net.Socket>();
   let nextId = 0;
@@ -104,10 +110,7 @@ function main(configFile: string): void {
     farSide.on('close', () => port !== undefined && flows.delete(port));
     send({ type: 'upstream-wanted', id });
   });
-  server.on('error', (e) => {
-    send({ type: 'failed', step: `listen on 127.0.0.1:${cfg.port}`, error: e.message });
-    process.exit(3);
-  });
+  server.on('error', (e) => fail(`listen on 127.0.0.1:${cfg.port}`, e.message));
   server.listen(cfg.port, '127.0.0.1', () => send({ type: 'ready' }));
 
   process.on('message', (m: HopMessage, handle?: net.Socket) => {
@@ -129,7 +132,8 @@ function main(configFile: string): void {
     } else if (m.type === 'upstream' && handle) {
       const farSide = pendingUpstream.get(m.id);
       pendingUpstream.delete(m.id);
-      if (!farSide) return void handle.destroy();
+      // The client left before its upstream came: nothing to relay to.
+      if (!farSide || farSide.destroyed) return void handle.destroy();
       if (farSide.remotePort !== undefined) flow(farSide.remotePort).upstream = handle;
       relay(farSide, handle);
       relay(handle, farSide);

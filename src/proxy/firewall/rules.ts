@@ -24,7 +24,8 @@
  *   loss drops that share of TCP packets at random (nft `numgen random`,
  *   https://wiki.nftables.org/wiki-nftables/index.php/Load_balancing), so TCP
  *   retransmits them; rate shapes the link with a token bucket (`tc tbf`,
- *   https://man7.org/linux/man-pages/man8/tc-tbf.8.html) on a 1500-byte MTU;
+ *   https://man7.org/linux/man-pages/man8/tc-tbf.8.html) on a 1500-byte MTU,
+ *   one bucket for both directions (loopback has a single queue);
  *   delay and jitter need the netem qdisc
  *   (https://man7.org/linux/man-pages/man8/tc-netem.8.html), which not every
  *   kernel has: a setup that asks for them is skipped where it is missing.
@@ -56,8 +57,10 @@ export function nftRuleset(spec: FirewallSpec): string {
   if (spec.idleMs !== undefined) {
     lines.push(`    tcp dport ${spec.port} ct state new tcp flags & (syn | ack) == syn ct timeout set "idle"`);
     // A mid-flow packet without a tracked flow: one of the expired flow. Refused here, in output, before
-    // conntrack confirms the entry its loose pick-up made: else a packet the other way would find that
-    // entry and revive the flow (measured), which a NAT that lost its mapping never does.
+    // conntrack confirms the entry its loose pick-up (nf_conntrack_tcp_loose,
+    // https://docs.kernel.org/networking/nf_conntrack-sysctl.html) made: refused later, in input, a
+    // packet the other way found that entry and revived the flow (measured; test/lab/firewall/firewall.test.ts
+    // pings after the expiry), which a NAT that lost its mapping never does.
     lines.push(`    tcp flags & (syn | ack) != syn ct state new ${spec.expired === 'reset' ? 'reject with tcp reset' : 'drop'}`);
   }
   lines.push('  }', '}');
@@ -97,7 +100,7 @@ export function explainFirewall(spec: FirewallSpec): string {
   const l = spec.link;
   if (l && (l.delayMs || l.lossPercent || l.rateKbit)) {
     const bits = [l.delayMs ? `${l.delayMs} ms${l.jitterMs ? ` ± ${l.jitterMs} ms` : ''} delay` : '', l.lossPercent ? `${l.lossPercent} % loss` : '', l.rateKbit ? `${l.rateKbit} kbit/s` : ''].filter(Boolean);
-    parts.push(`a link with ${bits.join(', ')} each way`);
+    parts.push(`a link with ${bits.join(', ')} (both directions share it)`);
   }
   return `the Linux kernel's netfilter in a network namespace: ${parts.join('; ') || 'no rules'}; the path connects to port ${spec.port}`;
 }

@@ -80,6 +80,21 @@ export function verdictText(verdict: Verdict, reason: string): string {
   return showsReason(verdict, reason) ? `${VERDICT_LABELS[verdict]} (${reason})` : VERDICT_LABELS[verdict];
 }
 
+/**
+ * What a mismatching cell was expected to be and what it was, in words:
+ * verdict and reason, and with `run --keepalive` the kinds that kept its
+ * streams open when those are what differ.
+ */
+export function expectedAndActual(cell: Cell): { expected: string; actual: string } {
+  const expected = cell.expected ? verdictText(cell.expected.verdict, cell.expected.reason) : 'unknown';
+  const actual = verdictText(cell.verdict, cell.reason);
+  const kept = cell.checks.find((c) => c.id === 'keepalive')?.measured.kept as string[] | undefined;
+  const want = cell.expectedKeepalive;
+  if (!kept || !want || (kept.length === want.length && kept.every((k) => want.includes(k as never)))) return { expected, actual };
+  const list = (kinds: readonly string[]): string => (kinds.length ? kinds.join(', ') : 'nothing');
+  return { expected: `${expected}, kept open by ${list(want)}`, actual: `${actual}, kept open by ${list(kept)}` };
+}
+
 export function isProblem(cell: Cell): boolean {
   return cell.verdict === 'fail' || cell.verdict === 'degraded';
 }

@@ -20,7 +20,7 @@
  */
 import type { Cell } from '../../verdict/types';
 import type { Report, SetupResult } from '../types';
-import { measuredEntries, num, verdictText } from './common';
+import { expectedAndActual, measuredEntries, num, verdictText } from './common';
 
 type Outcome = 'passed' | 'failure' | 'error' | 'skipped';
 
@@ -96,9 +96,8 @@ function suite(setup: SetupResult, timestamp: string): string {
 function testcase(setup: SetupResult, cell: Cell, outcome: Outcome, ms: number): string {
   const open = `    <testcase name="${attr(cell.transport)}" classname="pushthrough.${attr(setup.id)}" time="${seconds(ms)}">`;
   const body: string[] = [];
-  const actual = verdictText(cell.verdict, cell.reason);
   if (outcome === 'failure') {
-    const expected = cell.expected ? verdictText(cell.expected.verdict, cell.expected.reason) : 'unknown';
+    const { expected, actual } = expectedAndActual(cell);
     body.push(
       `      <failure message="${attr(`expected ${expected}, got ${actual}`)}" type="${attr(cell.reason)}">${text(
         [`Expected: ${expected}`, `Actual: ${actual}`, '', cell.explanation].join('\n'),

@@ -25,6 +25,7 @@ import {
   VERDICT_MEANINGS,
   VERDICT_ORDER,
   verdictText,
+  expectedAndActual,
 } from './common';
 
 /** Emoji render in colour on GitHub and GitLab, which is where this output goes. */
@@ -78,8 +79,8 @@ export function renderMarkdown(report: Report): string {
   if (mismatches.length > 0) {
     out.push('## Expectation mismatches', '');
     for (const { setup, cell } of mismatches) {
-      const expected = cell.expected ? verdictText(cell.expected.verdict, cell.expected.reason) : 'unknown';
-      out.push(`- **${cell.transport} via ${inline(setup.id)}**: expected ${expected}, got ${verdictText(cell.verdict, cell.reason)}`);
+      const { expected, actual } = expectedAndActual(cell);
+      out.push(`- **${cell.transport} via ${inline(setup.id)}**: expected ${expected}, got ${actual}`);
     }
     out.push('');
   }

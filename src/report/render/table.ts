@@ -12,7 +12,7 @@ import { createColors } from 'picocolors';
 import type { Transport } from '../../observation/types';
 import type { Cell, Reason, Verdict } from '../../verdict/types';
 import type { Report, SetupResult } from '../types';
-import { reportTransports, summarize } from './common';
+import { expectedAndActual, reportTransports, summarize } from './common';
 import { renderMeasurementTable } from './measurement-table';
 import { fit, wrap } from './text';
 
@@ -149,17 +149,15 @@ function detailLines(report: Report, width: number, paint: Paint, pc: ReturnType
     for (const c of s.cells) {
       if (c.verdict === 'pass' && c.matches !== false) continue;
       out.push(...wrap(`${SYMBOLS[c.verdict]} ${c.transport} via ${s.id}: ${c.explanation}`, width, '    ').map((l, i) => (i === 0 ? paint(c.verdict, l) : l)));
-      const keepalive = c.checks.find((k) => k.id === 'keepalive' && k.measured.controlCut === true);
+      const keepalive = c.checks.find((k) => k.id === 'keepalive' && (k.measured.controlCut === true || c.matches === false));
       if (keepalive) out.push(...wrap(`keepalive: ${keepalive.detail}`, width, '      ', '    '));
       const rescue = c.mitigations?.find((m) => m.rescued);
       if (rescue) out.push(...wrap(`→ ${rescue.landsOn ? `falls back to ${rescue.landsOn}` : `rescued by ${rescue.description}`}`, width, '      ', '    '));
       if (c.matches === false && c.expected) {
         out.push(...wrap(`≠ expected ${c.expected.verdict}${c.expected.reason !== 'none' ? ` (${c.expected.reason})` : ''}`, width, '      ', '    ').map((l) => pc.red(l)));
       }
-      const kept = keepalive?.measured.kept as string[] | undefined;
-      if (c.matches === false && c.expectedKeepalive && kept && (kept.length !== c.expectedKeepalive.length || kept.some((k) => !c.expectedKeepalive!.includes(k as never)))) {
-        out.push(...wrap(`≠ expected to be kept open by ${c.expectedKeepalive.join(', ') || 'nothing'}; kept by ${kept.join(', ') || 'nothing'}`, width, '      ', '    ').map((l) => pc.red(l)));
-      }
+      const ea = expectedAndActual(c);
+      if (c.matches === false && ea.expected.includes('kept open by')) out.push(...wrap(`≠ expected ${ea.expected}; got ${ea.actual}`, width, '      ', '    ').map((l) => pc.red(l)));
       if (c.fix?.app) out.push(...wrap(`fix: ${c.fix.app.split('\n')[0]}`, width, '      ', '    '));
     }
   }

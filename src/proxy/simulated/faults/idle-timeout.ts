@@ -21,14 +21,17 @@
  * - `either` (default): bytes in both directions — AWS ALB ("if no data has
  *   been sent or received by the time that the idle timeout period elapses",
  *   https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html),
- *   HAProxy's `timeout tunnel` (https://docs.haproxy.org/2.6/configuration.html#4-timeout%20tunnel);
- * - `upstream`: only bytes from the origin toward the client — nginx's
- *   `proxy_read_timeout`, "between two successive read operations" from the
- *   proxied server (https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout;
- *   client→server pongs did not stop it: nginx/kubernetes-ingress#715);
- * - `client`: only bytes from the client toward the origin — a read timeout
- *   on the client side, like lighttpd's `server.max-read-idle`
- *   (https://redmine.lighttpd.net/projects/lighttpd/wiki/Server_max-read-idleDetails).
+ *   HAProxy's `timeout tunnel` (https://docs.haproxy.org/2.6/configuration.html#4-timeout%20tunnel),
+ *   and nginx's `proxy_read_timeout` in a WebSocket tunnel as measured on
+ *   1.22.1 (proxies/nginx/short-timeout.expect.yaml, keepalive);
+ * - `upstream`: only bytes from the origin toward the client — lighttpd's
+ *   proxy `read-timeout` and Caddy's transport `read_timeout`, as measured
+ *   (proxies/lighttpd/short-timeout.expect.yaml, proxies/caddy/short-timeout.expect.yaml:
+ *   a client→server message did not keep a WebSocket open);
+ * - `client`: only bytes from the client toward the origin — lighttpd's
+ *   `server.max-read-idle`
+ *   (https://redmine.lighttpd.net/projects/lighttpd/wiki/Server_max-read-idleDetails;
+ *   measured: proxies/lighttpd/read-idle.expect.yaml).
  *
  * `scope: tunnels` times upgraded tunnels only, as HAProxy's `timeout tunnel`
  * and lighttpd's max-read-idle (which applies while lighttpd reads from the

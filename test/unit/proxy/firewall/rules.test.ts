@@ -37,6 +37,6 @@ it('explains itself in one line', () => {
     "the Linux kernel's netfilter in a network namespace: forgets a TCP flow after 7 s without packets, then drops its packets silently (no FIN, no RST); the path connects to port 443",
   );
   expect(explainFirewall({ port: 8080, allowPorts: [80, 443], link: { lossPercent: 2, rateKbit: 8000 } })).toBe(
-    "the Linux kernel's netfilter in a network namespace: allows connections only to ports 80, 443 (others: refused with a reset); a link with 2 % loss, 8000 kbit/s each way; the path connects to port 8080",
+    "the Linux kernel's netfilter in a network namespace: allows connections only to ports 80, 443 (others: refused with a reset); a link with 2 % loss, 8000 kbit/s (both directions share it); the path connects to port 8080",
   );
 });
