@@ -19,6 +19,8 @@ export interface ActiveSetup {
   product?: string;
   logs(): string[];
   stop(): Promise<void>;
+  /** set when something of the tester's broke while probing (what was measured says nothing about the setup) */
+  testerProblem?(): string | undefined;
 }
 
 /** A real product whose binary is not here. */
@@ -104,6 +106,7 @@ async function firewall(setup: Setup, origins: RunningOrigin[], opts: BringUpOpt
       originUrl: inner.originUrl,
       product: inner.product,
       logs: () => [...fw.logs(), ...inner.logs()],
+      testerProblem: () => fw.testerProblem() ?? inner.testerProblem?.(),
       stop: async () => {
         await fw.stop();
         await inner.stop();

@@ -97,6 +97,9 @@ export async function probeSetup(setup: Setup, origins: RunningOrigin[], runOpts
     }
   } finally {
     out.logs = active.logs();
+    // Something of ours broke under the probe (a firewall's upstream refused, its hop died): every cell is an error, not a finding.
+    const problem = active.testerProblem?.();
+    if (problem) out.unavailable = new SetupUnavailable(`${problem}: what the clients saw says nothing about this setup`, 'error', out.logs);
     await active.stop().catch(() => undefined);
   }
   return out;

@@ -36,6 +36,12 @@ export interface RunningFirewall {
   stop(): Promise<void>;
   /** resolves when the hop (and with it the namespace) is gone, stopped or not */
   exited: Promise<void>;
+  /**
+   * Why what it relayed says nothing about the firewall, if so: the upstream
+   * behind it refused connections, or the hop died while serving. Clients
+   * saw resets either way; those are the tester's problem, not findings.
+   */
+  testerProblem(): string | undefined;
 }
 
 const HOP_SCRIPT = path.join(PROJECT_ROOT, 'dist', 'proxy', 'firewall', 'hop.js');
@@ -105,6 +111,7 @@ export async function startFirewall(spec: FirewallSpec, upstream: { host: string
     });
   });
   let stopping: Promise<void> | undefined;
+  let problem: string | undefined;
   // A send that fails (the hop dying) must not crash the run: the socket it carried goes.
   const send = (m: HopMessage, socket?: net.Socket): void => {
     if (!child.connected) return void socket?.destroy();
@@ -119,6 +126,7 @@ export async function startFirewall(spec: FirewallSpec, upstream: { host: string
     socket.once('connect', () => send({ type: 'upstream', id }, socket));
     socket.once('error', (e: NodeJS.ErrnoException) => {
       log(`upstream ${upstream.host}:${upstream.port}: ${e.code ?? e.message}`);
+      problem ??= `the upstream behind the firewall (${upstream.host}:${upstream.port}) refused a connection (${e.code ?? e.message})`;
       send({ type: 'upstream-failed', id, code: e.code ?? 'ERROR' });
     });
   };
@@ -143,7 +151,10 @@ export async function startFirewall(spec: FirewallSpec, upstream: { host: string
       const because = unavailableBecause(said);
       reject(because ? new FirewallUnavailable(because) : new Error(`the firewall's hop exited before it was ready: ${said}`));
       // Gone while serving: stop listening, so clients are refused (a tester problem) instead of reset (a finding).
-      if (!stopping) server.close();
+      if (!stopping) {
+        problem ??= `the firewall's hop exited while serving: ${said}`;
+        server.close();
+      }
     });
   });
 
@@ -162,7 +173,7 @@ export async function startFirewall(spec: FirewallSpec, upstream: { host: string
       forgetDir();
       running.delete(fw);
     })());
-  const fw: RunningFirewall = { url: '', explanation: explainFirewall(spec), logs: () => [...logs], stop, exited };
+  const fw: RunningFirewall = { url: '', explanation: explainFirewall(spec), logs: () => [...logs], stop, exited, testerProblem: () => problem };
   running.set(fw, () => {
     if (alive() && child.pid) signalGroup(child.pid, 'SIGKILL');
   });

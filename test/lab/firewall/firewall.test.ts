@@ -6,6 +6,7 @@
  * namespace), no temp dir, the host's ruleset as it was.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -133,6 +134,22 @@ describeWith([needFirewall()], 'firewall setups in a network namespace', () => {
     expect(blocked.logs().join('\n')).toContain('hop to port 8080: ECONNREFUSED');
     const open = await firewall({ port: 443, allowPorts: [80, 443], blocked: 'reset' });
     expect((await fetch(`${open.url}/health`)).status).toBe(200);
+  }, 20_000);
+
+  it('an upstream that refuses the hop is the tester’s problem: the firewall says so, so the setup is graded error, not blocked', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const fw = await startFirewall({ port: 443 }, { host: '127.0.0.1', port });
+    started.push(fw);
+    expect(fw.testerProblem()).toBeUndefined();
+    const err = await fetch(`${fw.url}/health`).then(
+      () => 'answered',
+      (e: Error & { cause?: { code?: string } }) => e.cause?.code,
+    );
+    expect(err).toBe('ECONNRESET');
+    expect(fw.testerProblem()).toBe(`the upstream behind the firewall (127.0.0.1:${port}) refused a connection (ECONNREFUSED)`);
   }, 20_000);
 
   it('a lossy link loses packets, not data: TCP retransmits and a 1 MiB event arrives whole', async () => {
