@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * npm run bench [-- --runs 3] [-- --real]
+ * npm run bench [-- --runs 3] [-- --real] [-- --stress]
  *
  * Runs the built-in matrix several times, as a user would (`pushthrough run`),
  * and reports what the tests must not assert: how long a run takes on this
- * machine, and whether any verdict flips between runs.
+ * machine (median, worst, and against the longest deliberate wait any check
+ * made), and whether any verdict flips between runs. With --stress, two CPU
+ * hogs run the whole time (started and stopped here), as on a busy machine.
  *
  * npm run bench -- --proxy
  *
@@ -79,6 +81,15 @@ if (!fs.existsSync(cli)) {
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pushthrough-bench-'));
 const seen = new Map(); // "setup × transport" -> Set of "verdict/reason"
 const rows = [];
+// --stress: two CPU hogs, each its own process, stopped whatever happens.
+const hogs = args.includes('--stress') ? [0, 1].map(() => require('node:child_process').spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })) : [];
+const stopHogs = () => hogs.forEach((h) => h.exitCode === null && h.kill('SIGKILL'));
+process.on('exit', stopHogs);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+/** The longest wait a check of the report made on purpose: a silent stream, a held request. */
+const longestWaitMs = (report) =>
+  Math.max(0, ...report.setups.flatMap((s) => s.cells.flatMap((c) => c.checks.map((k) => Math.max(Number(k.measured.silentMs) || 0, Number(k.measured.holdMs) || 0)))));
+let longestMs = 0;
 try {
   for (let i = 1; i <= runs; i++) {
     const out = path.join(tmp, `run-${i}.json`);
@@ -93,16 +104,19 @@ try {
       seen.get(key).add(`${c.verdict}/${c.reason}`);
     }
     const mismatches = cells.filter(({ c }) => c.matches === false).length;
+    longestMs = Math.max(longestMs, longestWaitMs(report));
     rows.push({ run: i, seconds: seconds.toFixed(1), setups: report.setups.length, cells: cells.length, mismatches, exit: res.status });
     console.error(`run ${i}/${runs}: ${seconds.toFixed(1)} s, ${mismatches} mismatches`);
   }
 } finally {
+  stopHogs();
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 console.table(rows);
 const flips = [...seen].filter(([, v]) => v.size > 1);
 const secs = rows.map((r) => Number(r.seconds)).sort((a, b) => a - b);
-console.log(`machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}; matrix: ${withReal ? 'simulated + real' : 'simulated'}`);
-console.log(`duration: median ${secs[Math.floor(secs.length / 2)]} s, worst ${secs[secs.length - 1]} s over ${runs} runs`);
+console.log(`machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}${hogs.length ? ', with 2 CPU hogs running' : ''}; matrix: ${withReal ? 'simulated + real' : 'simulated'} (firewall setups included)`);
+const median = secs[Math.floor(secs.length / 2)];
+console.log(`duration: median ${median} s, worst ${secs[secs.length - 1]} s over ${runs} runs; the longest deliberate wait is ${(longestMs / 1000).toFixed(1)} s, so the median run is ${(median / (longestMs / 1000)).toFixed(1)}× it`);
 console.log(`verdict flips between runs: ${flips.length}${flips.length ? '\n' + flips.map(([k, v]) => `  ${k}: ${[...v].join(' | ')}`).join('\n') : ''}`);
 process.exit(flips.length || rows.some((r) => r.mismatches) ? 1 : 0);
