@@ -14,11 +14,10 @@
 import { fetchSeen } from '../client/http';
 import { pollOnce } from '../client/polling';
 import { arrivedAt, CheckRecorder, endSeen } from '../client/recorder';
-import { openSse } from '../client/sse';
+import { closeAll, openStream, type MeasuredStream } from '../client/stream';
 import { uniqueId, type Params, type ProbeTarget } from '../client/target';
-import { openWebSocket } from '../client/websocket';
 import type { HttpAnswer, Observation } from '../observation/types';
-import type { KeepaliveKind, KeepaliveResult, KeepaliveTransport, KeepaliveTrial } from '../observation/limits';
+import type { KeepaliveKind, KeepaliveResult, KeepaliveTransport, KeepaliveTrial, StreamTransport } from '../observation/limits';
 import { KEEPALIVE_KINDS_FOR } from '../vocabulary';
 import { Condition } from '../util/wait';
 import { result, s, startFailure } from '../verdict/answers';
@@ -62,28 +61,22 @@ export function clientKeepalive(kind: KeepaliveKind, everyMs: number): { kind: '
 
 interface Running {
   kind: KeepaliveKind;
-  rec: CheckRecorder;
+  stream: MeasuredStream;
   trial?: KeepaliveTrial;
-  close(): void;
-  closed: Promise<void>;
 }
 
 /** Opens a stream fed by one kind of keepalive: one event, `silenceMs` without events, a second one. */
 function openKind(o: KeepaliveTrialOptions, kind: KeepaliveKind, onChange: () => void): Running {
-  const rec = new CheckRecorder(o.transport, 'keepalive');
   const params: Params = { ...o.params, channel: `${o.channel ?? uniqueId('keepalive')}-${kind}`, count: 2, silentMs: o.silenceMs, close: true, ...keepaliveParams(kind, o.everyMs) };
-  if (o.transport === 'sse') {
-    // The idle timer is what is measured here: no reconnect, no buffering asked for, no encoding.
-    const st = openSse(o.target, rec, { params: { ...params, noBuffering: true, retryMs: 3_600_000 }, payloadBytes: 16, reconnect: false, identity: true, onChange });
-    return { kind, rec, close: () => st.close(), closed: st.closed };
-  }
-  const ws = openWebSocket(o.target, rec, { params, payloadBytes: 16, handshakeTimeoutMs: o.connectTimeoutMs, clientKeepalive: clientKeepalive(kind, o.everyMs), onChange });
-  return { kind, rec, close: () => ws.close(), closed: ws.closed };
+  // The measurement's own stream: no reconnect, no buffering asked for, no encoding; the idle timer is what is measured.
+  const stream = openStream(o.transport as StreamTransport, { target: o.target, connectTimeoutMs: o.connectTimeoutMs }, params, { onChange, clientKeepalive: clientKeepalive(kind, o.everyMs) }, 'keepalive');
+  return { kind, stream };
 }
 
 /** A stream's fate so far, or undefined while it is still undecided. */
 function fateOf(r: Running, o: KeepaliveTrialOptions): KeepaliveTrial | undefined {
-  const { rec, kind } = r;
+  const { kind } = r;
+  const rec = r.stream.rec;
   const first = arrivedAt(rec, 1);
   const end = endSeen(rec);
   if (arrivedAt(rec, 2) !== undefined) return { kind, outcome: 'kept' };
@@ -111,7 +104,7 @@ async function streamTrials(o: KeepaliveTrialOptions, kinds: readonly KeepaliveK
       for (const r of running) {
         if (r.trial) continue;
         r.trial = fateOf(r, o);
-        if (r.trial) r.close();
+        if (r.trial) r.stream.close();
       }
       return running.every((r) => r.trial !== undefined);
     },
@@ -122,10 +115,9 @@ async function streamTrials(o: KeepaliveTrialOptions, kinds: readonly KeepaliveK
     await cond.settled;
   } finally {
     for (const r of running) r.trial ??= { kind: r.kind, outcome: 'stopped', detail: o.signal?.aborted ? 'interrupted' : 'no outcome in time' };
-    for (const r of running) r.close();
-    await Promise.all(running.map((r) => r.closed));
+    await closeAll(running.map((r) => r.stream));
   }
-  return { trials: running.map((r) => r.trial!), answers: running.flatMap((r) => r.rec.answers.slice(0, 1)) };
+  return { trials: running.map((r) => r.trial!), answers: running.flatMap((r) => r.stream.rec.answers.slice(0, 1)) };
 }
 
 /** Held long polls, one plain and one with a trickle: kept when the origin's own answer comes at the end of the hold. */

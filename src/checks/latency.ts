@@ -1,6 +1,6 @@
 import type { Reason } from '../verdict/types';
 import { result, s, timeline } from '../verdict/answers';
-import { END_AFTER_LAST_MS, WHOLE_BODY_HELD_SHARE, bufferThresholdMs, heldByBuffer } from '../verdict/thresholds';
+import { END_AFTER_LAST_MS, WHOLE_BODY_HELD_SHARE, bufferThresholdMs, heldByBuffer, heldEvents } from '../verdict/thresholds';
 import { summariseTiming } from '../verdict/timing';
 import type { Check } from './check';
 
@@ -54,7 +54,7 @@ export const latency: Check = {
     }
     // A few events held back by one stall is the link retransmitting a lost packet, not a buffer.
     if (!enc && !heldByBuffer(t.extraDelayMs, intervalMs)) {
-      const held = t.extraDelayMs.filter((d) => d > Math.max(50, intervalMs / 2)).length;
+      const held = heldEvents(t.extraDelayMs, intervalMs);
       return result(
         obs,
         'pass',

@@ -23,11 +23,15 @@ function recorder(ctx: CheckContext, transport: Transport, check: SilentCheck): 
   return new CheckRecorder(transport, check, { channel: ctx.channel, count: 2, intervalMs: silentMs, silentMs, heartbeatMs });
 }
 
-/** The origin side of a keepalive mitigation: a client kind leaves the origin silent (the WebSocket client sends it). */
-function keepaliveOf(ctx: CheckContext, heartbeatMs: number | undefined): Params {
+/**
+ * A keepalive mitigation's two sides: what the origin is asked to send, and
+ * what the WebSocket client sends itself. A client kind leaves the origin silent.
+ */
+function keepaliveOf(ctx: CheckContext, heartbeatMs: number | undefined): { params: Params; client?: ReturnType<typeof clientKeepalive> } {
   const kind = ctx.options.mitigation?.keepalive;
-  if (!kind || heartbeatMs === undefined) return {};
-  return clientKeepalive(kind, heartbeatMs) ? { heartbeatMs: undefined } : keepaliveParams(kind, heartbeatMs);
+  if (!kind || heartbeatMs === undefined) return { params: {} };
+  const client = clientKeepalive(kind, heartbeatMs);
+  return client ? { params: { heartbeatMs: undefined }, client } : { params: keepaliveParams(kind, heartbeatMs) };
 }
 
 export function silentSse(check: SilentCheck) {
@@ -35,7 +39,7 @@ export function silentSse(check: SilentCheck) {
     const rec = recorder(ctx, 'sse', check);
     const { silentMs, heartbeatMs } = rec.scenario!;
     await runSse(ctx.target, rec, {
-      params: { count: 2, silentMs, heartbeatMs, close: true, retryMs: 100, channel: ctx.channel, probe: ctx.probeId, ...mitigationParams(ctx.options), ...keepaliveOf(ctx, heartbeatMs) },
+      params: { count: 2, silentMs, heartbeatMs, close: true, retryMs: 100, channel: ctx.channel, probe: ctx.probeId, ...mitigationParams(ctx.options), ...keepaliveOf(ctx, heartbeatMs).params },
       payloadBytes: 16,
       // Stop at the second event, or once a cut stream has been answered again
       // (the reconnect's status is part of the evidence).
@@ -65,6 +69,7 @@ export function silentWebSocket(check: SilentCheck) {
   return async (ctx: CheckContext): Promise<Observation<DeadlinePing>> => {
     const rec = recorder(ctx, 'websocket', check) as CheckRecorder<DeadlinePing>;
     const { silentMs, heartbeatMs } = rec.scenario!;
+    const keepalive = keepaliveOf(ctx, heartbeatMs);
     let timer: NodeJS.Timeout | undefined;
     const overdueMs = silentMs! + ctx.options.graceMs * 0.4;
     await runWebSocket(ctx.target, rec, {
@@ -77,8 +82,8 @@ export function silentWebSocket(check: SilentCheck) {
           ws.ping();
         }, overdueMs);
       },
-      params: { count: 2, silentMs, heartbeatMs, close: true, channel: ctx.channel, probe: ctx.probeId, ...keepaliveOf(ctx, heartbeatMs) },
-      clientKeepalive: ctx.options.mitigation?.keepalive && heartbeatMs ? clientKeepalive(ctx.options.mitigation.keepalive, heartbeatMs) : undefined,
+      params: { count: 2, silentMs, heartbeatMs, close: true, channel: ctx.channel, probe: ctx.probeId, ...keepalive.params },
+      clientKeepalive: keepalive.client,
       payloadBytes: 16,
       handshakeTimeoutMs: ctx.options.connectTimeoutMs,
       until: (r) => r.hasSeq(2) || r.ends.length > 0,

@@ -11,7 +11,7 @@
 import type { AnswerEvidence } from '../client/http';
 import type { ConcurrencyLimit, StreamTransport } from '../observation/limits';
 import { Condition } from '../util/wait';
-import { answerOf, closeAll, endOf, openStream, statusOf, type MeasuredStream, type StreamContext } from './stream';
+import { answerOf, closeAll, endOf, openStream, statusOf, type MeasuredStream, type StreamContext } from '../client/stream';
 
 export interface ConcurrencyOptions {
   transport: StreamTransport;

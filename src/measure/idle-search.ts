@@ -24,7 +24,7 @@ import type { AnswerEvidence } from '../client/http';
 import type { CutHow, IdleLimit, IdleTrial, LifetimeResult, StreamTransport } from '../observation/limits';
 import { Condition } from '../util/wait';
 import { startFailure } from '../verdict/answers';
-import { answerOf, closeAll, endOf, eventAt, openStream, type MeasuredStream, type StreamContext } from './stream';
+import { answerOf, closeAll, endOf, eventAt, openStream, type MeasuredStream, type StreamContext } from '../client/stream';
 
 export interface IdleSearchOptions {
   maxIdleMs: number;
@@ -327,7 +327,6 @@ export function runIdleRound(ctx: RoundContext): IdleRoundRunner {
     return entries.map((e) => e.trial as IdleTrial);
   };
 }
-
 
 // ---------------------------------------------------------------- lifetime
 

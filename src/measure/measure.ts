@@ -27,7 +27,7 @@ import { fingerprint } from './fingerprint';
 import { ladder, measureLifetime, runIdleRound, searchIdle } from './idle-search';
 import { measureKeepalive } from './keepalive';
 import { DEFAULT_MAX_MESSAGE_BYTES, searchSize, sseEventTrial, wsEchoTrial } from './size-search';
-import type { StreamContext } from './stream';
+import type { StreamContext } from '../client/stream';
 import type { Measurement } from './types';
 
 /** The phases, in the order they run. */

@@ -19,7 +19,7 @@ import { formatSize } from '../util/format';
 import { Condition } from '../util/wait';
 
 export { formatSize } from '../util/format';
-import { answerOf, endOf, openStream, statusOf, type StreamContext } from './stream';
+import { answerOf, endOf, openStream, statusOf, type StreamContext } from '../client/stream';
 
 export type SizeTrialRunner = (bytes: number) => Promise<SizeTrial>;
 

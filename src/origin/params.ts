@@ -46,7 +46,7 @@ export interface ScenarioParams {
 export const SERVER_KEEPALIVES = ['comment', 'event', 'ping', 'message', 'trickle'] as const;
 export type ServerKeepalive = (typeof SERVER_KEEPALIVES)[number];
 
-/** Which keepalive each endpoint can send; the first is what heartbeatMs alone sends. */
+/** Which keepalive each endpoint can send (with heartbeatMs alone, SSE sends comments and WebSocket pings). */
 export const KEEPALIVES_OF: Record<string, readonly ServerKeepalive[]> = {
   '/sse': ['comment', 'event'],
   '/ws': ['ping', 'message'],

@@ -5,7 +5,7 @@
  */
 import type { RunningOrigin } from '../origin/server';
 import type { ProbeTarget } from '../client/target';
-import type { Setup } from '../setup/types';
+import { DIRECT_SETUP, type Setup } from '../setup/types';
 import { startSimulatedProxy } from '../proxy/simulated/simulated-proxy';
 import { ProxyStartError, ProxyUnavailable, startRealProxy } from '../proxy/real/launcher';
 import { runnableProduct } from '../proxy/real/products';
@@ -97,7 +97,7 @@ export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: Brin
 async function firewall(setup: Setup, origins: RunningOrigin[], opts: BringUpOptions): Promise<ActiveSetup> {
   if (!setup.firewall) throw new SetupUnavailable(`setup ${setup.id} has no firewall`, 'error');
   if (setup.over && !setup.inner) throw new SetupUnavailable(`setup ${setup.id}: the setup it stands over ('${setup.over}') was not resolved`, 'error');
-  const inner = setup.inner ? await bringUp(setup.inner, origins, { ...opts, via: undefined }) : await bringUp({ id: 'direct', kind: 'direct', description: '' }, origins, opts);
+  const inner = setup.inner ? await bringUp(setup.inner, origins, { ...opts, via: undefined }) : await bringUp(DIRECT_SETUP, origins, opts);
   const upstream = new URL(inner.target.baseUrl);
   try {
     const fw = await startFirewall(setup.firewall, { host: upstream.hostname, port: Number(upstream.port || 80) });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { startRealProxy } from '../proxy/real/launcher';
 import { FirewallUnavailable, startFirewall } from '../proxy/firewall/firewall';
 import { startSimulatedProxy, validateFaults, type FaultSpec } from '../proxy/simulated/simulated-proxy';
-import { realWorldFaults } from '../setup/real-world';
+import { realWorldFaults, realWorldFirewall } from '../setup/real-world';
 import type { Setup } from '../setup/types';
 import { UsageError } from '../util/errors';
 import { acceptsConnections } from '../util/net';
@@ -165,9 +165,7 @@ async function real(setup: Setup, target: URL, host: string, port: number): Prom
  * timeout times --scale, in whole seconds as conntrack counts them.
  */
 async function firewall(setup: Setup, target: URL, host: string, port: number, opts: ProxyOptions): Promise<RunningProxy> {
-  const scale = checkScale(opts.scale ?? 1);
-  const real = setup.firewall!.realWorld?.idleMs;
-  const spec = real !== undefined ? { ...setup.firewall!, idleMs: Math.max(1000, Math.round((real * scale) / 1000) * 1000) } : setup.firewall!;
+  const { spec, changes } = realWorldFirewall(setup.firewall!, checkScale(opts.scale ?? 1));
   const inner = setup.inner ? await startProxy({ ...opts, setup: setup.inner, host: '127.0.0.1', port: 0 }) : undefined;
   const upstream = inner ? new URL(inner.url) : target;
   let fw;
@@ -185,7 +183,7 @@ async function firewall(setup: Setup, target: URL, host: string, port: number, o
     port: Number(new URL(fw.url).port),
     setup,
     explanation: [fw.explanation, ...(inner ? [`in front of ${setup.inner!.id}: ${inner.explanation.join('; ')}`] : [])],
-    realWorld: real !== undefined && spec.idleMs !== setup.firewall!.idleMs ? [`firewall idleMs ${spec.idleMs} (the matrix runs ${setup.firewall!.idleMs})`] : [],
+    realWorld: changes,
     faults: () => [],
     setFaults: fixed,
     reset: fixed,

@@ -75,15 +75,16 @@ export function realSetups(): Setup[] {
  * One with `over` stands in front of that built-in setup (a layered path);
  * it is left out with the real setups when `over` names a real one.
  */
-export function firewallSetups(opts: { real?: boolean } = {}, dir = FIREWALL_DIR): Setup[] {
-  const others = [...simulatedSetups(), ...realSetups()];
+export function firewallSetups(opts: { real?: boolean } = {}, dir = FIREWALL_DIR, others: Setup[] = [...simulatedSetups(), ...realSetups()]): Setup[] {
   return loadSetupDir(dir, SETUP_RULES)
     .map((s) => withInner(s, () => others))
     .filter((s) => !(s.inner?.kind === 'real' && opts.real === false));
 }
 
 export function builtInSetups(opts: { real?: boolean } = {}): Setup[] {
-  return [DIRECT_SETUP, ...simulatedSetups(), ...(opts.real === false ? [] : realSetups()), ...firewallSetups(opts)];
+  const simulated = simulatedSetups();
+  const real = realSetups();
+  return [DIRECT_SETUP, ...simulated, ...(opts.real === false ? [] : real), ...firewallSetups(opts, FIREWALL_DIR, [...simulated, ...real])];
 }
 
 /**

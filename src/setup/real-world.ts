@@ -6,7 +6,7 @@
  * setup's stack into the real-world one, every duration (a param ending in
  * `Ms`) times `scale` — 1 for the real thing, 0.02 for the matrix's timing.
  */
-import type { FaultSpec } from './types';
+import type { FaultSpec, FirewallSpec } from './types';
 
 export interface RealWorldStack {
   faults: FaultSpec[];
@@ -27,4 +27,15 @@ export function realWorldFaults(faults: readonly FaultSpec[], scale = 1): RealWo
     return { name: f.name, params };
   });
   return { faults: out, changes };
+}
+
+/**
+ * A firewall setup's spec with the product's own idle timeout times `scale`,
+ * in whole seconds as conntrack counts them (at least one); the change in words.
+ */
+export function realWorldFirewall(spec: FirewallSpec, scale = 1): { spec: FirewallSpec; changes: string[] } {
+  const real = spec.realWorld?.idleMs;
+  if (real === undefined) return { spec, changes: [] };
+  const idleMs = Math.max(1000, Math.round((real * scale) / 1000) * 1000);
+  return { spec: { ...spec, idleMs }, changes: idleMs === spec.idleMs ? [] : [`firewall idleMs ${idleMs} (the matrix runs ${spec.idleMs ?? 'none'})`] };
 }

@@ -36,10 +36,14 @@ export function bufferThresholdMs(intervalMs: number, baselineMaxLateMs?: number
 export const HELD_SHARE = 0.5;
 export const HELD_MIN = 3;
 
+/** How many events were held back by more than half an emit interval. */
+export function heldEvents(extraDelayMs: number[], intervalMs: number): number {
+  return extraDelayMs.filter((d) => d > Math.max(50, intervalMs / 2)).length;
+}
+
 /** Events held back by a buffer, as opposed to a retransmission stall on the link. */
 export function heldByBuffer(extraDelayMs: number[], intervalMs: number): boolean {
-  const held = extraDelayMs.filter((d) => d > Math.max(50, intervalMs / 2)).length;
-  return held >= Math.max(HELD_MIN, Math.ceil(extraDelayMs.length * HELD_SHARE));
+  return heldEvents(extraDelayMs, intervalMs) >= Math.max(HELD_MIN, Math.ceil(extraDelayMs.length * HELD_SHARE));
 }
 
 /**

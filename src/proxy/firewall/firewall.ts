@@ -1,7 +1,7 @@
 /**
  * A firewall setup in front of an upstream (the origin, or a proxy in front
  * of it): a network namespace made for this run with the kernel's own
- * netfilter and netem on its loopback (src/proxy/firewall/rules.ts), and the
+ * netfilter and traffic control on its loopback (src/proxy/firewall/rules.ts), and the
  * hop process inside it (hop.ts). This side listens on the host's 127.0.0.1,
  * hands every accepted client socket to the hop, and opens a socket to the
  * upstream whenever the hop's far side accepts one.

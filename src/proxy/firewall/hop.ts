@@ -86,9 +86,10 @@ function main(configFile: string): void {
   /**
    * The two outer sockets of each hop flow, by the near side's port: when the
    * kernel resets the hop (a packet of an expired flow refused with a reset),
-   * both ends are reset, the way a firewall with bidirectional resets tells
-   * both endpoints (Azure Load Balancer's TCP reset on idle,
-   * https://learn.microsoft.com/en-us/azure/load-balancer/load-balancer-tcp-reset).
+   * both ends are reset, as a firewall with bidirectional resets tells both
+   * endpoints (Azure Load Balancer's TCP reset on idle does so at the expiry
+   * itself, https://learn.microsoft.com/en-us/azure/load-balancer/load-balancer-tcp-reset;
+   * here it comes with the first packet after it).
    */
   const flows = new Map<number, { client?: net.Socket; upstream?: net.Socket }>();
   const flow = (port: number): { client?: net.Socket; upstream?: net.Socket } => {

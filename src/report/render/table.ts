@@ -154,10 +154,11 @@ function detailLines(report: Report, width: number, paint: Paint, pc: ReturnType
       const rescue = c.mitigations?.find((m) => m.rescued);
       if (rescue) out.push(...wrap(`→ ${rescue.landsOn ? `falls back to ${rescue.landsOn}` : `rescued by ${rescue.description}`}`, width, '      ', '    '));
       if (c.matches === false && c.expected) {
-        out.push(...wrap(`≠ expected ${c.expected.verdict}${c.expected.reason !== 'none' ? ` (${c.expected.reason})` : ''}`, width, '      ', '    ').map((l) => pc.red(l)));
+        // The kinds kept open are named when they are what differs.
+        const ea = expectedAndActual(c);
+        const line = ea.expected.includes('kept open by') ? `≠ expected ${ea.expected}; got ${ea.actual}` : `≠ expected ${c.expected.verdict}${c.expected.reason !== 'none' ? ` (${c.expected.reason})` : ''}`;
+        out.push(...wrap(line, width, '      ', '    ').map((l) => pc.red(l)));
       }
-      const ea = expectedAndActual(c);
-      if (c.matches === false && ea.expected.includes('kept open by')) out.push(...wrap(`≠ expected ${ea.expected}; got ${ea.actual}`, width, '      ', '    ').map((l) => pc.red(l)));
       if (c.fix?.app) out.push(...wrap(`fix: ${c.fix.app.split('\n')[0]}`, width, '      ', '    '));
     }
   }

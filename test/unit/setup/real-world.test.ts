@@ -1,4 +1,4 @@
-import { realWorldFaults } from '../../../src/setup/real-world';
+import { realWorldFaults, realWorldFirewall } from '../../../src/setup/real-world';
 import { builtInSetups } from '../../../src/run/setups';
 
 describe('realWorldFaults', () => {
@@ -29,5 +29,16 @@ describe('realWorldFaults', () => {
       .filter((f) => f.realWorld);
     expect(scaled.length).toBeGreaterThanOrEqual(8);
     for (const f of scaled) for (const [k, v] of Object.entries(f.realWorld!)) expect([f.name, k, v]).toEqual([f.name, k, (f.params![k] as number) * 50]);
+  });
+});
+
+describe('realWorldFirewall', () => {
+  it('takes the product’s idle timeout times the scale, in whole seconds as conntrack counts them', () => {
+    const spec = { port: 443, idleMs: 7000, expired: 'drop' as const, realWorld: { idleMs: 350_000 } };
+    expect(realWorldFirewall(spec)).toEqual({ spec: { ...spec, idleMs: 350_000 }, changes: ['firewall idleMs 350000 (the matrix runs 7000)'] });
+    expect(realWorldFirewall(spec, 0.01).spec.idleMs).toBe(4000);
+    expect(realWorldFirewall(spec, 0.000001).spec.idleMs).toBe(1000);
+    expect(realWorldFirewall(spec, 0.02)).toEqual({ spec, changes: [] });
+    expect(realWorldFirewall({ port: 8080, allowPorts: [443] })).toEqual({ spec: { port: 8080, allowPorts: [443] }, changes: [] });
   });
 });

@@ -1,16 +1,17 @@
 /**
- * One stream opened for a measurement, on the same clients as the probe's
+ * One stream opened for a measurement (or a keepalive trial), on the same clients as the probe's
  * checks (src/client/sse.ts, src/client/websocket.ts), recorded into its own
  * recorder. Measurements want the first connection's fate, so SSE never
  * reconnects here; `X-Accel-Buffering: no` and an unencoded body keep the
  * first event visible through a buffering or gzipping path, since the idle
  * timer is what is measured (buffering is the probe's business).
  */
-import type { AnswerEvidence } from '../client/http';
-import { arrivedAt, CheckRecorder, endSeen, type StreamEndSeen } from '../client/recorder';
-import { openSse } from '../client/sse';
-import type { Params, ProbeTarget } from '../client/target';
-import { openWebSocket } from '../client/websocket';
+import type { AnswerEvidence } from './http';
+import { arrivedAt, CheckRecorder, endSeen, type StreamEndSeen } from './recorder';
+import { openSse } from './sse';
+import type { Params, ProbeTarget } from './target';
+import { openWebSocket, type WsOptions } from './websocket';
+import type { CheckId } from '../observation/types';
 import type { StreamTransport } from '../observation/limits';
 
 /** Where and how the measuring streams connect. */
@@ -26,6 +27,8 @@ export interface StreamHooks {
   onBinary?: (data: Buffer) => void;
   /** WebSocket: the handshake completed */
   onOpen?: () => void;
+  /** WebSocket: the client's own keepalive (a ping or a heartbeat message every N ms) */
+  clientKeepalive?: WsOptions['clientKeepalive'];
 }
 
 export interface MeasuredStream {
@@ -41,9 +44,9 @@ export interface MeasuredStream {
 
 export type { StreamEndSeen } from '../client/recorder';
 
-/** Opens one stream on the target's /sse or /ws with the origin scenario `params`. */
-export function openStream(transport: StreamTransport, ctx: StreamContext, params: Params, hooks: StreamHooks = {}): MeasuredStream {
-  const rec = new CheckRecorder(transport, 'idle');
+/** Opens one stream on the target's /sse or /ws with the origin scenario `params`, recorded as part of `check`. */
+export function openStream(transport: StreamTransport, ctx: StreamContext, params: Params, hooks: StreamHooks = {}, check: CheckId = 'idle'): MeasuredStream {
+  const rec = new CheckRecorder(transport, check);
   const payloadBytes = Number(params.payloadBytes ?? 16);
   if (transport === 'sse') {
     // A one-hour retry keeps EventSource from even trying to reconnect.
@@ -58,7 +61,15 @@ export function openStream(transport: StreamTransport, ctx: StreamContext, param
       closed: s.closed,
     };
   }
-  const ws = openWebSocket(ctx.target, rec, { params, payloadBytes, handshakeTimeoutMs: ctx.connectTimeoutMs, onOpen: hooks.onOpen, onBinary: hooks.onBinary, onChange: hooks.onChange });
+  const ws = openWebSocket(ctx.target, rec, {
+    params,
+    payloadBytes,
+    handshakeTimeoutMs: ctx.connectTimeoutMs,
+    onOpen: hooks.onOpen,
+    onBinary: hooks.onBinary,
+    onChange: hooks.onChange,
+    clientKeepalive: hooks.clientKeepalive,
+  });
   return { transport, rec, sendBinary: (d) => ws.sendBinary(d), close: () => ws.close(), closed: ws.closed };
 }
 
