@@ -13,6 +13,10 @@
  *                    figure than the throughput on a shared 2-core machine
  *   added p50 / p99  one keep-alive client, one poll at a time (after 1 s of warm-up): latency over direct
  *
+ * A bare Node.js TCP relay (scripts/bench-raw-pipe.js) runs beside them as
+ * the floor any Node.js proxy stands on: how much of a gap to nginx is
+ * pushthrough's and how much the runtime's.
+ *
  * Two rounds over every target, the best figure of each kept.
  *
  * and the ratios issue 9 sets as targets: pass-through poll throughput at
@@ -33,9 +37,9 @@ const args = process.argv.slice(2);
 const SECONDS = Number(args[args.indexOf('--seconds') + 1]) || 5;
 const started = [];
 
-function start(cliArgs, ready) {
+function start(cliArgs, ready, script = CLI) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...cliArgs], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...cliArgs], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     started.push(child);
     let out = '';
     let err = '';
@@ -147,6 +151,10 @@ async function main() {
   const origin = await start(['origin', '--port', '0'], /listening on (http:\/\/\S+)/);
   const targets = [{ name: 'direct', url: origin }];
   targets.push({ name: 'pass-through (simulated)', url: await start(['proxy', '--setup', 'passthrough', '--target', origin, '--port', '0', '--quiet'], /proxy listening on (http:\/\/\S+)/), pid: started.at(-1).pid });
+  // What Node's sockets reach with no proxy logic at all: a bare TCP relay.
+  // The simulated proxy cannot beat it, so it tells how much of a gap to
+  // nginx is pushthrough's and how much is the runtime's.
+  targets.push({ name: 'node raw pipe (floor)', url: await start([new URL(origin).port], /listening on (http:\/\/\S+)/, path.join(__dirname, 'bench-raw-pipe.js')), pid: started.at(-1).pid });
   for (const product of ['nginx', 'haproxy']) {
     if (!installed(product)) {
       console.error(`bench --proxy: ${product} is not installed (npm run lab:install); its column is left out`);
@@ -200,6 +208,11 @@ async function main() {
       if (!pass && ref.target === 'nginx-tuned') missed += 1;
       console.log(`${what}: pass-through / ${ref.target} = ${ratio.toFixed(2)} (target ${target} against nginx-tuned) ${ref.target === 'nginx-tuned' ? (pass ? 'met' : 'MISSED') : ''}`);
     }
+  }
+  const floor = rows.find((r) => r.target.startsWith('node raw pipe'));
+  const nginxRow = rows.find((r) => r.target === 'nginx-tuned');
+  if (floor && nginxRow) {
+    console.log(`WebSocket throughput: node raw pipe / nginx-tuned = ${(floor['ws msg/s'] / nginxRow['ws msg/s']).toFixed(2)}, pass-through / node raw pipe = ${(sim['ws msg/s'] / floor['ws msg/s']).toFixed(2)} (the floor any Node.js proxy stands on)`);
   }
   return missed ? 1 : 0;
 }
