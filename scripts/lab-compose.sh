@@ -6,6 +6,8 @@
 #   2. make the base image local/debian:bookworm by debootstrap if missing
 #   3. stage node + dist + production node_modules, build the lab image
 #   4. docker-compose up: origin, one service per proxy template, the prober
+#      (TLS templates serve one throwaway certificate from ./lab-tls, whose CA
+#      the prober trusts; removed again at the end)
 #   5. wait for the prober (deadline): `pushthrough run --external …` exits 0
 #      only when every cell is as its setup's expect file says
 #   6. ALWAYS (trap on EXIT/INT/TERM): docker-compose down, and stop the
@@ -30,6 +32,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
 reports="$repo/lab-reports"
+lab_tls="$repo/lab-tls"       # the TLS templates' certificate and the prober's CA (scripts/lab-tls.js)
 project="${COMPOSE_PROJECT_NAME:-pushthrough-lab}"
 base_port="${LAB_BASE_PORT:-27100}"
 deadline_s="${LAB_DEADLINE_S:-3600}"
@@ -96,6 +99,8 @@ cleanup() {
     compose down --timeout 10 --remove-orphans >"$reports/compose-down.log" 2>&1 \
       || log "docker-compose down failed: see $reports/compose-down.log"
   fi
+  # The lab's throwaway key never outlives the lab.
+  rm -rf "$lab_tls"
   if [[ -n "$dockerd_pid" && "${LAB_KEEP_DOCKERD:-0}" != 1 ]]; then
     log "stopping the dockerd this script started (pid $dockerd_pid)"
     stop_dockerd
@@ -167,7 +172,7 @@ preflight() {
 # The CLI commands and options the lab's services call (docker-compose.yml).
 check_cli() {
   local cmd opt help
-  for cmd in "origin --port --host" "proxy --real --target --port" "run --external --wait --json --junit"; do
+  for cmd in "origin --port --host" "proxy --real --target --port --cert --key" "run --external --wait --json --junit --ca"; do
     read -r -a words <<<"$cmd"
     help="$(node dist/cli/main.js "${words[0]}" --help 2>&1)" || fail "'pushthrough ${words[0]} --help' failed: is dist/ built? ($(tail -n 1 <<<"$help"))"
     for opt in "${words[@]:1}"; do
@@ -268,6 +273,7 @@ main() {
 
   mkdir -p "$reports"
   rm -f "$reports"/report*.json "$reports"/junit*.xml "$reports"/compose*.log
+  step="TLS material"; rm -rf "$lab_tls"; node scripts/lab-tls.js "$lab_tls" || fail "could not make the lab's throwaway certificate (scripts/lab-tls.js)"
   compose_up=1
   timed "compose up" run_bg compose up -d --no-build \
     || fail "docker-compose up failed (see $reports/compose.log)"

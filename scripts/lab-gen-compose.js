@@ -32,6 +32,13 @@ const OUT = path.join(REPO, 'docker-compose.yml');
 const DEFAULT_BASE_PORT = 27100;
 /** How long the prober waits for each service to answer before probing it (one that never answers becomes an error cell). */
 const READY_WAIT_S = 120;
+/**
+ * TLS templates serve one certificate made for the whole lab (scripts/lab-tls.js
+ * writes ./lab-tls before `up`), and the prober trusts its CA: each proxy
+ * making its own throwaway CA would leave the prober nothing to trust.
+ */
+const TLS_MOUNT = '/lab-tls';
+const TLS_VOLUME = ['    volumes:', `      - ./lab-tls:${TLS_MOUNT}:ro`];
 /** Ports of the unverified services (images from a registry; not run here). */
 const UNVERIFIED = [
   { id: 'envoy', offset: 90 },
@@ -72,11 +79,14 @@ function registry() {
  */
 function listProxies() {
   const { listRealProducts, variantRole } = registry();
+  const { templateServesTls } = require(path.join(REPO, 'dist', 'proxy', 'real', 'template.js'));
   const found = [];
   for (const p of listRealProducts()) {
     for (const variant of p.variants) {
       if (variantRole(p.product, variant) === 'forward') continue;
-      found.push({ product: p.product, variant, id: `${p.product}-${variant}`, template: `proxies/${p.product}/${variant}.conf.tmpl` });
+      const template = `proxies/${p.product}/${variant}.conf.tmpl`;
+      const tls = templateServesTls(fs.readFileSync(path.join(REPO, template), 'utf8'));
+      found.push({ product: p.product, variant, id: `${p.product}-${variant}`, template, tls });
     }
   }
   return found;
@@ -142,7 +152,8 @@ function render(basePort) {
       `  ${p.id}:`,
       '    <<: *lab',
       '    depends_on: [origin]',
-      `    command: ${seq(['node', 'dist/cli/main.js', 'proxy', '--real', `${p.product}=${p.template}`, '--target', originUrl, '--port', p.port, '--wait', '60', '--quiet'])}`,
+      ...(p.tls ? TLS_VOLUME : []),
+      `    command: ${seq(['node', 'dist/cli/main.js', 'proxy', '--real', `${p.product}=${p.template}`, '--target', originUrl, '--port', p.port, '--wait', '60', '--quiet', ...(p.tls ? ['--cert', `${TLS_MOUNT}/cert.pem`, '--key', `${TLS_MOUNT}/key.pem`] : [])])}`,
     );
   }
 
@@ -159,13 +170,15 @@ function render(basePort) {
     '    user: ${LAB_USER:-0:0}',
     '    volumes:',
     '      - ./lab-reports:/reports',
+    ...(targets.some((t) => t.tls) ? [`      - ./lab-tls:${TLS_MOUNT}:ro`] : []),
     '    command:',
     '      - node',
     '      - dist/cli/main.js',
     '      - run',
     '      - --wait',
     `      - "${READY_WAIT_S}"`,
-    ...targets.flatMap((t) => ['      - --external', `      - ${JSON.stringify(`${t.id}=http://127.0.0.1:${t.port}`)}`]),
+    ...(targets.some((t) => t.tls) ? ['      - --ca', `      - ${TLS_MOUNT}/ca.pem`] : []),
+    ...targets.flatMap((t) => ['      - --external', `      - ${JSON.stringify(`${t.id}=${t.tls ? 'https' : 'http'}://127.0.0.1:${t.port}`)}`]),
     '      - --json',
     `      - /reports/report${reportSuffix}.json`,
     '      - --junit',

@@ -65,3 +65,24 @@ export interface Expectation {
   verdict: Verdict;
   reason: Reason;
 }
+
+/** The HTTP version a client spoke to the front: HTTP/1.x, or HTTP/2 (negotiated with ALPN over TLS). */
+export const HTTP_VERSIONS = ['h1', 'h2'] as const;
+export type HttpVersion = (typeof HTTP_VERSIONS)[number];
+
+/**
+ * How a WebSocket was opened: an HTTP/1.1 Upgrade (RFC 6455 §4), or an
+ * extended CONNECT on an HTTP/2 stream (RFC 8441).
+ */
+export const WS_HANDSHAKES = ['upgrade', 'extended-connect'] as const;
+export type WsHandshake = (typeof WS_HANDSHAKES)[number];
+
+/** What a cell's client spoke to the front. */
+export interface WireProtocol {
+  /** the connection to the front (or, through a forward proxy's CONNECT, to the origin) was TLS */
+  tls: boolean;
+  /** the HTTP version spoken; absent when no connection was made */
+  http?: HttpVersion;
+  /** WebSocket cells: how the WebSocket was opened */
+  handshake?: WsHandshake;
+}

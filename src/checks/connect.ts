@@ -4,7 +4,7 @@ import { CheckRecorder, classifyError, evidenceHeaders, snippet } from '../clien
 import { endpointUrl } from '../client/target';
 import { runWebSocket } from '../client/websocket';
 import type { Transport } from '../observation/types';
-import { answerEvidence, expectedOk, failedAnswerReason, isTesterRefusal, result } from '../verdict/answers';
+import { answerEvidence, expectedOk, failedAnswerReason, result } from '../verdict/answers';
 import { polls, type Check, type CheckContext, type CheckRunner } from './check';
 
 /** What the connect check keeps besides the answer: whether a WebSocket really opened. */
@@ -65,9 +65,6 @@ export const connect: Check<ConnectPayload> = {
   grade(obs) {
     const a = obs.answers[0];
     const m = answerEvidence(a);
-    if (isTesterRefusal(a)) {
-      return result(obs, 'error', 'tester-error', `nothing accepts connections at the target (${a?.error?.message}); start the origin or proxy, or check the URL`, m);
-    }
     if (!a || !expectedOk(obs.transport, a)) {
       const r = failedAnswerReason(obs.transport, a, obs.seen, obs.answers.length);
       return result(obs, 'fail', r.reason, r.detail, m);

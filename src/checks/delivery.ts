@@ -5,7 +5,7 @@ import { runSse } from '../client/sse';
 import { runWebSocket } from '../client/websocket';
 import type { Observation, Transport } from '../observation/types';
 import type { Reason } from '../verdict/types';
-import { badAnswerResult, describeAnswer, failedAnswerReason, firstBadAnswer, isSessionUnknown, isTesterRefusal, result, s, timeline } from '../verdict/answers';
+import { badAnswerResult, describeAnswer, failedAnswerReason, firstBadAnswer, isSessionUnknown, result, s, timeline } from '../verdict/answers';
 import { mitigationParams, polls, type Check, type CheckContext, type CheckRunner } from './check';
 
 /** What one delivered event cost: requests and bytes on the wire per event. */
@@ -85,7 +85,6 @@ export const delivery: Check = {
     if (obs.testerError) return result(obs, 'error', 'tester-error', obs.testerError, base);
     const bad = firstBadAnswer(obs);
     if (unique.length === 0) {
-      if (isTesterRefusal(obs.answers[0])) return result(obs, 'error', 'tester-error', `nothing accepts connections at the target`, base);
       if (bad) return badAnswerResult(obs, bad, 'no event delivered: ', base);
       const end = obs.ends[0];
       const enc = obs.answers[0]?.headers?.['content-encoding'];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { fetchSeen } from '../client/http';
 import { CheckRecorder } from '../client/recorder';
 import { runWebSocket } from '../client/websocket';
-import { answerEvidence, expectedOk, failedAnswerReason, isTesterRefusal, result } from '../verdict/answers';
+import { answerEvidence, expectedOk, failedAnswerReason, result } from '../verdict/answers';
 import type { Check, CheckContext } from './check';
 
 /** Which messages made the round trip, and how long each took. */
@@ -60,7 +60,6 @@ export const echo: Check<EchoPayload> = {
     if (e?.textOk && e.binaryOk) return result(obs, 'pass', 'none', `text and binary messages made the round trip in ${e.textRttMs} / ${e.binaryRttMs} ms`, base);
     const a = obs.answers[0];
     if (!expectedOk('websocket', a)) {
-      if (isTesterRefusal(a)) return result(obs, 'error', 'tester-error', 'nothing accepts connections at the target', base);
       const f = failedAnswerReason('websocket', a, obs.seen);
       return result(obs, 'fail', f.reason, f.detail, { ...base, ...answerEvidence(a) });
     }

@@ -1,7 +1,7 @@
 import { fetchSeen } from '../client/http';
 import { pollOnce } from '../client/polling';
 import { CheckRecorder } from '../client/recorder';
-import { answerEvidence, describeAnswer, failedAnswerReason, isSessionUnknown, isTesterRefusal, result, s } from '../verdict/answers';
+import { answerEvidence, describeAnswer, failedAnswerReason, isSessionUnknown, result, s } from '../verdict/answers';
 import { EARLY_ANSWER_SHARE, GATEWAY_STATUSES } from '../verdict/thresholds';
 import { mitigationParams, type Check, type CheckContext } from './check';
 
@@ -27,7 +27,6 @@ export const hold: Check = {
     const a = obs.answers[0];
     const base = { holdMs, answeredAtMs: a ? Math.round(a.atMs) : undefined, ...answerEvidence(a) };
     if (obs.testerError) return result(obs, 'error', 'tester-error', obs.testerError, base);
-    if (isTesterRefusal(a)) return result(obs, 'error', 'tester-error', 'nothing accepts connections at the target', base);
     if (a?.status === 204 || a?.status === 200) return result(obs, 'pass', 'none', `a request held ${s(holdMs)} ended with the origin's ${a.status} after ${s(a.atMs)}`, base);
     if (isSessionUnknown(a)) return result(obs, 'fail', 'not-sticky', failedAnswerReason(obs.transport, a, obs.seen, obs.answers.length).detail, base);
     const at = a ? s(a.atMs) : '?';

@@ -7,6 +7,7 @@
  * is gradeObservation's.
  */
 import type { CheckId, Observation, Transport } from '../observation/types';
+import { closeConnectionGroup, wireProtocol } from '../client/http';
 import { uniqueId, type ProbeTarget } from '../client/target';
 import type { CheckContext, ProbeOptions } from './check';
 import { CHECKS, checksFor } from './registry';
@@ -26,17 +27,22 @@ export async function probeTransport(req: ProbeRequest): Promise<Observation[]> 
   const ids = (req.checks ?? checksFor(req.transport, req.options)).filter((id) => CHECKS.find((c) => c.id === id)?.runners[req.transport]);
   const runOne = async (id: CheckId): Promise<Observation> => {
     const runner = CHECKS.find((c) => c.id === id)!.runners[req.transport]!;
+    const channel = uniqueId(`${req.transport}-${id}`);
+    // Each check on its own HTTP/2 connection (ProbeTarget.connectionGroup says why).
+    const target: ProbeTarget = { ...req.target, connectionGroup: channel };
     const ctx: CheckContext = {
-      target: req.target,
+      target,
       options: req.options,
-      channel: uniqueId(`${req.transport}-${id}`),
+      channel,
       probeId: uniqueId('p'),
       originUrl: req.originUrl,
       mitigationNames: req.mitigationNames,
     };
     const started = Date.now();
     try {
-      return await runner(ctx);
+      const obs = await runner(ctx);
+      obs.protocol ??= wireProtocol(target, req.transport);
+      return obs;
     } catch (err) {
       // A bug or crash in the tester is never the proxy's fault.
       const e = err as Error;
@@ -50,6 +56,8 @@ export async function probeTransport(req: ProbeRequest): Promise<Observation[]> 
         ends: [],
         testerError: `the ${id} check crashed: ${e?.message ?? String(err)}${e?.stack ? ` (${e.stack.split('\n')[1]?.trim() ?? ''})` : ''}`,
       };
+    } finally {
+      await closeConnectionGroup(target);
     }
   };
   const waiting = ids.filter((id) => CHECKS.find((c) => c.id === id)?.waits);

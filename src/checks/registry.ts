@@ -4,6 +4,7 @@
  * which the schema and the README's check table are tested against.
  */
 import type { CheckId, Observation, Transport } from '../observation/types';
+import { answerEvidence, testerProblem } from '../verdict/answers';
 import { gradeCell } from '../verdict/cell';
 import type { Cell, CheckResult } from '../verdict/types';
 import { transportsOf, type Check, type GradeContext, type ProbeOptions } from './check';
@@ -46,6 +47,9 @@ export function gradeObservation(obs: Observation, ctx: GradeContext = {}): Chec
   if (obs.testerError && obs.answers.length === 0) {
     return [{ id: obs.check, status: 'error', reason: 'tester-error', detail: obs.testerError, measured: { durationMs: Math.round(obs.durationMs) } }];
   }
+  // The first connection failed for a reason of the tester's own: nothing the check measured says anything about the path.
+  const problem = testerProblem(obs.answers[0]);
+  if (problem) return [{ id: obs.check, status: 'error', reason: 'tester-error', detail: problem, measured: { durationMs: Math.round(obs.durationMs), ...answerEvidence(obs.answers[0]) } }];
   const own = BY_ID.get(obs.check);
   const derived = CHECKS.filter((c) => c.gradedFrom === obs.check);
   return [own, ...derived].flatMap((c) => (c ? (c.grade(obs, ctx) ?? []) : []));
@@ -53,5 +57,8 @@ export function gradeObservation(obs: Observation, ctx: GradeContext = {}): Chec
 
 /** A transport's cell from its observations: each graded by its check, then aggregated. */
 export function gradeTransport(transport: Transport, observations: Observation[], ctx: GradeContext = {}): Cell {
-  return gradeCell(transport, observations.flatMap((o) => gradeObservation(o, ctx)));
+  const cell = gradeCell(transport, observations.flatMap((o) => gradeObservation(o, ctx)));
+  // What the client spoke: from an observation that made a connection, if any did.
+  const protocol = observations.find((o) => o.protocol?.http)?.protocol ?? observations.find((o) => o.protocol)?.protocol;
+  return protocol ? { ...cell, protocol } : cell;
 }

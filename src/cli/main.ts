@@ -38,6 +38,9 @@ function addProbingOptions(cmd: Command, defaults: { idleSeconds: string; holdSe
     .option('--out <file>', 'write the report to a file instead of stdout')
     .option('--wide', 'table: the bordered layout with mitigations in the cells, whatever the terminal width')
     .option('--via <proxy-url>', 'send every client through this forward proxy (http://host:port)')
+    .option('--ca <file>', 'trust the CA certificates (PEM) in this file for https/wss, besides the system store and NODE_EXTRA_CA_CERTS')
+    .option('--insecure', 'do not verify the server certificate (https/wss)')
+    .option('--http1', 'polls and SSE speak HTTP/1.1 even where a TLS front offers HTTP/2 (by default they take HTTP/2 when ALPN offers it, as browsers do)')
     .option('--no-mitigations', 'do not try app-side fixes on broken transports');
 }
 
@@ -77,6 +80,8 @@ export function buildProgram(): Command {
     .option('--control <port>', 'serve the control API on 127.0.0.1:<port>: GET/PUT /faults, POST/DELETE /faults/<name>, POST /reset')
     .option('--quiet', 'no log line per exchange')
     .option('--wait <seconds>', 'wait up to this long for the target to answer before starting (default 3)')
+    .option('--cert <file>', "a real product's TLS template: serve this certificate (PEM) instead of a throwaway one; with --key")
+    .option('--key <file>', 'the private key (PEM) of --cert')
     .action(proxyCommand);
 
   const probe = program
@@ -87,8 +92,6 @@ export function buildProgram(): Command {
     .option('--measure', 'also measure the limits of the path: idle timeouts, lifetime, largest message, concurrent streams, product, advice')
     .option('--max-idle <seconds>', 'with --measure: longest silence searched', '120')
     .option('--max-streams <n>', 'with --measure: most simultaneous streams tried', '64')
-    .option('--ca <file>', 'trust the CA certificates (PEM) in this file for https/wss, besides the system store and NODE_EXTRA_CA_CERTS')
-    .option('--insecure', 'do not verify the server certificate (https/wss)')
     .action(probeCommand);
   addProbingOptions(probe, { idleSeconds: '5', holdSeconds: '5' });
 

@@ -71,12 +71,17 @@ export interface ProbingCliOptions {
   via?: string;
   mitigations: boolean;
   keepalive?: boolean;
+  http1?: boolean;
+  /** --ca FILE: CA certificates (PEM) to trust besides Node's store */
+  ca?: string;
+  insecure?: boolean;
 }
 
 /** Parses the shared probing options; every bad value is a UsageError naming it. */
-export function parseProbing(opts: ProbingCliOptions): { transports: Transport[]; idleMs: number; holdMs: number; heartbeatMs: number; keepalive: boolean; via?: string; format: Format } {
+export function parseProbing(opts: ProbingCliOptions): { transports: Transport[]; idleMs: number; holdMs: number; heartbeatMs: number; keepalive: boolean; http1: boolean; via?: string; format: Format } {
   return {
     keepalive: opts.keepalive === true,
+    http1: opts.http1 === true,
     transports: parseTransports(opts.transports),
     idleMs: parseSeconds('idle', opts.idle),
     holdMs: parseSeconds('hold', opts.hold),

@@ -5,23 +5,77 @@
  * optionally through a forward proxy. Checks and measurements set their own
  * deadlines.
  */
-import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import { Agent, buildConnector, ProxyAgent, type Dispatcher } from 'undici';
 import type { SeenRequest } from '../protocol/seen';
+import type { Transport, WireProtocol } from '../observation/types';
 import { classifyError, evidenceHeaders, snippet } from './recorder';
-import { endpointUrl, targetHeaders, tlsOptionsFor, type ProbeTarget } from './target';
+import { endpointUrl, targetHeaders, tlsOptionsFor, trustKey, type ProbeTarget } from './target';
 
 const dispatchers = new Map<string, Dispatcher>();
 
+/** The protocol each https front's connections negotiated with ALPN, by host:port. */
+const negotiated = new Map<string, string>();
+
+function dispatcherKey(target: ProbeTarget, allowH2: boolean): string {
+  return JSON.stringify([target.via ?? '', trustKey(target), allowH2, allowH2 ? (target.connectionGroup ?? '') : '']);
+}
+
+/** Closes the HTTP/2 connections of a target's connection group (a check that ended). */
+export async function closeConnectionGroup(target: ProbeTarget): Promise<void> {
+  if (target.connectionGroup === undefined) return;
+  const key = dispatcherKey(target, true);
+  const d = dispatchers.get(key);
+  if (!d) return;
+  dispatchers.delete(key);
+  await d.destroy().catch(() => undefined);
+}
+
+/**
+ * Polls and SSE offer HTTP/2 over TLS unless the target says HTTP/1.1 only,
+ * as browsers do (ALPN, RFC 7301); the connector notes what each front chose.
+ * Through a forward proxy they stay on HTTP/1.1.
+ */
 function dispatcherFor(target: ProbeTarget): Dispatcher {
   const { via } = target;
   const tls = tlsOptionsFor(target);
-  const key = JSON.stringify([via ?? '', tls ?? null]);
+  const allowH2 = !via && !target.http1 && new URL(target.baseUrl).protocol === 'https:';
+  const key = dispatcherKey(target, allowH2);
   let d = dispatchers.get(key);
   if (!d) {
-    d = via ? new ProxyAgent({ uri: via, bodyTimeout: 0, headersTimeout: 0, ...(tls ? { requestTls: tls } : {}) }) : new Agent({ bodyTimeout: 0, headersTimeout: 0, ...(tls ? { connect: tls } : {}) });
+    if (via) {
+      d = new ProxyAgent({ uri: via, bodyTimeout: 0, headersTimeout: 0, ...(tls ? { requestTls: tls } : {}) });
+    } else {
+      const connect = buildConnector({ ...tls, allowH2 });
+      d = new Agent({
+        bodyTimeout: 0,
+        headersTimeout: 0,
+        allowH2,
+        connect: (opts, callback) =>
+          connect(opts, (err, socket) => {
+            const alpn = (socket as { alpnProtocol?: string | false } | null)?.alpnProtocol;
+            if (!err && alpn) negotiated.set(`${opts.hostname}:${opts.port || '443'}`, alpn);
+            callback(err as Error, socket as never);
+          }),
+      });
+    }
     dispatchers.set(key, d);
   }
   return d;
+}
+
+/**
+ * What a transport's client spoke to the target's front: polls and SSE the
+ * protocol the front chose by ALPN (HTTP/1.1 without TLS, or without a
+ * connection made yet: then `http` is absent over TLS), WebSocket always an
+ * HTTP/1.1 Upgrade (the ws client does not offer RFC 8441).
+ */
+export function wireProtocol(target: ProbeTarget, transport: Transport): WireProtocol {
+  const url = new URL(target.baseUrl);
+  const tls = url.protocol === 'https:';
+  if (transport === 'websocket') return { tls, http: 'h1', handshake: 'upgrade' };
+  if (!tls || target.via || target.http1) return { tls, http: 'h1' };
+  const alpn = negotiated.get(`${url.hostname}:${url.port || '443'}`);
+  return alpn === undefined ? { tls } : { tls, http: alpn === 'h2' ? 'h2' : 'h1' };
 }
 
 /** A fetch bound to the target: its forward proxy (if any) and its token header. */
@@ -39,6 +93,7 @@ export function fetchFor(target: ProbeTarget): typeof fetch {
 export async function closeAgents(): Promise<void> {
   const all = [...dispatchers.values()];
   dispatchers.clear();
+  negotiated.clear();
   await Promise.all(all.map((d) => d.destroy().catch(() => undefined)));
 }
 

@@ -8,8 +8,8 @@
  * judgement depends on the two clocks agreeing.
  */
 
-export { CHECK_IDS, TRANSPORTS, type CheckId, type Transport } from '../vocabulary';
-import type { CheckId, Transport } from '../vocabulary';
+export { CHECK_IDS, TRANSPORTS, type CheckId, type Transport, type WireProtocol } from '../vocabulary';
+import type { CheckId, Transport, WireProtocol } from '../vocabulary';
 import type { SeenRequest } from '../protocol/seen';
 
 export type { SeenRequest } from '../protocol/seen';
@@ -100,6 +100,8 @@ export interface Observation<P = unknown> {
   lastByteAtMs?: number;
   /** a poll came back with another channel's data (only a cache that ignores the query string does that) */
   foreignChannel?: string;
+  /** what the client spoke to the front: TLS or not, HTTP/1.1 or HTTP/2, the WebSocket handshake */
+  protocol?: WireProtocol;
   /** the check's own measured data */
   payload?: P;
   /** set when the tester itself could not run the check (never the proxy's fault) */

@@ -4,13 +4,14 @@
  * one, or none sits in front of the origin.
  */
 import type { RunningOrigin } from '../origin/server';
-import type { ProbeTarget } from '../client/target';
 import { DIRECT_SETUP, type Setup } from '../setup/types';
 import { startSimulatedProxy } from '../proxy/simulated/simulated-proxy';
 import { ProxyStartError, ProxyUnavailable, startRealProxy } from '../proxy/real/launcher';
 import { runnableProduct } from '../proxy/real/products';
 import { FirewallUnavailable, startFirewall } from '../proxy/firewall/firewall';
-import { waitForHttp } from '../util/net';
+import { tlsOptionsFor, type ProbeTarget, type TlsTrust } from '../client/target';
+import { httpAnswerError, waitForHttp } from '../util/net';
+import { isCertificateError } from '../util/tls-errors';
 
 export interface ActiveSetup {
   target: ProbeTarget;
@@ -48,6 +49,8 @@ export interface BringUpOptions {
   requireReal?: boolean;
   /** wait this long for an external setup to answer before probing it (the lab's services start together) */
   waitMs?: number;
+  /** what https clients trust beyond Node's store (--ca, --insecure): the wait for an external https setup trusts the same */
+  tls?: TlsTrust;
 }
 
 export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: BringUpOptions = {}): Promise<ActiveSetup> {
@@ -58,8 +61,16 @@ export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: Brin
       return { target: { baseUrl: origin.url, via }, originUrl: origin.url, logs: () => [], stop: async () => {} };
     case 'external':
       if (!setup.url) throw new SetupUnavailable(`setup ${setup.id} has no url`, 'error');
-      if (opts.waitMs && !(await waitForHttp(`${setup.url.replace(/\/$/, '')}/health`, opts.waitMs))) {
-        throw new SetupUnavailable(`nothing answered HTTP at ${setup.url} within ${Math.round(opts.waitMs / 1000)} s (--wait): is it running?`, 'error');
+      if (opts.waitMs) {
+        const health = `${setup.url.replace(/\/$/, '')}/health`;
+        const clientTls = tlsOptionsFor({ baseUrl: setup.url, tls: opts.tls });
+        const trust = { secureContext: clientTls?.secureContext, insecure: clientTls?.rejectUnauthorized === false };
+        if (!(await waitForHttp(health, opts.waitMs, undefined, trust))) {
+          // An answer whose certificate is not trusted is the tester's setting, not a service that is down.
+          const code = await httpAnswerError(health, 5_000, trust);
+          if (isCertificateError(code)) throw new SetupUnavailable(`the certificate at ${setup.url} is not trusted (${code}): give --ca FILE with its CA certificate, or --insecure`, 'error');
+          throw new SetupUnavailable(`nothing answered HTTP at ${setup.url} within ${Math.round(opts.waitMs / 1000)} s (--wait): is it running?`, 'error');
+        }
       }
       return { target: { baseUrl: setup.url, via }, logs: () => [], stop: async () => {} };
     case 'simulated': {
@@ -75,7 +86,8 @@ export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: Brin
         const proxy = await startRealProxy({ product: setup.real.product, templatePath: setup.real.template, originHost: origin.host, originPort: origin.port });
         const product = `${proxy.product} ${proxy.version}`.trim();
         // A forward proxy is gone through, to the origin: the corporate-proxy case.
-        const target = setup.real.forward ? { baseUrl: origin.url, via: proxy.url } : { baseUrl: proxy.url, via };
+        // A TLS front presents the run's throwaway certificate: its clients trust that CA.
+        const target: ProbeTarget = setup.real.forward ? { baseUrl: origin.url, via: proxy.url } : { baseUrl: proxy.url, via, ...(proxy.ca ? { tls: { ca: [proxy.ca] } } : {}) };
         return { target, originUrl: origin.url, product, logs: () => proxy.logs(), stop: () => proxy.stop() };
       } catch (err) {
         if (err instanceof ProxyUnavailable) {

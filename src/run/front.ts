@@ -5,8 +5,10 @@
  * products' timeouts (src/setup/real-world.ts) and faults that can be changed
  * while it runs; a real one is a product started from its template.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { startRealProxy } from '../proxy/real/launcher';
+import { templateServesTls } from '../proxy/real/template';
 import { FirewallUnavailable, startFirewall } from '../proxy/firewall/firewall';
 import { startSimulatedProxy, validateFaults, type FaultSpec } from '../proxy/simulated/simulated-proxy';
 import { realWorldFaults, realWorldFirewall } from '../setup/real-world';
@@ -32,13 +34,21 @@ export interface ProxyOptions {
   waitMs?: number;
   /** every log line as it is written: one per exchange, and what faults do to long ones while they last */
   onLog?: (line: string) => void;
+  /**
+   * A real product's TLS template (one that names {{TLS_CERT}}, {{TLS_KEY}} or
+   * {{TLS_PEM}}): serve this certificate and key (PEM) instead of a throwaway
+   * one from a CA made for this process
+   */
+  tls?: { cert: string; key: string };
 }
 
 /** A running proxy in front of an app. */
 export interface RunningProxy {
-  /** where clients connect */
+  /** where clients connect: https:// for a TLS template */
   url: string;
   port: number;
+  /** a TLS template with a throwaway certificate: the CA certificate (PEM) clients must trust */
+  ca?: string;
   setup: Setup;
   /** one line per part of the setup, for the person who started it */
   explanation: string[];
@@ -92,7 +102,10 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const port = opts.port ?? 0;
   try {
     if (setup.kind === 'simulated') return await simulated(setup, target, host, port, opts);
-    if (setup.kind === 'real' && setup.real) return await real(setup, target, host, port);
+    if (opts.tls && !(setup.kind === 'real' && setup.real && templateServesTls(fs.readFileSync(setup.real.template, 'utf8')))) {
+      throw new UsageError(`tls: a certificate is for a real product's TLS template (one naming {{TLS_CERT}}, {{TLS_KEY}} or {{TLS_PEM}}); '${setup.id}' speaks plain HTTP`);
+    }
+    if (setup.kind === 'real' && setup.real) return await real(setup, target, host, port, opts.tls);
     if (setup.kind === 'firewall' && setup.firewall) return await firewall(setup, target, host, port, opts);
   } catch (err) {
     if (err instanceof FirewallUnavailable) throw new UsageError(`setup '${setup.id}': ${err.message}`);
@@ -131,7 +144,7 @@ async function simulated(setup: Setup, target: URL, host: string, port: number, 
   };
 }
 
-async function real(setup: Setup, target: URL, host: string, port: number): Promise<RunningProxy> {
+async function real(setup: Setup, target: URL, host: string, port: number, tls: { cert: string; key: string } | undefined): Promise<RunningProxy> {
   const spec = setup.real!;
   if (host !== '127.0.0.1') throw new UsageError(`host ${host}: a real product's template listens on 127.0.0.1 (expected 127.0.0.1 with a real product)`);
   const proxy = await startRealProxy({
@@ -140,6 +153,7 @@ async function real(setup: Setup, target: URL, host: string, port: number): Prom
     originHost: target.hostname,
     originPort: Number(target.port || 80),
     port: port === 0 ? undefined : port,
+    tls,
   });
   const fixed = (): never => {
     throw new UsageError(`${spec.product}: a real product's behaviour is its config template; faults apply to simulated setups only`);
@@ -147,6 +161,7 @@ async function real(setup: Setup, target: URL, host: string, port: number): Prom
   return {
     url: proxy.url,
     port: proxy.port,
+    ...(proxy.ca ? { ca: proxy.ca } : {}),
     setup,
     explanation: [`${proxy.product} ${proxy.version} from ${spec.template}${spec.forward ? ' (a forward proxy: clients go through it with --via)' : ''}`],
     realWorld: [],

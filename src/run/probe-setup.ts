@@ -32,6 +32,8 @@ export interface ProbeSetupOptions {
   token?: string;
   /** what https/wss clients trust beyond Node's store (probe --ca, --insecure) */
   tls?: TlsTrust;
+  /** polls and SSE speak HTTP/1.1 even where a TLS front offers HTTP/2 (`--http1`) */
+  http1?: boolean;
   /** a missing real-proxy binary is an error, not a skip */
   requireReal?: boolean;
   /** wait this long for an external setup to answer before probing it */
@@ -67,9 +69,10 @@ export async function probeSetup(setup: Setup, origins: RunningOrigin[], runOpts
   const out: SetupObservations = { setup, observations: {}, mitigations: [], logs: [] };
   let active: ActiveSetup;
   try {
-    active = await bringUp(setup, origins, { via: runOpts.via, requireReal: runOpts.requireReal, waitMs: runOpts.waitMs });
+    active = await bringUp(setup, origins, { via: runOpts.via, requireReal: runOpts.requireReal, waitMs: runOpts.waitMs, tls: runOpts.tls });
     if (runOpts.token) active.target.token = runOpts.token;
-    if (runOpts.tls) active.target.tls = runOpts.tls;
+    if (runOpts.http1) active.target.http1 = true;
+    if (runOpts.tls) active.target.tls = { ca: [...(active.target.tls?.ca ?? []), ...(runOpts.tls.ca ?? [])], insecure: runOpts.tls.insecure };
   } catch (err) {
     out.unavailable =
       err instanceof SetupUnavailable ? err : new SetupUnavailable(`internal error in pushthrough (a bug) while starting this setup: ${(err as Error)?.stack ?? String(err)}`, 'error');

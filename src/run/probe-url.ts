@@ -28,6 +28,8 @@ export interface ProbeOptions {
   ca?: string[];
   /** skip certificate verification */
   insecure?: boolean;
+  /** polls and SSE speak HTTP/1.1 even where a TLS front offers HTTP/2 (default: HTTP/2 when ALPN offers it) */
+  http1?: boolean;
   /** also learn which keepalive traffic keeps streams open through the path (the `keepalive` check) */
   keepalive?: boolean;
 }
@@ -53,8 +55,9 @@ export async function probe(url: string, opts: ProbeOptions = {}): Promise<Repor
     via: opts.via,
     token: opts.token,
     tls,
+    http1: opts.http1,
     probe: { ...DEFAULT_PROBE_OPTIONS, idleMs, holdMs, keepalive: opts.keepalive === true },
     mitigations: opts.mitigations ?? true,
-    reportOptions: { command: 'probe', url, transports, idleMs, holdMs, ...(opts.keepalive ? { keepalive: true } : {}), via: opts.via },
+    reportOptions: { command: 'probe', url, transports, idleMs, holdMs, ...(opts.keepalive ? { keepalive: true } : {}), ...(opts.http1 ? { http1: true } : {}), via: opts.via },
   });
 }

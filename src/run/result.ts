@@ -51,7 +51,8 @@ export function buildSetupResult(o: SetupObservations, transports: Transport[], 
         if (alternatives.length) cell.fixAlternatives = alternatives;
       }
     }
-    const exp = setup.expect?.[cell.transport];
+    // A client that spoke HTTP/1.1 to a front offering HTTP/2 is held to the setup's HTTP/1.1 expectations, where it has them.
+    const exp = (cell.protocol?.tls && cell.protocol.http === 'h1' ? setup.expectHttp1?.[cell.transport] : undefined) ?? setup.expect?.[cell.transport];
     if (exp) {
       cell.expected = exp;
       // A cell that did not run, or that the tester could not run, says nothing about the setup.

@@ -62,6 +62,7 @@ export function realSetups(): Setup[] {
         description: extra?.description || templateSummary(template) || `${p.product} with the ${variant} template`,
         real: { product: p.product, template, ...(forward ? { forward } : {}) },
         expect: extra?.expect,
+        ...(extra?.expectHttp1 ? { expectHttp1: extra.expectHttp1 } : {}),
         ...(extra?.keepalive ? { keepalive: extra.keepalive } : {}),
         source: extra?.source,
       });

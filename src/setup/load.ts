@@ -98,11 +98,17 @@ export function loadSetupDir(dir: string, rules: SetupRules = {}): Setup[] {
 }
 
 /** A template's expectations file (<variant>.expect.yaml): description, source and expected verdicts. */
-export function readExpectFile(file: string): Pick<Setup, 'description' | 'expect' | 'source' | 'keepalive'> | undefined {
+export function readExpectFile(file: string): Pick<Setup, 'description' | 'expect' | 'expectHttp1' | 'source' | 'keepalive'> | undefined {
   if (!fs.existsSync(file)) return undefined;
   try {
     const data = YAML.parse(fs.readFileSync(file, 'utf8')) as Partial<Setup> | null;
-    return { description: data?.description ?? '', expect: data?.expect, source: data?.source, ...(data?.keepalive ? { keepalive: data.keepalive } : {}) };
+    return {
+      description: data?.description ?? '',
+      expect: data?.expect,
+      ...(data?.expectHttp1 ? { expectHttp1: data.expectHttp1 } : {}),
+      source: data?.source,
+      ...(data?.keepalive ? { keepalive: data.keepalive } : {}),
+    };
   } catch (err) {
     throw new SetupFileError(`${path.relative(process.cwd(), file)}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
   }

@@ -81,6 +81,12 @@ export interface Setup {
   inner?: Setup;
   /** expected verdict and reason per transport */
   expect?: Partial<Record<Transport, Expectation>>;
+  /**
+   * A TLS front that offers HTTP/2: the expectations of the transports whose
+   * client spoke HTTP/1.1 to it (`run --http1`), where they differ from
+   * `expect` (which holds for HTTP/2, what clients take by default)
+   */
+  expectHttp1?: Partial<Record<Transport, Expectation>>;
   /** the keepalive kinds that keep each transport's silent streams open (`run --keepalive` compares); every other kind is expected to be cut */
   keepalive?: Partial<Record<KeepaliveTransport, KeepaliveKind[]>>;
   /** the file it came from, for error messages */

@@ -8,6 +8,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { generate } from 'selfsigned';
 
+/** What a TLS server needs: its certificate and key (PEM), and the CA clients trust when it is one pushthrough made. */
+export interface ServerTls {
+  cert: string;
+  key: string;
+  /** the CA certificate (PEM) of a throwaway; absent for a user's own certificate */
+  ca?: string;
+}
+
 export interface ThrowawayTls {
   /** the CA's certificate (PEM): what clients trust */
   ca: string;
@@ -52,9 +60,26 @@ export function pemCertificates(text: string): string[] {
   return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
-/** Writes the CA certificate for clients to trust; returns its path. */
-export function writeCa(dir: string, tls: ThrowawayTls): string {
-  const file = path.join(dir, 'ca.pem');
-  fs.writeFileSync(file, tls.ca, { mode: 0o644 });
-  return file;
+let shared: Promise<ThrowawayTls> | undefined;
+
+/**
+ * The throwaway CA and certificate of this process's run, made on first use:
+ * every TLS front one run starts (real products' TLS templates) presents a
+ * certificate from the same CA, which that run's clients trust.
+ */
+export function runThrowawayTls(): Promise<ThrowawayTls> {
+  shared ??= makeThrowawayTls().catch((err) => {
+    shared = undefined;
+    throw err;
+  });
+  return shared;
+}
+
+/** Writes a front's certificate and key into `dir` (owner-only): one file each, and both in one (HAProxy's `crt`). */
+export function writeServerTls(dir: string, tls: ServerTls): { TLS_CERT: string; TLS_KEY: string; TLS_PEM: string } {
+  const files = { TLS_CERT: path.join(dir, 'tls-cert.pem'), TLS_KEY: path.join(dir, 'tls-key.pem'), TLS_PEM: path.join(dir, 'tls-cert-and-key.pem') };
+  fs.writeFileSync(files.TLS_CERT, tls.cert, { mode: 0o600 });
+  fs.writeFileSync(files.TLS_KEY, tls.key, { mode: 0o600 });
+  fs.writeFileSync(files.TLS_PEM, `${tls.cert.trimEnd()}\n${tls.key}`, { mode: 0o600 });
+  return files;
 }

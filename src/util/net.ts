@@ -1,7 +1,9 @@
 /** Small socket helpers shared by the origin, the simulated proxy and the clients. */
 import type { IncomingMessage } from 'node:http';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
+import type { SecureContext } from 'node:tls';
 
 /** Listens on port (0 = any free port the OS picks); resolves with the port, rejects on EADDRINUSE etc. */
 export function listen(server: net.Server, port: number, host: string): Promise<number> {
@@ -54,29 +56,50 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** One GET; true on any HTTP answer (even 4xx/5xx: something serves), false on no answer. */
-export function answersHttp(url: string, timeoutMs: number): Promise<boolean> {
+/**
+ * Whom an https readiness check trusts: `ca` (PEM) instead of Node's store,
+ * or any certificate at all (`insecure`: only whether something answers is
+ * asked); neither means Node's store and NODE_EXTRA_CA_CERTS.
+ */
+export interface HttpTrust {
+  ca?: string | string[];
+  insecure?: boolean;
+  /** a secure context already holding the CAs to trust (the clients' own, src/client/target) */
+  secureContext?: SecureContext;
+}
+
+/** One GET: undefined on any HTTP answer (even 4xx/5xx: something serves), else the error code (ECONNREFUSED, timeout, a certificate's). */
+export function httpAnswerError(url: string, timeoutMs: number, trust: HttpTrust = {}): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+    const get = url.startsWith('https:') ? https.get : http.get;
+    const tls = trust.insecure ? { rejectUnauthorized: false } : trust.secureContext ? { secureContext: trust.secureContext } : trust.ca ? { ca: trust.ca } : {};
+    const req = get(url, { agent: false, timeout: timeoutMs, ...tls }, (res) => {
       res.resume();
       req.destroy();
-      resolve(true);
+      resolve(undefined);
     });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'ERROR'));
   });
 }
+
+/** One GET; true on any HTTP answer (even 4xx/5xx: something serves), false on no answer. */
+export async function answersHttp(url: string, timeoutMs: number, trust?: HttpTrust): Promise<boolean> {
+  return (await httpAnswerError(url, timeoutMs, trust)) === undefined;
+}
+
+
 
 /**
  * Polls `url` until it answers HTTP or `timeoutMs` passes; `stop` resolving
  * ends the wait early (a process that exited will never answer).
  */
-export async function waitForHttp(url: string, timeoutMs: number, stop?: Promise<unknown>): Promise<boolean> {
+export async function waitForHttp(url: string, timeoutMs: number, stop?: Promise<unknown>, trust?: HttpTrust): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let stopped = false;
   void stop?.then(() => (stopped = true));
   while (Date.now() < deadline && !stopped) {
-    if (await answersHttp(url, Math.min(2_000, Math.max(deadline - Date.now(), 1)))) return true;
+    if (await answersHttp(url, Math.min(2_000, Math.max(deadline - Date.now(), 1)), trust)) return true;
     // The retry interval of a readiness poll, not synchronisation.
     await Promise.race([stop, new Promise((r) => setTimeout(r, 100))]);
   }

@@ -6,6 +6,7 @@
  */
 import type { Arrival, HttpAnswer, Observation, SeenRequest, Transport } from '../observation/types';
 import type { CutHow } from '../observation/limits';
+import { isCertificateError } from '../util/tls-errors';
 import { CAPACITY_STATUSES, GATEWAY_STATUSES } from './thresholds';
 import type { CheckResult, Reason } from './types';
 
@@ -32,9 +33,20 @@ export function answerEvidence(a: HttpAnswer | undefined): Record<string, unknow
 
 export const isSessionUnknown = (a: HttpAnswer | undefined): boolean => a?.status === 400 && /session-unknown|session unknown/i.test(a.bodySnippet ?? '');
 
-/** Nothing accepts connections at the target: the tester's problem (wrong URL, nothing started), not the path's. */
-export function isTesterRefusal(a: HttpAnswer | undefined): boolean {
-  return a?.error?.code === 'ECONNREFUSED' || a?.error?.code === 'ENOTFOUND';
+/**
+ * The tester's own problem behind a first answer, in one sentence, or
+ * undefined when the answer says something about the path: nothing accepts
+ * connections at the target (wrong URL, nothing started), or the client does
+ * not trust the certificate presented (a CA it was not given). Either is an
+ * `error` cell, never a transport `fail`.
+ */
+export function testerProblem(a: HttpAnswer | undefined): string | undefined {
+  const code = a?.error?.code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND') return `nothing accepts connections at the target (${a?.error?.message}); start the origin or proxy, or check the URL`;
+  if (isCertificateError(code)) {
+    return `the client does not trust the certificate the front presented (${code}): give --ca FILE with its CA certificate (or NODE_EXTRA_CA_CERTS), or --insecure`;
+  }
+  return undefined;
 }
 
 /** The answer the transport expects: 101 for WebSocket, 200 (or 204 for a long poll) otherwise. */

@@ -1,4 +1,4 @@
-import type { CheckId, Expectation, KeepaliveKind, Reason, Transport, Verdict } from '../vocabulary';
+import type { CheckId, Expectation, KeepaliveKind, Reason, Transport, Verdict, WireProtocol } from '../vocabulary';
 
 export { REASONS, VERDICTS, type Expectation, type Reason, type Verdict } from '../vocabulary';
 
@@ -61,6 +61,8 @@ export interface Cell {
   expectedKeepalive?: KeepaliveKind[];
   /** the verdict and reason (and, with --keepalive, the kinds kept alive) are what the setup expects */
   matches?: boolean;
+  /** what the client spoke to the front: TLS or not, HTTP/1.1 or HTTP/2, the WebSocket handshake */
+  protocol?: WireProtocol;
   checks: CheckResult[];
   mitigations?: MitigationResult[];
   fix?: Fix;

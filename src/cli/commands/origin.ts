@@ -1,13 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { DEFAULT_LIMITS, type OriginLimits } from '../../origin/limits';
 import { startOrigin } from '../../origin/server';
-import { makeThrowawayTls, writeCa } from '../../util/certs';
+import { makeThrowawayTls } from '../../util/certs';
 import { UsageError } from '../../util/errors';
-import { runRegistry } from '../../util/run-registry';
 import { onShutdown } from '../cleanup';
-import { parsePort, parseSeconds, readPemFlag } from '../options';
+import { parsePort, parseSeconds } from '../options';
+import { caFileForClients, certAndKeyFrom, trustLine } from '../tls-files';
 
 /** The limits given in MiB: flag (camelCase as commander names it) → limit, with its help. */
 const MIB_FLAGS = {
@@ -78,19 +75,10 @@ export const ORIGIN_LIMIT_OPTIONS: ReadonlyArray<readonly [string, string]> = [
  */
 async function tlsFrom(opts: OriginCliOptions): Promise<{ cert: string; key: string; caFile?: string } | undefined> {
   if (opts.tls && (opts.cert || opts.key)) throw new UsageError('--tls makes a throwaway certificate; give either --tls or --cert with --key, not both');
-  if (!!opts.cert !== !!opts.key) throw new UsageError(`--${opts.cert ? 'key' : 'cert'} is missing: --cert and --key go together`);
-  if (opts.cert && opts.key) {
-    return { cert: readPemFlag('cert', opts.cert, 'CERTIFICATE'), key: readPemFlag('key', opts.key, 'PRIVATE KEY') };
-  }
-  if (!opts.tls) return undefined;
+  const own = certAndKeyFrom(opts);
+  if (own || !opts.tls) return own;
   const made = await makeThrowawayTls();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pushthrough-tls-'));
-  const forget = runRegistry.tempDir(dir, 'origin --tls');
-  onShutdown(async () => {
-    fs.rmSync(dir, { recursive: true, force: true });
-    forget();
-  });
-  return { cert: made.cert, key: made.key, caFile: writeCa(dir, made) };
+  return { cert: made.cert, key: made.key, caFile: caFileForClients(made.ca, 'origin --tls') };
 }
 
 export async function originCommand(opts: OriginCliOptions): Promise<void> {
@@ -108,7 +96,7 @@ export async function originCommand(opts: OriginCliOptions): Promise<void> {
   }
   onShutdown(() => origin.close());
   process.stdout.write(`listening on ${origin.url}\n`);
-  if (tls?.caFile) process.stdout.write(`TLS with a throwaway CA: trust it with --ca ${tls.caFile} (or NODE_EXTRA_CA_CERTS=${tls.caFile})\n`);
+  if (tls?.caFile) process.stdout.write(`${trustLine(tls.caFile)}\n`);
   // Runs until SIGINT/SIGTERM; the signal handler closes every connection.
   await new Promise<void>(() => {});
 }

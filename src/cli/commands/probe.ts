@@ -1,6 +1,5 @@
 import { DEFAULT_PROBE_OPTIONS } from '../../checks';
-import type { ProbeTarget, TlsTrust } from '../../client/target';
-import { pemCertificates } from '../../util/certs';
+import type { ProbeTarget } from '../../client/target';
 import { measure } from '../../measure/measure';
 import type { Measurement } from '../../measure/types';
 import type { Report } from '../../report/types';
@@ -9,7 +8,8 @@ import type { Setup } from '../../setup/types';
 import { UsageError } from '../../util/errors';
 import { onShutdown } from '../cleanup';
 import { exitCodeFor } from '../exit-code';
-import { parseHttpUrl, parseProbing, parseSeconds, readPemFlag, type ProbingCliOptions } from '../options';
+import { parseHttpUrl, parseProbing, parseSeconds, type ProbingCliOptions } from '../options';
+import { trustFrom } from '../tls-files';
 import { checkWritable, emit } from '../output';
 import { Progress } from '../progress';
 import { checkIsOrigin } from '../../run/reachable';
@@ -20,16 +20,6 @@ export interface ProbeCliOptions extends ProbingCliOptions {
   measure?: boolean;
   maxIdle?: string;
   maxStreams?: string;
-  /** --ca FILE: CA certificates (PEM) to trust besides Node's store */
-  ca?: string;
-  insecure?: boolean;
-}
-
-/** --ca FILE and --insecure: what the clients trust; undefined for Node's defaults (its store and NODE_EXTRA_CA_CERTS). */
-export function trustFrom(opts: { ca?: string; insecure?: boolean }): TlsTrust | undefined {
-  if (opts.ca === undefined) return opts.insecure ? { insecure: true } : undefined;
-  const ca = pemCertificates(readPemFlag('ca', opts.ca, 'CERTIFICATE'));
-  return { ca, ...(opts.insecure ? { insecure: true } : {}) };
 }
 
 /** --max-streams: a whole number of streams. */
@@ -43,12 +33,12 @@ function parseStreamCount(raw: string): number {
 /** Probes an origin reached at <url>; exit 0 when every transport passes, 1 otherwise. */
 export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promise<void> {
   const url = parseHttpUrl('<url>', rawUrl);
-  const { transports, idleMs, holdMs, heartbeatMs, keepalive, via, format } = parseProbing(opts);
+  const { transports, idleMs, holdMs, heartbeatMs, keepalive, http1, via, format } = parseProbing(opts);
   // Checked before anything runs: a typo must not cost a whole probe.
   const limits = opts.measure
     ? { maxIdleMs: parseSeconds('max-idle', opts.maxIdle ?? '120', { min: 1, max: 3600 }), maxStreams: parseStreamCount(opts.maxStreams ?? '64') }
     : undefined;
-  const tls = trustFrom(opts);
+  const tls = trustFrom(opts.ca, opts.insecure);
   if (opts.out) checkWritable(opts.out);
   await checkIsOrigin({ baseUrl: url, via, token: opts.originToken, tls });
   const setup: Setup = { id: new URL(url).host, kind: 'external', description: `origin at ${url}${via ? ` via ${via}` : ''}`, url };
@@ -60,10 +50,11 @@ export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promi
     via,
     token: opts.originToken,
     tls,
+    http1,
     probe: { ...DEFAULT_PROBE_OPTIONS, idleMs, holdMs, heartbeatMs, keepalive },
     mitigations: opts.mitigations,
     onProgress: (e) => progress.update(e),
-    reportOptions: { command: 'probe', url, transports, idleMs, holdMs, heartbeatMs, ...(keepalive ? { keepalive } : {}), via, ...(limits ? { measure: true, ...limits } : {}) },
+    reportOptions: { command: 'probe', url, transports, idleMs, holdMs, heartbeatMs, ...(keepalive ? { keepalive } : {}), ...(http1 ? { http1 } : {}), via, ...(limits ? { measure: true, ...limits } : {}) },
   });
   progress.finish();
   if (limits) await addMeasurement(report, { baseUrl: url, via, token: opts.originToken, tls }, { ...limits, longPoll: transports.includes('long-poll') }, () => emit(report, format, { out: opts.out, wide: opts.wide }));

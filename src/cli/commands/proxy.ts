@@ -9,6 +9,7 @@ import { startProxy } from '../../run/front';
 import { UsageError } from '../../util/errors';
 import { onShutdown } from '../cleanup';
 import { parsePort, parseSeconds } from '../options';
+import { caFileForClients, certAndKeyFrom, trustLine } from '../tls-files';
 
 export interface ProxyCliOptions {
   setup?: string;
@@ -20,6 +21,8 @@ export interface ProxyCliOptions {
   control?: string;
   quiet?: boolean;
   wait?: string;
+  cert?: string;
+  key?: string;
 }
 
 export async function proxyCommand(opts: ProxyCliOptions): Promise<void> {
@@ -36,10 +39,11 @@ export async function proxyCommand(opts: ProxyCliOptions): Promise<void> {
     host: opts.host,
     scale,
     waitMs: opts.wait === undefined ? undefined : parseSeconds('wait', opts.wait, { min: 0, max: 3600 }),
+    tls: certAndKeyFrom(opts),
     onLog: opts.quiet ? undefined : (line) => process.stdout.write(`${line}\n`),
   }).catch((err: unknown) => {
     // The same errors as the JS API's, named as the CLI's flags.
-    if (err instanceof UsageError) throw new UsageError(err.message.replace(/^(setup|real|target|scale): /, '--$1: '));
+    if (err instanceof UsageError) throw new UsageError(err.message.replace(/^(setup|real|target|scale): /, '--$1: ').replace(/^tls: /, '--cert: '));
     throw err;
   });
   let stopping = false;
@@ -51,6 +55,7 @@ export async function proxyCommand(opts: ProxyCliOptions): Promise<void> {
   });
   const lines = [`proxy listening on ${proxy.url} → ${opts.target}`, ...proxy.explanation.map((l) => `  ${proxy.setup.id}: ${l}`)];
   if (proxy.realWorld.length) lines.push(`  timeouts as the real product${scale !== undefined && scale !== 1 ? ` × ${scale}` : ''}: ${proxy.realWorld.join('; ')}`);
+  if (proxy.ca) lines.push(`  ${trustLine(caFileForClients(proxy.ca, 'proxy'))}`);
   if (control) lines.push(`  control API on ${control.url} (GET/PUT /faults, POST/DELETE /faults/<name>, POST /reset)`);
   process.stdout.write(`${lines.join('\n')}\n`);
   // Runs until SIGINT/SIGTERM (the signal handler stops it), or until a real program ends by itself.

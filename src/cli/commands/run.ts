@@ -9,6 +9,7 @@ import { parseHttpUrl, parseProbing, parseSeconds, type ProbingCliOptions } from
 import { checkWritable, emit, writeFileOrFail } from '../output';
 import { Progress } from '../progress';
 import { renderJunit } from '../../report/render';
+import { trustFrom } from '../tls-files';
 
 export interface RunCliOptions extends ProbingCliOptions {
   setups?: string;
@@ -57,7 +58,8 @@ function chooseSetups(opts: RunCliOptions): Setup[] {
 }
 
 export async function runCommand(opts: RunCliOptions): Promise<void> {
-  const { transports, idleMs, holdMs, heartbeatMs, keepalive, via, format } = parseProbing(opts);
+  const { transports, idleMs, holdMs, heartbeatMs, keepalive, http1, via, format } = parseProbing(opts);
+  const tls = trustFrom(opts.ca, opts.insecure);
   const waitMs = opts.wait !== undefined ? parseSeconds('wait', opts.wait, { min: 0, max: 3600 }) : undefined;
   for (const [file, what] of [[opts.out, '--out'], [opts.junit, '--junit'], [opts.json, '--json']] as const) if (file) checkWritable(file, what);
   const setups = chooseSetups(opts);
@@ -73,13 +75,15 @@ export async function runCommand(opts: RunCliOptions): Promise<void> {
     setups,
     transports,
     via,
+    http1,
+    tls,
     requireReal,
     waitMs,
     probe: { ...DEFAULT_PROBE_OPTIONS, idleMs, holdMs, heartbeatMs, keepalive },
     mitigations: opts.mitigations,
     onProgress: (e) => progress.update(e),
     signal: stop.signal,
-    reportOptions: { command: 'run', setups: setups.map((s) => s.id), transports, idleMs, holdMs, heartbeatMs, ...(keepalive ? { keepalive } : {}), via, requireReal },
+    reportOptions: { command: 'run', setups: setups.map((s) => s.id), transports, idleMs, holdMs, heartbeatMs, ...(keepalive ? { keepalive } : {}), ...(http1 ? { http1 } : {}), via, requireReal },
   });
   // SIGINT/SIGTERM: stop starting setups, let the ones under way finish, write what was measured.
   const unregister = onShutdown(async () => {

@@ -25,7 +25,8 @@ import { ManagedProxy, type RunningProxy } from './managed-proxy';
 import { installHint, type LaunchContext, type LaunchSpec } from './product';
 import { RUNNABLE_PRODUCTS, runnableProduct } from './products';
 import { splitLines } from './proxy-logs';
-import { renderTemplate, TEMPLATE_PLACEHOLDERS } from './template';
+import { renderTemplate, TEMPLATE_PLACEHOLDERS, templateServesTls } from './template';
+import { runThrowawayTls, writeServerTls, type ServerTls } from '../../util/certs';
 import { TesterError } from '../../util/errors';
 import { freePort, waitForHttp } from '../../util/net';
 
@@ -38,8 +39,10 @@ const MAX_PORT_ATTEMPTS = 3;
 export interface RealProxyOptions {
   /** product id: nginx, haproxy, apache2, caddy, squid, varnish, lighttpd, h2o, trafficserver, tinyproxy */
   product: string;
-  /** path of a `.conf.tmpl` using {{LISTEN_PORT}} {{ORIGIN_HOST}} {{ORIGIN_PORT}} {{WORK_DIR}} */
+  /** path of a `.conf.tmpl` using {{LISTEN_PORT}} {{ORIGIN_HOST}} {{ORIGIN_PORT}} {{WORK_DIR}}, and for a TLS front {{TLS_CERT}} {{TLS_KEY}} {{TLS_PEM}} */
   templatePath: string;
+  /** a TLS front's certificate and key; default the run's throwaway one (util/certs runThrowawayTls) */
+  tls?: ServerTls;
   originHost: string;
   originPort: number;
   /** listen here instead of a free port the OS picks (the lab's fixed port plan) */
@@ -99,11 +102,19 @@ export async function startRealProxy(opts: RealProxyOptions): Promise<RunningPro
     throw new ProxyStartError(`${opts.product}: cannot read template ${opts.templatePath}: ${(err as Error).message}`, []);
   }
   const version = await readVersion(launch);
+  let tls: ServerTls | undefined;
+  if (templateServesTls(template)) {
+    try {
+      tls = opts.tls ?? (await runThrowawayTls());
+    } catch (err) {
+      throw new ProxyStartError(`${opts.product}: cannot make the throwaway certificate its TLS template needs: ${(err as Error).message}`, []);
+    }
+  }
   const readyTimeoutMs = opts.readyTimeoutMs ?? launch.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
 
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(opts, launch, template, version, readyTimeoutMs);
+      return await startOnce(opts, launch, template, version, readyTimeoutMs, tls);
     } catch (err) {
       // Another program may grab the port between our probe-listen and the proxy's bind.
       const portTaken = err instanceof ProxyStartError && err.logs.some((line) => ADDRESS_IN_USE.test(line));
@@ -119,7 +130,7 @@ export async function stopAllRealProxies(): Promise<void> {
 
 const ADDRESS_IN_USE = /address already in use|EADDRINUSE|cannot bind socket|could not bind|bind\(\) .*failed/i;
 
-async function startOnce(opts: RealProxyOptions, launch: LaunchSpec, template: string, version: string, readyTimeoutMs: number): Promise<RunningProxy> {
+async function startOnce(opts: RealProxyOptions, launch: LaunchSpec, template: string, version: string, readyTimeoutMs: number, tls: ServerTls | undefined): Promise<RunningProxy> {
   const workDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), `pushthrough-${opts.product}-`));
   // Written down at once, so a SIGKILLed run leaves a record the next run reaps.
   const forgetDir = runRegistry.tempDir(workDir, opts.product);
@@ -130,7 +141,9 @@ async function startOnce(opts: RealProxyOptions, launch: LaunchSpec, template: s
     forgetDir();
   };
 
-  const rendered = renderTemplate(template, { LISTEN_PORT: port, ORIGIN_HOST: opts.originHost, ORIGIN_PORT: opts.originPort, WORK_DIR: workDir });
+  // The key is written before the tree is handed to the unprivileged user, owner-only.
+  const tlsFiles = tls ? writeServerTls(workDir, tls) : {};
+  const rendered = renderTemplate(template, { LISTEN_PORT: port, ORIGIN_HOST: opts.originHost, ORIGIN_PORT: opts.originPort, WORK_DIR: workDir, ...tlsFiles });
   if (rendered.unknownPlaceholders.length > 0) {
     await cleanupDir();
     const unknown = rendered.unknownPlaceholders.map((name) => `{{${name}}}`).join(', ');
@@ -165,7 +178,7 @@ async function startOnce(opts: RealProxyOptions, launch: LaunchSpec, template: s
     ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
   });
   const forgetProcess = child.pid ? runRegistry.process(child.pid, opts.product) : () => undefined;
-  const proxy = new ManagedProxy(opts.product, version, port, workDir, child, () => {
+  const proxy = new ManagedProxy(opts.product, version, port, workDir, child, tls ? { ca: tls.ca } : undefined, () => {
     running.delete(proxy);
     forgetProcess();
     forgetDir();
@@ -185,7 +198,8 @@ async function startOnce(opts: RealProxyOptions, launch: LaunchSpec, template: s
 
 /** Polls GET /health until any HTTP answer comes, waking at once if the program exits. */
 async function waitUntilAnswering(proxy: ManagedProxy, timeoutMs: number): Promise<void> {
-  if (await waitForHttp(`${proxy.url}/health`, timeoutMs, proxy.exited)) return;
+  // A user's own certificate may not chain to anything here: readiness only needs an answer.
+  if (await waitForHttp(`${proxy.url}/health`, timeoutMs, proxy.exited, proxy.tls ? (proxy.ca ? { ca: proxy.ca } : { insecure: true }) : undefined)) return;
   const exit = proxy.exitDescription();
   if (exit) throw new Error(`exited (${exit}) before answering on ${proxy.url}`);
   throw new Error(`did not answer HTTP on ${proxy.url} within ${timeoutMs} ms`);

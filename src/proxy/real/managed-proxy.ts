@@ -17,8 +17,12 @@ export interface RunningProxy {
   product: string;
   /** the program's own version string, e.g. "1.22.1" */
   version: string;
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT, or https:// for a TLS front */
   url: string;
+  /** a TLS front (its template names TLS files) */
+  tls: boolean;
+  /** a TLS front with a throwaway certificate: the CA certificate (PEM) it chains to, for clients to trust */
+  ca?: string;
   port: number;
   /** PID of the program we started; it leads the process group that stop() kills */
   pid: number;
@@ -33,6 +37,8 @@ export interface RunningProxy {
 
 export class ManagedProxy implements RunningProxy {
   readonly url: string;
+  readonly tls: boolean;
+  readonly ca: string | undefined;
   readonly pid: number;
   readonly exited: Promise<void>;
   private readonly streamLines: string[] = [];
@@ -46,9 +52,12 @@ export class ManagedProxy implements RunningProxy {
     readonly port: number,
     readonly workDir: string,
     private readonly child: ChildProcess,
+    serverTls: { ca?: string } | undefined,
     private readonly onStopped: () => void,
   ) {
-    this.url = `http://127.0.0.1:${port}`;
+    this.tls = serverTls !== undefined;
+    this.ca = serverTls?.ca;
+    this.url = `${this.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
     this.pid = child.pid ?? -1;
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {

@@ -49,6 +49,32 @@ export function cellOf(setup: SetupResult, transport: Transport): Cell | undefin
   return setup.cells.find((c) => c.transport === transport);
 }
 
+/**
+ * What a setup's clients spoke to its front, in words: "TLS · HTTP/2 for polls
+ * and SSE · WebSocket by HTTP/1.1 Upgrade". Undefined for plain HTTP/1.1
+ * throughout (or nothing recorded): the default is left unsaid.
+ */
+export function wireProtocolText(setup: SetupResult): string | undefined {
+  const withProtocol = setup.cells.filter((c) => c.protocol);
+  if (withProtocol.length === 0) return undefined;
+  const tls = withProtocol.some((c) => c.protocol!.tls);
+  const http = withProtocol.filter((c) => c.transport !== 'websocket' && c.protocol!.http);
+  const ws = withProtocol.find((c) => c.transport === 'websocket')?.protocol;
+  const plain = !tls && http.every((c) => c.protocol!.http === 'h1') && (ws?.handshake ?? 'upgrade') === 'upgrade';
+  if (plain) return undefined;
+  const name = (v: string | undefined): string => (v === 'h2' ? 'HTTP/2' : 'HTTP/1.1');
+  const versions = [...new Set(http.map((c) => c.protocol!.http))];
+  const parts = [tls ? 'TLS' : 'no TLS'];
+  if (versions.length === 1) {
+    const which = http.length === withProtocol.filter((c) => c.transport !== 'websocket').length ? (http.some((c) => c.transport === 'sse') ? 'polls and SSE' : 'polls') : http.map((c) => c.transport).join(', ');
+    parts.push(`${name(versions[0])} for ${which}`);
+  } else if (versions.length > 1) {
+    parts.push(http.map((c) => `${c.transport} ${name(c.protocol!.http)}`).join(', '));
+  }
+  if (ws?.handshake) parts.push(ws.handshake === 'extended-connect' ? 'WebSocket over HTTP/2 (RFC 8441 extended CONNECT)' : 'WebSocket by HTTP/1.1 Upgrade');
+  return parts.join(' · ');
+}
+
 /** Counts per verdict over all cells, and how many cells contradict their expectation. */
 export interface VerdictSummary {
   counts: Record<Verdict, number>;

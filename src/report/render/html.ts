@@ -30,6 +30,7 @@ import {
   VERDICT_ORDER,
   VERDICT_SYMBOLS,
   verdictText,
+  wireProtocolText,
   type CostRow,
 } from './common';
 import { detailsHtml, snippetHtml } from './html-cell';
@@ -131,9 +132,10 @@ function matrixHtml(report: Report, transports: Transport[]): string {
 
 function setupHeader(setup: SetupResult): string {
   const sub = setup.kind === 'real' ? setup.product ?? 'product not detected' : setup.imitates ?? setup.description;
+  const wire = wireProtocolText(setup);
   return `<span class="setup-id">${esc(setup.id)}</span> <span class="kind k-${esc(setup.kind)}">${esc(setup.kind)}</span><span class="setup-sub">${esc(
     sub,
-  )}</span>`;
+  )}</span>${wire ? `<span class="setup-sub wire">${esc(wire)}</span>` : ''}`;
 }
 
 function cellLink(setup: SetupResult, cell: Cell): string {

@@ -26,6 +26,7 @@ import {
   VERDICT_ORDER,
   verdictText,
   expectedAndActual,
+  wireProtocolText,
 } from './common';
 
 /** Emoji render in colour on GitHub and GitLab, which is where this output goes. */
@@ -125,9 +126,9 @@ function matrix(report: Report, transports: Transport[]): string[] {
 
 /** "real: nginx/1.22.1", "simulated: imitates …", "direct". */
 function setupLabel(setup: SetupResult): string {
-  if (setup.kind === 'real' && setup.product) return `real · ${setup.product}`;
-  if (setup.imitates) return `${setup.kind} · ${setup.imitates}`;
-  return setup.kind;
+  const wire = wireProtocolText(setup);
+  const label = setup.kind === 'real' && setup.product ? `real · ${setup.product}` : setup.imitates ? `${setup.kind} · ${setup.imitates}` : setup.kind;
+  return wire ? `${label}<br>${wire}` : label;
 }
 
 function legend(): string {

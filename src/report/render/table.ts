@@ -12,7 +12,7 @@ import { createColors } from 'picocolors';
 import type { Transport } from '../../observation/types';
 import type { Cell, Reason, Verdict } from '../../verdict/types';
 import type { Report, SetupResult } from '../types';
-import { expectedAndActual, reportTransports, summarize } from './common';
+import { expectedAndActual, reportTransports, summarize, wireProtocolText } from './common';
 import { renderMeasurementTable } from './measurement-table';
 import { fit, wrap } from './text';
 
@@ -141,6 +141,16 @@ function summaryLines(report: Report, width: number, pc: ReturnType<typeof creat
   );
 }
 
+/** The setups whose clients spoke something else than plain HTTP/1.1, grouped by what they spoke. */
+function wireLines(report: Report, width: number, dim: (t: string) => string): string[] {
+  const groups = new Map<string, string[]>();
+  for (const s of report.setups) {
+    const wire = notInstalled(s) ? undefined : wireProtocolText(s);
+    if (wire) groups.set(wire, [...(groups.get(wire) ?? []), s.id]);
+  }
+  return [...groups].flatMap(([wire, ids]) => wrap(`wire: ${wire}: ${ids.join(', ')}`, width, '  ').map(dim));
+}
+
 /** Every cell that is not a plain pass, with its explanation, rescue, expectation and fix, wrapped to width. */
 function detailLines(report: Report, width: number, paint: Paint, pc: ReturnType<typeof createColors>): string[] {
   const out: string[] = [];
@@ -172,6 +182,7 @@ export function renderTable(report: Report, opts: TableOptions): string {
   const lines = opts.wide ? wideMatrix(report, transports, opts.color, paint) : compactMatrix(report, transports, width, paint, (t) => pc.bold(t));
   lines.push(...notInstalledLines(report, width, (t) => pc.dim(t)));
   lines.push(...summaryLines(report, width, pc));
+  lines.push(...wireLines(report, width, (t) => pc.dim(t)));
   if (opts.details !== false) lines.push(...detailLines(report, width, paint, pc));
   for (const s of report.setups) if (s.measurement) lines.push('', renderMeasurementTable(s, { color: opts.color, width }));
   lines.push(`Legend: ${(Object.keys(SYMBOLS) as Verdict[]).map((v) => paint(v, `${SYMBOLS[v]} ${v}`)).join('  ')}${opts.wide ? '' : '  ≠ not as expected'}`);

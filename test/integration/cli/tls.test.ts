@@ -44,7 +44,7 @@ const ALL_PASS = ['short-poll:pass', 'long-poll:pass', 'sse:pass', 'websocket:pa
 const QUICK = ['--idle', '1', '--hold', '1', '--format', 'json'];
 
 it('origin --tls: untrusted is one line and exit 2; --ca, NODE_EXTRA_CA_CERTS and --insecure each probe all four transports over TLS; ^C removes the CA', async () => {
-  const { child, match } = await startCli(['origin', '--port', '0', '--tls'], /listening on (https:\/\/127\.0\.0\.1:\d+)\nTLS with a throwaway CA: trust it with --ca (\S+) \(or NODE_EXTRA_CA_CERTS=\S+\)\n/, 20_000);
+  const { child, match } = await startCli(['origin', '--port', '0', '--tls'], /listening on (https:\/\/127\.0\.0\.1:\d+)\nTLS with a throwaway CA: trust it with --ca (\S+) \(or NODE_EXTRA_CA_CERTS=\S+, curl --cacert \S+\)\n/, 20_000);
   started.push(child);
   const [, url, caFile] = match as unknown as [string, string, string];
   expect(fs.readFileSync(caFile, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);

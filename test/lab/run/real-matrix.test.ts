@@ -51,6 +51,26 @@ for (const product of products) {
   });
 }
 
+itWith([needProduct('nginx')], 'every cell records what its client spoke: HTTP/2 by ALPN to a TLS front for polls and SSE, the HTTP/1.1 Upgrade for WebSocket', () => {
+  const protocols = (id: string) => Object.fromEntries(report.setups.find((s) => s.id === id)!.cells.map((c) => [c.transport, c.protocol]));
+  const h2 = { tls: true, http: 'h2' };
+  expect(protocols('nginx-tls-tuned')).toEqual({ 'short-poll': h2, 'long-poll': h2, sse: h2, websocket: { tls: true, http: 'h1', handshake: 'upgrade' } });
+  const h1 = { tls: false, http: 'h1' };
+  expect(protocols('nginx-tuned')).toEqual({ 'short-poll': h1, 'long-poll': h1, sse: h1, websocket: { ...h1, handshake: 'upgrade' } });
+});
+
+itWith([needProduct('nginx')], 'run --http1: SSE through nginx-tls-buffered speaks HTTP/1.1 inside TLS, is held by the buffer, and is held to the HTTP/1.1 expectation', async () => {
+  const out = path.join(tmp, 'http1.json');
+  await runCli(['run', '--setups', 'nginx-tls-buffered', '--transports', 'sse,long-poll', '--http1', '--no-mitigations', '--format', 'json', '--out', out], { timeoutMs: 60_000 });
+  const r = JSON.parse(fs.readFileSync(out, 'utf8')) as Report;
+  const cells = Object.fromEntries(r.setups.find((s) => s.id === 'nginx-tls-buffered')!.cells.map((c) => [c.transport, c]));
+  expect(r.options.http1).toBe(true);
+  expect(cells.sse).toMatchObject({ verdict: 'fail', reason: 'buffered', matches: true, protocol: { tls: true, http: 'h1' } });
+  // Over HTTP/2 the same setup delivers SSE on time (the main run's cell).
+  expect(report.setups.find((s) => s.id === 'nginx-tls-buffered')!.cells.find((c) => c.transport === 'sse')).toMatchObject({ verdict: 'pass', protocol: { http: 'h2' } });
+  expect(cells['long-poll']).toMatchObject({ verdict: 'pass', matches: true, protocol: { tls: true, http: 'h1' } });
+});
+
 itWith([needProduct('nginx')], 'real setups carry the product version and its own log lines', () => {
   const nginx = report.setups.find((s) => s.id === 'nginx-naive')!;
   expect(nginx.product).toMatch(/^nginx \d+\.\d+/);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../helpers/paths';
 import { regenerateReadme } from '../../helpers/readme';
-import { CHECK_IDS, KEEPALIVE_KINDS, KEEPALIVE_KINDS_FOR, REASONS, TRANSPORTS, VERDICTS } from '../../../src/vocabulary';
+import { CHECK_IDS, HTTP_VERSIONS, KEEPALIVE_KINDS, KEEPALIVE_KINDS_FOR, REASONS, TRANSPORTS, VERDICTS, WS_HANDSHAKES } from '../../../src/vocabulary';
 import { CHECKS } from '../../../src/checks/registry';
 
 const README = path.join(REPO_ROOT, 'README.md');
@@ -31,7 +31,7 @@ function enums(node: unknown, at = ''): Array<[string, unknown[]]> {
   return [...(Array.isArray(o.enum) ? [[at, o.enum] as [string, unknown[]]] : []), ...Object.entries(o).flatMap(([k, v]) => enums(v, `${at}/${k}`))];
 }
 
-it.each(['report.schema.json', 'setup.schema.json'])('%s lists exactly the code’s transports, verdicts, reasons and check ids', (name) => {
+it.each(['report.schema.json', 'setup.schema.json'])('%s lists exactly the code’s transports, verdicts, reasons, check ids and wire protocols', (name) => {
   const schema = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'schema', name), 'utf8')) as unknown;
   const vocab = { transport: [...TRANSPORTS], verdict: [...VERDICTS], reason: [...REASONS], check: [...CHECK_IDS] };
   for (const [at, values] of enums(schema)) {
@@ -44,6 +44,8 @@ it.each(['report.schema.json', 'setup.schema.json'])('%s lists exactly the code�
     if (field === 'verdict') expect([at, values]).toEqual([at, vocab.verdict]);
     if (field === 'reason') expect([at, values]).toEqual([at, vocab.reason]);
     if (at.endsWith('/check/properties/id')) expect([at, values]).toEqual([at, vocab.check]);
+    if (at.endsWith('/protocol/properties/http')) expect([at, values]).toEqual([at, [...HTTP_VERSIONS]]);
+    if (at.endsWith('/protocol/properties/handshake')) expect([at, values]).toEqual([at, [...WS_HANDSHAKES]]);
   }
   // The setup schema's expectations are keyed by transport.
   if (name === 'setup.schema.json') {

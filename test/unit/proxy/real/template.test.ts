@@ -1,4 +1,4 @@
-import { renderTemplate } from '../../../../src/proxy/real/template';
+import { renderTemplate, templateServesTls } from '../../../../src/proxy/real/template';
 
 const values = { LISTEN_PORT: 8080, ORIGIN_HOST: '127.0.0.1', ORIGIN_PORT: 4000, WORK_DIR: '/tmp/pushthrough-x' };
 
@@ -18,5 +18,19 @@ describe('renderTemplate', () => {
   it('does not touch single braces (Caddyfile blocks, VCL long strings)', () => {
     const text = 'http://x {\n\treverse_proxy a\n}\nset x = {"long"};';
     expect(renderTemplate(text, values)).toEqual({ text, unknownPlaceholders: [] });
+  });
+});
+
+describe('TLS templates', () => {
+  it('a template naming a TLS file is a TLS front; one that does not is plain HTTP', () => {
+    expect(templateServesTls('listen {{LISTEN_PORT}} ssl; ssl_certificate {{ TLS_CERT }};')).toBe(true);
+    expect(templateServesTls('bind :{{LISTEN_PORT}} ssl crt {{TLS_PEM}}')).toBe(true);
+    expect(templateServesTls('listen {{LISTEN_PORT}}; # ssl_certificate TLS_CERT')).toBe(false);
+  });
+
+  it('fills the TLS files when given, and lists them as unfilled when not', () => {
+    const text = 'crt {{TLS_PEM}} cert {{TLS_CERT}} key {{TLS_KEY}}';
+    expect(renderTemplate(text, { ...values, TLS_CERT: '/w/cert.pem', TLS_KEY: '/w/key.pem', TLS_PEM: '/w/both.pem' }).text).toBe('crt /w/both.pem cert /w/cert.pem key /w/key.pem');
+    expect(renderTemplate(text, values).unknownPlaceholders).toEqual(['TLS_PEM', 'TLS_CERT', 'TLS_KEY']);
   });
 });

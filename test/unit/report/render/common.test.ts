@@ -10,10 +10,11 @@ import {
   summarize,
   timelineOf,
   verdictText,
+  wireProtocolText,
 } from '../../../../src/report/render/common';
 import { niceStep } from '../../../../src/report/render/timeline-svg';
 import type { CheckResult } from '../../../../src/verdict/types';
-import { cell } from '../../../helpers/report-build';
+import { cell, setup } from '../../../helpers/report-build';
 import { loadReport } from '../../../helpers/golden';
 
 describe('number formatting (locale-independent)', () => {
@@ -111,5 +112,34 @@ describe('niceStep', () => {
     expect(niceStep(10, 4)).toBe(5);
     expect(niceStep(3, 4)).toBe(1);
     expect(niceStep(120_000, 8)).toBe(20_000);
+  });
+});
+
+describe('wireProtocolText', () => {
+  const four = (poll: 'h1' | 'h2', tls: boolean, extra: { sse?: 'h1' | 'h2' } = {}) =>
+    setup('s', [
+      cell('short-poll', 'pass', 'none', { protocol: { tls, http: poll } }),
+      cell('long-poll', 'pass', 'none', { protocol: { tls, http: poll } }),
+      cell('sse', 'pass', 'none', { protocol: { tls, http: extra.sse ?? poll } }),
+      cell('websocket', 'pass', 'none', { protocol: { tls, http: 'h1', handshake: 'upgrade' } }),
+    ]);
+
+  it('leaves plain HTTP/1.1, and a report without protocols, unsaid', () => {
+    expect(wireProtocolText(four('h1', false))).toBeUndefined();
+    expect(wireProtocolText(setup('old', [cell('sse', 'pass', 'none')]))).toBeUndefined();
+  });
+
+  it('names TLS, the HTTP version of polls and SSE and the WebSocket handshake', () => {
+    expect(wireProtocolText(four('h2', true))).toBe('TLS · HTTP/2 for polls and SSE · WebSocket by HTTP/1.1 Upgrade');
+    expect(wireProtocolText(four('h1', true))).toBe('TLS · HTTP/1.1 for polls and SSE · WebSocket by HTTP/1.1 Upgrade');
+  });
+
+  it('lists the transports one by one when they spoke different versions', () => {
+    expect(wireProtocolText(four('h1', true, { sse: 'h2' }))).toBe('TLS · short-poll HTTP/1.1, long-poll HTTP/1.1, sse HTTP/2 · WebSocket by HTTP/1.1 Upgrade');
+  });
+
+  it('names only the transports that connected when the others made no connection', () => {
+    const s = setup('s', [cell('short-poll', 'error', 'tester-error', { protocol: { tls: true } }), cell('sse', 'pass', 'none', { protocol: { tls: true, http: 'h2' } })]);
+    expect(wireProtocolText(s)).toBe('TLS · HTTP/2 for sse');
   });
 });
