@@ -66,6 +66,12 @@ export interface Expectation {
   reason: Reason;
 }
 
+/**
+ * The error code a client records for an answer that never came because the
+ * forward proxy it goes through refused the CONNECT tunnel (RFC 9110 §9.3.6).
+ */
+export const CONNECT_REFUSED = 'CONNECT_REFUSED';
+
 /** The HTTP version a client spoke to the front: HTTP/1.x, or HTTP/2 (negotiated with ALPN over TLS). */
 export const HTTP_VERSIONS = ['h1', 'h2'] as const;
 export type HttpVersion = (typeof HTTP_VERSIONS)[number];

@@ -5,7 +5,7 @@
  * optionally through a forward proxy. Checks and measurements set their own
  * deadlines.
  */
-import { Agent, buildConnector, ProxyAgent, type Dispatcher } from 'undici';
+import { Agent, buildConnector, Pool, ProxyAgent, type Dispatcher } from 'undici';
 import type { SeenRequest } from '../protocol/seen';
 import type { Transport, WireProtocol } from '../observation/types';
 import { classifyError, evidenceHeaders, snippet } from './recorder';
@@ -43,7 +43,18 @@ function dispatcherFor(target: ProbeTarget): Dispatcher {
   let d = dispatchers.get(key);
   if (!d) {
     if (via) {
-      d = new ProxyAgent({ uri: via, bodyTimeout: 0, headersTimeout: 0, ...(tls ? { requestTls: tls } : {}) });
+      d = new ProxyAgent({
+        uri: via,
+        bodyTimeout: 0,
+        headersTimeout: 0,
+        ...(tls ? { requestTls: tls } : {}),
+        // As browsers do: http:// requests go to the proxy in absolute form
+        // (GET http://host/path), so it sees, caches and buffers them as HTTP;
+        // only https:// asks for a CONNECT tunnel. undici tunnels both by default.
+        proxyTunnel: false,
+        // The connections to the proxy (absolute form) and through its tunnels: no timeouts of undici's own either.
+        factory: (origin: string | URL, opts: object) => new Pool(origin, { ...opts, bodyTimeout: 0, headersTimeout: 0 }),
+      });
     } else {
       const connect = buildConnector({ ...tls, allowH2 });
       d = new Agent({

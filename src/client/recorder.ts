@@ -4,6 +4,7 @@
  * clients (sse.ts, websocket.ts, polling.ts) write answers, arrivals, bytes
  * and ends here; checks and measurements read them back. Nothing here judges.
  */
+import { CONNECT_REFUSED } from '../vocabulary';
 import { performance } from 'node:perf_hooks';
 import type { Arrival, CheckId, HttpAnswer, Observation, Scenario, StreamEnd, Transport } from '../observation/types';
 import type { CutHow } from '../observation/limits';
@@ -46,6 +47,13 @@ export function classifyError(err: unknown): ClassifiedError {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string; cause?: { code?: string } } };
   const code = e?.cause?.code ?? e?.code ?? e?.cause?.cause?.code ?? 'UNKNOWN';
   const message = [e?.message, e?.cause?.message].filter(Boolean).join(': ') || String(err);
+  // A forward proxy that answers CONNECT with anything but 200 refused the tunnel
+  // (undici's ProxyAgent says so only in its message; the ws client's agent throws ConnectRefused).
+  // fetch wraps it twice (TypeError → DOMException 'Request was cancelled.' → undici's error).
+  const tunnel = /Proxy response \((\d+)\) !== 200 when HTTP Tunneling/.exec([message, (e?.cause?.cause as { message?: string } | undefined)?.message].join(' '));
+  if (tunnel) return { code: CONNECT_REFUSED, message: `the forward proxy refused CONNECT (HTTP ${tunnel[1]})`, how: 'reset' };
+  const refused = [err, e?.cause].find((x) => (x as Error | undefined)?.name === 'ConnectRefused') as Error | undefined;
+  if (refused) return { code: CONNECT_REFUSED, message: refused.message, how: 'reset' };
   if (code === 'ECONNRESET' || code === 'EPIPE') return { code: 'ECONNRESET', message, how: 'reset' };
   // undici: "other side closed" = FIN in the middle of a chunked body.
   if (code === 'UND_ERR_SOCKET' || /other side closed|terminated/i.test(message)) return { code: 'EOF', message, how: 'clean-close' };

@@ -3,7 +3,8 @@
  * ever sees the resulting target URL: it does not care whether a proxy, which
  * one, or none sits in front of the origin.
  */
-import type { RunningOrigin } from '../origin/server';
+import { startOrigin, type RunningOrigin } from '../origin/server';
+import { runThrowawayTls } from '../util/certs';
 import { DIRECT_SETUP, type Setup } from '../setup/types';
 import { startSimulatedProxy } from '../proxy/simulated/simulated-proxy';
 import { ProxyStartError, ProxyUnavailable, startRealProxy } from '../proxy/real/launcher';
@@ -82,14 +83,24 @@ export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: Brin
     }
     case 'real': {
       if (!setup.real) throw new SetupUnavailable(`setup ${setup.id} names no product/template`, 'error');
+      // Behind a forward proxy, an origin of its own that serves https with the run's throwaway certificate.
+      const tlsOrigin = setup.real.originTls ? await startTlsOrigin() : undefined;
+      const behind = tlsOrigin?.origin ?? origin;
       try {
-        const proxy = await startRealProxy({ product: setup.real.product, templatePath: setup.real.template, originHost: origin.host, originPort: origin.port });
+        const proxy = await startRealProxy({ product: setup.real.product, templatePath: setup.real.template, originHost: behind.host, originPort: behind.port });
         const product = `${proxy.product} ${proxy.version}`.trim();
         // A forward proxy is gone through, to the origin: the corporate-proxy case.
         // A TLS front presents the run's throwaway certificate: its clients trust that CA.
-        const target: ProbeTarget = setup.real.forward ? { baseUrl: origin.url, via: proxy.url } : { baseUrl: proxy.url, via, ...(proxy.ca ? { tls: { ca: [proxy.ca] } } : {}) };
-        return { target, originUrl: origin.url, product, logs: () => proxy.logs(), stop: () => proxy.stop() };
+        const target: ProbeTarget = setup.real.forward
+          ? { baseUrl: behind.url, via: proxy.url, ...(tlsOrigin ? { tls: { ca: [tlsOrigin.ca] } } : {}) }
+          : { baseUrl: proxy.url, via, ...(proxy.ca ? { tls: { ca: [proxy.ca] } } : {}) };
+        const stop = async (): Promise<void> => {
+          await proxy.stop();
+          await tlsOrigin?.origin.close();
+        };
+        return { target, originUrl: behind.url, product, logs: () => proxy.logs(), stop };
       } catch (err) {
+        await tlsOrigin?.origin.close();
         if (err instanceof ProxyUnavailable) {
           const p = runnableProduct(setup.real.product);
           const notInstalled = { product: setup.real.product, label: p?.label ?? setup.real.product, install: err.installHint };
@@ -103,6 +114,12 @@ export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: Brin
     case 'firewall':
       return firewall(setup, origins, opts);
   }
+}
+
+/** An origin serving https and wss with the run's throwaway certificate, and the CA that signed it. */
+async function startTlsOrigin(): Promise<{ origin: RunningOrigin; ca: string }> {
+  const made = await runThrowawayTls();
+  return { origin: await startOrigin({ port: 0, tls: { cert: made.cert, key: made.key } }), ca: made.ca };
 }
 
 /** The kernel's firewall in front of the origin, or in front of the setup it stands over (a layered path). */

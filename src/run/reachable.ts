@@ -1,18 +1,17 @@
 /**
  * Before probing a URL, make sure a pushthrough origin answers there: a dead
  * URL, or some other server, is a usage error (one line, exit 2), not four
- * failed transports.
+ * failed transports. A forward proxy (--via) that refuses to tunnel to it is
+ * not: that is what the probe is for, and its cells say so.
  */
 import { fetchFor } from '../client/http';
 import { classifyError } from '../client/recorder';
 import { endpointUrl, type ProbeTarget } from '../client/target';
 import { askForTunnel, authorityOf } from '../client/ws-via';
 import { UsageError } from '../util/errors';
+import { isCertificateError } from '../util/tls-errors';
 
 const START_HINT = "expected a pushthrough origin — start one with 'pushthrough origin --port 8080'";
-
-/** TLS verification failures (Node's and OpenSSL's codes): the user's trust settings, not the path. */
-const UNTRUSTED = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|ISSUER/;
 
 export async function checkIsOrigin(target: ProbeTarget): Promise<void> {
   const { baseUrl, via } = target;
@@ -26,16 +25,12 @@ export async function checkIsOrigin(target: ProbeTarget): Promise<void> {
     const timedOut = (err as Error)?.name === 'TimeoutError';
     const code = classifyError(err).code;
     const url = new URL(baseUrl);
+    // A forward proxy that refuses the tunnel is the finding itself: the probe grades it (reason 'blocked').
     if (via && url.protocol === 'https:') {
-      const authority = authorityOf(url);
-      const status = await askForTunnel(new URL(via), authority);
-      if (status !== undefined && status !== 200) {
-        throw new UsageError(
-          `the forward proxy ${via} refuses CONNECT ${authority} (HTTP ${status}), so no https or wss client gets through it to the origin${url.port && url.port !== '443' ? `; many corporate proxies allow CONNECT to port 443 only` : ''}`,
-        );
-      }
+      const status = await askForTunnel(new URL(via), authorityOf(url));
+      if (status !== undefined && status !== 200) return;
     }
-    if (!timedOut && UNTRUSTED.test(code)) {
+    if (!timedOut && isCertificateError(code)) {
       throw new UsageError(`${baseUrl}: its certificate is not trusted (${code}); pass --ca FILE with the CA that signed it (or set NODE_EXTRA_CA_CERTS), or --insecure to skip verification`);
     }
     throw new UsageError(`nothing answers at ${baseUrl}${via ? ` via ${via}` : ''} (GET /health: ${timedOut ? 'no answer within 5 s' : classifyError(err).code}); ${START_HINT}`);

@@ -66,6 +66,17 @@ export function realSetups(): Setup[] {
         ...(extra?.keepalive ? { keepalive: extra.keepalive } : {}),
         source: extra?.source,
       });
+      // A forward proxy with an origin that serves https: the same program, every client through CONNECT.
+      if (forward && extra?.https) {
+        out.push({
+          id: `${p.product}-${variant}-https`,
+          kind: 'real',
+          description: extra.https.description || `${p.product} with the ${variant} template, the origin at https://: every client asks it for a CONNECT tunnel`,
+          real: { product: p.product, template, forward, originTls: true },
+          expect: extra.https.expect,
+          source: extra?.source,
+        });
+      }
     }
   }
   return out;

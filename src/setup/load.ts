@@ -98,14 +98,21 @@ export function loadSetupDir(dir: string, rules: SetupRules = {}): Setup[] {
 }
 
 /** A template's expectations file (<variant>.expect.yaml): description, source and expected verdicts. */
-export function readExpectFile(file: string): Pick<Setup, 'description' | 'expect' | 'expectHttp1' | 'source' | 'keepalive'> | undefined {
+/** What a template's expectations file holds. */
+export type TemplateExpectations = Pick<Setup, 'description' | 'expect' | 'expectHttp1' | 'source' | 'keepalive'> & {
+  /** a forward proxy: the expectations when the origin serves https and every client goes through CONNECT (setup `<id>-https`) */
+  https?: Pick<Setup, 'expect'> & { description?: string };
+};
+
+export function readExpectFile(file: string): TemplateExpectations | undefined {
   if (!fs.existsSync(file)) return undefined;
   try {
-    const data = YAML.parse(fs.readFileSync(file, 'utf8')) as Partial<Setup> | null;
+    const data = YAML.parse(fs.readFileSync(file, 'utf8')) as (Partial<Setup> & { https?: { expect?: Setup['expect']; description?: string } }) | null;
     return {
       description: data?.description ?? '',
       expect: data?.expect,
       ...(data?.expectHttp1 ? { expectHttp1: data.expectHttp1 } : {}),
+      ...(data?.https?.expect ? { https: { expect: data.https.expect, ...(data.https.description ? { description: data.https.description } : {}) } } : {}),
       source: data?.source,
       ...(data?.keepalive ? { keepalive: data.keepalive } : {}),
     };

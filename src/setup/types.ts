@@ -69,8 +69,12 @@ export interface Setup {
   faults?: FaultSpec[];
   /** simulated: how many origin instances stand behind it (a balance fault spreads over them) */
   origins?: number;
-  /** real: which product and which config template; `forward` proxies are gone through with --via */
-  real?: { product: string; template: string; forward?: boolean };
+  /**
+   * real: which product and which config template; `forward` proxies are gone
+   * through with --via; `originTls`: the origin behind a forward proxy serves
+   * https (and wss), so every client asks the proxy for a CONNECT tunnel
+   */
+  real?: { product: string; template: string; forward?: boolean; originTls?: boolean };
   /** external: the URL of an origin deployed behind someone's infrastructure */
   url?: string;
   /** firewall: what the kernel does on the path */

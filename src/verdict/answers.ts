@@ -7,6 +7,7 @@
 import type { Arrival, HttpAnswer, Observation, SeenRequest, Transport } from '../observation/types';
 import type { CutHow } from '../observation/limits';
 import { isCertificateError } from '../util/tls-errors';
+import { CONNECT_REFUSED } from '../vocabulary';
 import { CAPACITY_STATUSES, GATEWAY_STATUSES } from './thresholds';
 import type { CheckResult, Reason } from './types';
 
@@ -92,6 +93,13 @@ export function failedAnswerReason(transport: Transport, a: HttpAnswer | undefin
     if ((seen !== undefined && !reached && a.status >= 400 && a.status < 500) || a.status === 501) {
       return { reason: 'upgrade-rejected', detail: `the proxy answered the upgrade itself with ${what}; the origin never saw it` };
     }
+  }
+  // The forward proxy would not open a tunnel to the origin: no https or wss client gets through it.
+  if (a?.error?.code === CONNECT_REFUSED) {
+    return {
+      reason: 'blocked',
+      detail: `${a.error.message}, so no https or wss client gets through it to the origin's host and port (many corporate proxies allow CONNECT to port 443 only)`,
+    };
   }
   // Reset before any answer, and nothing reached the origin: the path refuses this connection outright.
   if (a?.error && a.status === undefined && /ECONNRESET|UND_ERR_SOCKET|EPIPE/.test(a.error.code) && seen !== undefined && seen.length === 0) {

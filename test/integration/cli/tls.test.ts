@@ -16,6 +16,7 @@ import { makeThrowawayTls, type ThrowawayTls } from '../../../src/util/certs';
 import { startOrigin, type RunningOrigin } from '../../../src/origin/server';
 import { probe } from '../../../src/run/probe-url';
 import { closeAgents } from '../../../src/client/http';
+import type { Report } from '../../../src/report/types';
 
 const started: ChildProcess[] = [];
 let tmp: string;
@@ -145,14 +146,17 @@ it('--via a forward proxy that tunnels: https and wss go through CONNECT, TLS to
   expect(proxy.asked.length).toBeGreaterThanOrEqual(4);
 }, 60_000);
 
-it('--via a forward proxy that refuses CONNECT: one line saying so (HTTP 403, the port), exit 2', async () => {
+it('--via a forward proxy that refuses CONNECT: every transport is graded blocked, naming the status and the 443-only policy, exit 1', async () => {
   const { origin } = await tlsOrigin();
   const proxy = await connectProxy(true);
-  const r = await runCli(['probe', origin.url, '--via', proxy.url, '--insecure', ...QUICK]);
-  expect(r.code).toBe(2);
-  expect(r.stderr.trim().split('\n')).toEqual([
-    `pushthrough: the forward proxy ${proxy.url} refuses CONNECT ${new URL(origin.url).host} (HTTP 403), so no https or wss client gets through it to the origin; many corporate proxies allow CONNECT to port 443 only`,
-  ]);
+  const out = path.join(tmp, 'refused.json');
+  const r = await runCli(['probe', origin.url, '--via', proxy.url, '--insecure', ...QUICK, '--no-mitigations', '--out', out]);
+  expect(r.code).toBe(1);
+  const report = JSON.parse(fs.readFileSync(out, 'utf8')) as Report;
+  const cells = report.setups[0]!.cells;
+  expect(cells.map((c) => `${c.transport}:${c.verdict}:${c.reason}`)).toEqual(['short-poll:fail:blocked', 'long-poll:fail:blocked', 'sse:fail:blocked', 'websocket:fail:blocked']);
+  for (const c of cells) expect(c.explanation).toMatch(/refused CONNECT.*HTTP 403.*443 only/);
+  expect(cells[0]!.fix?.app).toMatch(/port 443/);
 }, 60_000);
 
 it('the JS API: startOrigin({ tls }) and probe(url, { ca })', async () => {
