@@ -18,9 +18,9 @@ import { closeAll, openStream, type MeasuredStream } from '../client/stream';
 import { uniqueId, type Params, type ProbeTarget } from '../client/target';
 import type { HttpAnswer, Observation } from '../observation/types';
 import type { KeepaliveKind, KeepaliveResult, KeepaliveTransport, KeepaliveTrial, StreamTransport } from '../observation/limits';
-import { KEEPALIVE_KINDS_FOR } from '../vocabulary';
+import { CONNECT_REFUSED, KEEPALIVE_KINDS_FOR } from '../vocabulary';
 import { Condition } from '../util/wait';
-import { result, s, startFailure } from '../verdict/answers';
+import { result, s, startFailure, testerProblem } from '../verdict/answers';
 import { describeKeepalives, KIND_LABEL } from '../verdict/keepalive';
 import { EARLY_ANSWER_SHARE, GATEWAY_STATUSES, sameCut } from '../verdict/thresholds';
 import type { Check, CheckContext } from './check';
@@ -134,7 +134,9 @@ async function pollTrials(o: KeepaliveTrialOptions, kinds: readonly KeepaliveKin
     const at = a ? Math.round(a.atMs) : undefined;
     if (a && !a.error && (a.status === 204 || a.status === 200) && a.atMs >= o.silenceMs * EARLY_ANSWER_SHARE) return { trial: { kind, outcome: 'kept' }, answer: a };
     if (a?.error?.code === 'TIMEOUT') return { trial: { kind, outcome: 'cut', how: 'silent', detail: `no answer within ${s(o.silenceMs + o.graceMs)}` }, answer: a };
-    if (a?.error?.code === 'ECONNREFUSED') return { trial: { kind, outcome: 'not-started', code: a.error.code, detail: 'nothing accepts connections at the target' }, answer: a };
+    // Refused before it was ever held (nothing listening, an untrusted certificate, a CONNECT the forward proxy refused): no hold to keep alive.
+    const refused = testerProblem(a) ?? (a?.error?.code === CONNECT_REFUSED ? a.error.message : undefined);
+    if (refused) return { trial: { kind, outcome: 'not-started', code: a?.error?.code, detail: refused }, answer: a };
     if (a?.error) return { trial: { kind, outcome: 'cut', cutAtMs: at, how: a.error.code === 'ECONNRESET' ? 'reset' : 'close', code: a.error.code }, answer: a };
     if (a?.status !== undefined && (GATEWAY_STATUSES.includes(a.status) || a.atMs < o.silenceMs * EARLY_ANSWER_SHARE)) return { trial: { kind, outcome: 'cut', cutAtMs: at, how: 'status', code: a.status }, answer: a };
     return { trial: { kind, outcome: 'not-started', code: a?.status, detail: `answered ${a?.status ?? 'nothing'} instead of the held request's 204` }, answer: a };

@@ -86,19 +86,21 @@ export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: Brin
       // Behind a forward proxy, an origin of its own that serves https with the run's throwaway certificate.
       const tlsOrigin = setup.real.originTls ? await startTlsOrigin() : undefined;
       const behind = tlsOrigin?.origin ?? origin;
+      // Reached by name, as https sites are: a TLS-inspecting proxy mimics the origin certificate's DNS names (Squid 5 drops its IP addresses).
+      const behindUrl = tlsOrigin ? behind.url.replace('//127.0.0.1:', '//localhost:') : behind.url;
       try {
         const proxy = await startRealProxy({ product: setup.real.product, templatePath: setup.real.template, originHost: behind.host, originPort: behind.port });
         const product = `${proxy.product} ${proxy.version}`.trim();
         // A forward proxy is gone through, to the origin: the corporate-proxy case.
         // A TLS front presents the run's throwaway certificate: its clients trust that CA.
         const target: ProbeTarget = setup.real.forward
-          ? { baseUrl: behind.url, via: proxy.url, ...(tlsOrigin ? { tls: { ca: [tlsOrigin.ca] } } : {}) }
+          ? { baseUrl: behindUrl, via: proxy.url, ...(tlsOrigin ? { tls: { ca: [tlsOrigin.ca] } } : {}) }
           : { baseUrl: proxy.url, via, ...(proxy.ca ? { tls: { ca: [proxy.ca] } } : {}) };
         const stop = async (): Promise<void> => {
           await proxy.stop();
           await tlsOrigin?.origin.close();
         };
-        return { target, originUrl: behind.url, product, logs: () => proxy.logs(), stop };
+        return { target, originUrl: behindUrl, product, logs: () => proxy.logs(), stop };
       } catch (err) {
         await tlsOrigin?.origin.close();
         if (err instanceof ProxyUnavailable) {

@@ -43,7 +43,7 @@ export function buildSetupResult(o: SetupObservations, transports: Transport[], 
       const advice = ka ? keepaliveAdvice(ka, idleCutMs) : undefined;
       // The kind that kept streams open, unless applying it through the path (the heartbeat mitigation) failed.
       const held = cell.mitigations?.find((m) => m.id === 'heartbeat')?.rescued !== false;
-      const fixCtx = { idleCutMs, ...(advice?.kind && held ? { keepalive: { kind: advice.kind, ignored: advice.ignored } } : {}) };
+      const fixCtx = { idleCutMs, ...(cell.protocol?.tls ? { tls: true } : {}), ...(advice?.kind && held ? { keepalive: { kind: advice.kind, ignored: advice.ignored } } : {}) };
       const fix = fixFor(cell.reason, cell.transport, product, fixCtx);
       if (fix) cell.fix = fix;
       if (!fix?.proxy) {

@@ -14,6 +14,8 @@ export interface ServerTls {
   key: string;
   /** the CA certificate (PEM) of a throwaway; absent for a user's own certificate */
   ca?: string;
+  /** the CA's private key (PEM), for a proxy that signs certificates of its own with it (TLS interception) */
+  caKey?: string;
 }
 
 export interface ThrowawayTls {
@@ -23,6 +25,8 @@ export interface ThrowawayTls {
   cert: string;
   /** the server certificate's private key (PEM) */
   key: string;
+  /** the CA's private key (PEM): kept in memory, written only for a proxy that intercepts TLS with it */
+  caKey: string;
 }
 
 export async function makeThrowawayTls(): Promise<ThrowawayTls> {
@@ -52,7 +56,7 @@ export async function makeThrowawayTls(): Promise<ThrowawayTls> {
       },
     ],
   });
-  return { ca: ca.cert, cert: server.cert, key: server.private };
+  return { ca: ca.cert, cert: server.cert, key: server.private, caKey: ca.private };
 }
 
 /** The PEM certificates in a file's text; empty when there is none. */
@@ -75,11 +79,26 @@ export function runThrowawayTls(): Promise<ThrowawayTls> {
   return shared;
 }
 
-/** Writes a front's certificate and key into `dir` (owner-only): one file each, and both in one (HAProxy's `crt`). */
-export function writeServerTls(dir: string, tls: ServerTls): { TLS_CERT: string; TLS_KEY: string; TLS_PEM: string } {
-  const files = { TLS_CERT: path.join(dir, 'tls-cert.pem'), TLS_KEY: path.join(dir, 'tls-key.pem'), TLS_PEM: path.join(dir, 'tls-cert-and-key.pem') };
+/** The TLS files a template may name (src/proxy/real/template.ts), by placeholder. */
+export interface TlsFiles {
+  TLS_CERT: string;
+  TLS_KEY: string;
+  TLS_PEM: string;
+  TLS_CA_CERT?: string;
+  TLS_CA_KEY?: string;
+}
+
+/**
+ * Writes a front's certificate and key into `dir` (owner-only): one file
+ * each, both in one (HAProxy's `crt`), and the CA's certificate and key when
+ * they are known (a proxy that signs certificates of its own).
+ */
+export function writeServerTls(dir: string, tls: ServerTls): TlsFiles {
+  const files: TlsFiles = { TLS_CERT: path.join(dir, 'tls-cert.pem'), TLS_KEY: path.join(dir, 'tls-key.pem'), TLS_PEM: path.join(dir, 'tls-cert-and-key.pem') };
   fs.writeFileSync(files.TLS_CERT, tls.cert, { mode: 0o600 });
   fs.writeFileSync(files.TLS_KEY, tls.key, { mode: 0o600 });
   fs.writeFileSync(files.TLS_PEM, `${tls.cert.trimEnd()}\n${tls.key}`, { mode: 0o600 });
+  if (tls.ca) fs.writeFileSync((files.TLS_CA_CERT = path.join(dir, 'tls-ca-cert.pem')), tls.ca, { mode: 0o600 });
+  if (tls.caKey) fs.writeFileSync((files.TLS_CA_KEY = path.join(dir, 'tls-ca-key.pem')), tls.caKey, { mode: 0o600 });
   return files;
 }

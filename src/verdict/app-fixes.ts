@@ -14,6 +14,8 @@ export interface FixContext {
   idleCutMs?: number;
   /** the keepalive kind that kept streams open through this path, and the kinds it ignored (keepalive trials) */
   keepalive?: { kind: KeepaliveKind; ignored: KeepaliveKind[] };
+  /** the client spoke TLS to the path, so whatever read its headers decrypted it (a TLS front, or a TLS-inspecting proxy) */
+  tls?: boolean;
 }
 
 export function formatInterval(ms: number): string {
@@ -33,9 +35,11 @@ export function appFix(reason: Reason, transport: Transport, ctx: FixContext): s
   switch (reason) {
     case 'upgrade-rejected':
     case 'upgrade-stripped':
-      return transport === 'websocket'
-        ? 'Fall back to SSE or long polling when the WebSocket handshake does not answer 101 (as Socket.IO and SignalR do), and prefer wss://: inside TLS the Upgrade header is invisible to intermediaries that would strip it.'
-        : 'The proxy interfered with the HTTP upgrade; this transport does not upgrade, so check the proxy configuration for this path.';
+      if (transport !== 'websocket') return 'The proxy interfered with the HTTP upgrade; this transport does not upgrade, so check the proxy configuration for this path.';
+      // Over wss:// the stripping was done by something that decrypted the TLS: the front itself, or a proxy that inspects TLS.
+      return ctx.tls
+        ? 'Fall back to SSE or long polling when the WebSocket handshake does not answer 101 (as Socket.IO and SignalR do): this path decrypts wss:// and still drops the Upgrade, so TLS does not shield it here. Behind a TLS-inspecting corporate proxy, ask for the host to be exempt from inspection (tunnelled, not decrypted).'
+        : 'Fall back to SSE or long polling when the WebSocket handshake does not answer 101 (as Socket.IO and SignalR do), and prefer wss://: inside TLS the Upgrade header is invisible to intermediaries that would strip it.';
     case 'buffered':
       return transport === 'sse'
         ? 'Send `X-Accel-Buffering: no` and `Cache-Control: no-cache, no-transform` on the event stream and flush after every event; if the proxy still buffers, fall back to long polling.'

@@ -4,6 +4,7 @@
  * expected-verdict table. Every function resolves within its own deadline.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import * as zlib from 'node:zlib';
 import WebSocket from 'ws';
@@ -14,12 +15,18 @@ import WebSocket from 'ws';
  * WebSockets as browsers do with an explicit proxy).
  */
 export type Route =
-  | { kind: 'reverse'; proxyUrl: string }
+  /** `ca`: a TLS front (https:// proxyUrl) whose certificate chains to it */
+  | { kind: 'reverse'; proxyUrl: string; ca?: string }
   | { kind: 'forward'; proxyUrl: string; originUrl: string };
 
-function target(route: Route, path: string): { host: string; port: number; path: string } {
+function target(route: Route, path: string): { host: string; port: number; path: string; ca?: string } {
   const { hostname, port } = new URL(route.proxyUrl);
-  return { host: hostname, port: Number(port), path: route.kind === 'forward' ? `${route.originUrl}${path}` : path };
+  return { host: hostname, port: Number(port), path: route.kind === 'forward' ? `${route.originUrl}${path}` : path, ...(route.kind === 'reverse' && route.ca ? { ca: route.ca } : {}) };
+}
+
+/** http.request, or https.request for a TLS front. */
+function request(route: Route): typeof http.request {
+  return route.proxyUrl.startsWith('https:') ? (https.request as typeof http.request) : http.request;
 }
 
 export interface HttpRecord {
@@ -38,7 +45,7 @@ export function recordGet(
 ): Promise<HttpRecord> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const req = http.request(
+    const req = request(route)(
       {
         ...target(route, path),
         method: 'GET',
@@ -109,7 +116,7 @@ export function recordSse(
       req.destroy();
       resolve(record);
     };
-    const req = http.request(
+    const req = request(route)(
       {
         ...target(route, `/sse?${query}`),
         method: 'GET',
@@ -163,7 +170,7 @@ export interface WsRecord {
  * CONNECT tunnel, as browsers do; the CONNECT answer's status is recorded.
  */
 export async function recordWs(route: Route, opts: { idleMs?: number; deadlineMs: number }): Promise<WsRecord> {
-  if (route.kind === 'reverse') return wsOver(`${route.proxyUrl.replace(/^http/, 'ws')}/ws`, undefined, opts);
+  if (route.kind === 'reverse') return wsOver(`${route.proxyUrl.replace(/^http/, 'ws')}/ws`, undefined, opts, route.ca);
   const tunnel = await openConnectTunnel(route, opts.deadlineMs);
   if (!tunnel.socket) return { opened: false, echoed: false, status: tunnel.status, error: tunnel.error };
   const socket = tunnel.socket;
@@ -218,7 +225,7 @@ export function recordAbsoluteFormUpgrade(route: Route & { kind: 'forward' }, de
   });
 }
 
-function wsOver(wsUrl: string, socket: net.Socket | undefined, opts: { idleMs?: number; deadlineMs: number }): Promise<WsRecord> {
+function wsOver(wsUrl: string, socket: net.Socket | undefined, opts: { idleMs?: number; deadlineMs: number }, ca?: string): Promise<WsRecord> {
   const started = Date.now();
   const record: WsRecord = { opened: false, echoed: false };
   return new Promise((resolve) => {
@@ -227,6 +234,7 @@ function wsOver(wsUrl: string, socket: net.Socket | undefined, opts: { idleMs?: 
     const ws = new WebSocket(wsUrl, {
       handshakeTimeout: Math.min(opts.deadlineMs, 10_000),
       ...(socket ? { createConnection: () => socket } : {}),
+      ...(ca ? { ca } : {}),
     });
     const finish = () => {
       if (done) return;

@@ -25,7 +25,7 @@ import { ManagedProxy, type RunningProxy } from './managed-proxy';
 import { installHint, type LaunchContext, type LaunchSpec } from './product';
 import { RUNNABLE_PRODUCTS, runnableProduct } from './products';
 import { splitLines } from './proxy-logs';
-import { renderTemplate, TEMPLATE_PLACEHOLDERS, templateServesTls } from './template';
+import { CA_PLACEHOLDERS, renderTemplate, TEMPLATE_PLACEHOLDERS, templateNeedsTls, templateServesTls } from './template';
 import { runThrowawayTls, writeServerTls, type ServerTls } from '../../util/certs';
 import { TesterError } from '../../util/errors';
 import { freePort, waitForHttp } from '../../util/net';
@@ -103,11 +103,15 @@ export async function startRealProxy(opts: RealProxyOptions): Promise<RunningPro
   }
   const version = await readVersion(launch);
   let tls: ServerTls | undefined;
-  if (templateServesTls(template)) {
+  if (templateNeedsTls(template)) {
     try {
       tls = opts.tls ?? (await runThrowawayTls());
     } catch (err) {
       throw new ProxyStartError(`${opts.product}: cannot make the throwaway certificate its TLS template needs: ${(err as Error).message}`, []);
+    }
+    const caNamed = CA_PLACEHOLDERS.filter((name) => template.includes(name));
+    if (caNamed.length > 0 && !(tls.ca && tls.caKey)) {
+      throw new ProxyStartError(`${opts.product}: template ${opts.templatePath} signs certificates with the run's CA ({{${caNamed.join('}}, {{')}}}); a certificate of your own has no CA key to give it`, []);
     }
   }
   const readyTimeoutMs = opts.readyTimeoutMs ?? launch.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
@@ -142,7 +146,8 @@ async function startOnce(opts: RealProxyOptions, launch: LaunchSpec, template: s
   };
 
   // The key is written before the tree is handed to the unprivileged user, owner-only.
-  const tlsFiles = tls ? writeServerTls(workDir, tls) : {};
+  // The CA's key only where the template asks for it (an intercepting proxy).
+  const tlsFiles = tls ? writeServerTls(workDir, template.includes('TLS_CA_KEY') ? tls : { ...tls, caKey: undefined }) : {};
   const rendered = renderTemplate(template, { LISTEN_PORT: port, ORIGIN_HOST: opts.originHost, ORIGIN_PORT: opts.originPort, WORK_DIR: workDir, ...tlsFiles });
   if (rendered.unknownPlaceholders.length > 0) {
     await cleanupDir();
@@ -178,7 +183,8 @@ async function startOnce(opts: RealProxyOptions, launch: LaunchSpec, template: s
     ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
   });
   const forgetProcess = child.pid ? runRegistry.process(child.pid, opts.product) : () => undefined;
-  const proxy = new ManagedProxy(opts.product, version, port, workDir, child, tls ? { ca: tls.ca } : undefined, () => {
+  // Only a template that serves TLS itself is reached at https:// (an intercepting forward proxy takes CONNECT in the clear).
+  const proxy = new ManagedProxy(opts.product, version, port, workDir, child, tls && templateServesTls(template) ? { ca: tls.ca } : undefined, () => {
     running.delete(proxy);
     forgetProcess();
     forgetDir();

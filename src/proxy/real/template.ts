@@ -3,9 +3,12 @@
  * placeholders; anything else shaped like a placeholder is a mistake in the
  * template and must not reach the proxy as literal text.
  *
- * A template that names a TLS file ({{TLS_CERT}}, {{TLS_KEY}}, {{TLS_PEM}})
- * is a TLS front: the launcher writes the run's throwaway certificate into
- * WORK_DIR, and clients reach it at https:// trusting the run's CA.
+ * A template that names a server TLS file ({{TLS_CERT}}, {{TLS_KEY}},
+ * {{TLS_PEM}}) is a TLS front: the launcher writes the run's throwaway
+ * certificate into WORK_DIR, and clients reach it at https:// trusting the
+ * run's CA. One that names the CA's files ({{TLS_CA_CERT}}, {{TLS_CA_KEY}})
+ * gets the run's CA itself: a proxy that intercepts TLS signs the
+ * certificates it presents with it, which the run's clients trust.
  */
 
 /** The values a template may refer to. */
@@ -20,19 +23,33 @@ export interface TemplateValues {
   TLS_KEY?: string;
   /** certificate and key in one file, as HAProxy's `crt` takes them */
   TLS_PEM?: string;
+  /** the run's throwaway CA certificate (PEM) */
+  TLS_CA_CERT?: string;
+  /** its private key (PEM): only for a proxy that signs certificates of its own (TLS interception) */
+  TLS_CA_KEY?: string;
 }
 
 /** Placeholder names every template may use. */
-export const TEMPLATE_PLACEHOLDERS: ReadonlyArray<keyof TemplateValues> = ['LISTEN_PORT', 'ORIGIN_HOST', 'ORIGIN_PORT', 'WORK_DIR', 'TLS_CERT', 'TLS_KEY', 'TLS_PEM'];
+export const TEMPLATE_PLACEHOLDERS: ReadonlyArray<keyof TemplateValues> = ['LISTEN_PORT', 'ORIGIN_HOST', 'ORIGIN_PORT', 'WORK_DIR', 'TLS_CERT', 'TLS_KEY', 'TLS_PEM', 'TLS_CA_CERT', 'TLS_CA_KEY'];
 
 /** The placeholders that make a template a TLS front. */
 export const TLS_PLACEHOLDERS: ReadonlyArray<keyof TemplateValues> = ['TLS_CERT', 'TLS_KEY', 'TLS_PEM'];
 
+/** The placeholders that hand a template the run's CA. */
+export const CA_PLACEHOLDERS: ReadonlyArray<keyof TemplateValues> = ['TLS_CA_CERT', 'TLS_CA_KEY'];
+
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
 
-/** Whether a template serves TLS: it names one of the TLS files. */
+const names = (template: string, which: ReadonlyArray<string>): boolean => [...template.matchAll(PLACEHOLDER)].some((m) => which.includes(m[1]));
+
+/** Whether a template serves TLS: it names one of the server's TLS files. */
 export function templateServesTls(template: string): boolean {
-  return [...template.matchAll(PLACEHOLDER)].some((m) => (TLS_PLACEHOLDERS as readonly string[]).includes(m[1]));
+  return names(template, TLS_PLACEHOLDERS);
+}
+
+/** Whether a template needs TLS material at all: a server certificate, or the run's CA. */
+export function templateNeedsTls(template: string): boolean {
+  return names(template, [...TLS_PLACEHOLDERS, ...CA_PLACEHOLDERS]);
 }
 
 /** Result of rendering: the text, plus the names of placeholders nobody could fill. */

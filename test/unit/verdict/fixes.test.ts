@@ -55,6 +55,14 @@ describe('fixFor', () => {
     expect(sse).not.toContain('timeout tunnel');
   });
 
+  it('does not tell a client whose wss:// lost its Upgrade to prefer wss://: the path decrypted it', () => {
+    expect(fixFor('upgrade-stripped', 'websocket', undefined)?.app).toMatch(/prefer wss:\/\//);
+    const overTls = fixFor('upgrade-stripped', 'websocket', 'squid', { tls: true });
+    expect(overTls?.app).not.toMatch(/prefer wss/);
+    expect(overTls?.app).toMatch(/decrypts wss:\/\/.*exempt from inspection/);
+    expect(overTls?.proxy?.snippet).toContain('ssl_bump splice realtime_host');
+  });
+
   it('takes the directives each product file gives, for the other products', () => {
     expect(fixFor('upgrade-stripped', 'websocket', 'squid')?.proxy?.snippet).toContain('http_upgrade_request_protocols websocket allow all');
     expect(fixFor('buffered', 'sse', 'lighttpd')?.proxy?.snippet).toContain('server.stream-response-body = 2');

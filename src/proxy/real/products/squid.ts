@@ -1,4 +1,8 @@
-import { behaviourDoc, type Product } from '../product';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { execToEnd } from '../exec';
+import { behaviourDoc, type LaunchContext, type Product } from '../product';
 
 const DOC = 'http://www.squid-cache.org/Doc/config';
 
@@ -7,6 +11,9 @@ const upgrade = (t: string) =>
           '# Squid matches the protocol name case-sensitively; browsers and ws send "websocket" (measured: proxies/squid/tuned.expect.yaml)',
           'http_upgrade_request_protocols websocket allow all',
           'http_upgrade_request_protocols WebSocket allow all',
+          `# (the lines above need Squid 6 or later) Where Squid inspects TLS, leave the app's wss:// host undecrypted (${DOC}/ssl_bump/):`,
+          'acl realtime_host ssl::server_name app.example.com',
+          'ssl_bump splice realtime_host',
         ] } : undefined;
 
 /**
@@ -39,7 +46,9 @@ export const squid: Product = {
   },
   launch: {
     binary: '/usr/sbin/squid',
-    debianPackage: 'squid',
+    // squid-openssl: the same Squid built with OpenSSL, for ssl_bump (Debian's `squid` has GnuTLS and cannot
+    // bump); it replaces `squid` and serves every other template alike (measured with all of them).
+    debianPackage: 'squid-openssl',
     daemons: ['squid'],
     pidFiles: ['/run/squid.pid'],
     configFileName: 'squid.conf',
@@ -49,5 +58,22 @@ export const squid: Product = {
     versionArgs: ['-v'],
     versionPattern: /Version (\S+)/,
     readyTimeoutMs: 40_000,
+    prepare: initCertificateDb,
   },
 };
+
+const CERTGEN = '/usr/lib/squid/security_file_certgen';
+
+/**
+ * A template that intercepts TLS (`sslcrtd_program`) needs the certificate
+ * database of Squid's generator made first, in WORK_DIR
+ * (https://www.squid-cache.org/Doc/config/sslcrtd_program/ and security_file_certgen(8):
+ * `security_file_certgen -c -s DIR -M 4MB`); the template names the same DIR.
+ */
+async function initCertificateDb(ctx: LaunchContext): Promise<void> {
+  const config = await fs.promises.readFile(ctx.configPath, 'utf8');
+  if (!/^\s*sslcrtd_program\b/m.test(config)) return;
+  const db = path.join(ctx.workDir, 'ssl_db');
+  const made = await execToEnd(CERTGEN, ['-c', '-s', db, '-M', '4MB'], { cwd: ctx.workDir, timeoutMs: 10_000 });
+  if (made.code !== 0) throw new Error(`${CERTGEN} -c -s ${db} failed (exit ${made.code}): ${made.output.trim().split('\n').slice(-1)[0] ?? ''}`);
+}

@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 
 import { listRealProducts, templatePathFor, variantRole } from '../../../../src/proxy/real/installed';
+import { templateServesTls } from '../../../../src/proxy/real/template';
 import { startRealProxy, stopAllRealProxies } from '../../../../src/proxy/real/launcher';
 import { describeWith, needProduct } from '../../../helpers/needs';
 import { HEALTH_BODY, startBackend, type TestBackend } from '../../../helpers/backend';
@@ -48,9 +49,11 @@ for (const { product, variants } of listRealProducts()) {
         const route: Route =
           variantRole(product, variant) === 'forward'
             ? { kind: 'forward', proxyUrl: proxy.url, originUrl: `http://${backend.host}:${backend.port}` }
-            : { kind: 'reverse', proxyUrl: proxy.url };
+            : { kind: 'reverse', proxyUrl: proxy.url, ca: proxy.ca };
         try {
-          expect(proxy.url).toBe(`http://127.0.0.1:${proxy.port}`);
+          // A TLS template is a TLS front, with a certificate from the run's CA.
+          const tls = templateServesTls(fs.readFileSync(templatePathFor(product, variant), 'utf8'));
+          expect([proxy.url, proxy.tls, typeof proxy.ca]).toEqual([`${tls ? 'https' : 'http'}://127.0.0.1:${proxy.port}`, tls, tls ? 'string' : 'undefined']);
           expect(proxy.version).toMatch(/^\d+\.\d+/);
           expect(fs.existsSync(proxy.workDir)).toBe(true);
 

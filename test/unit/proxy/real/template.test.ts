@@ -1,4 +1,4 @@
-import { renderTemplate, templateServesTls } from '../../../../src/proxy/real/template';
+import { renderTemplate, templateNeedsTls, templateServesTls } from '../../../../src/proxy/real/template';
 
 const values = { LISTEN_PORT: 8080, ORIGIN_HOST: '127.0.0.1', ORIGIN_PORT: 4000, WORK_DIR: '/tmp/pushthrough-x' };
 
@@ -33,4 +33,10 @@ describe('TLS templates', () => {
     expect(renderTemplate(text, { ...values, TLS_CERT: '/w/cert.pem', TLS_KEY: '/w/key.pem', TLS_PEM: '/w/both.pem' }).text).toBe('crt /w/both.pem cert /w/cert.pem key /w/key.pem');
     expect(renderTemplate(text, values).unknownPlaceholders).toEqual(['TLS_PEM', 'TLS_CERT', 'TLS_KEY']);
   });
+});
+
+it("a template naming only the CA's files needs the run's CA but is not itself a TLS front (an intercepting forward proxy)", () => {
+  const bump = 'http_port 127.0.0.1:{{LISTEN_PORT}} ssl-bump tls-cert={{TLS_CA_CERT}} tls-key={{TLS_CA_KEY}}';
+  expect([templateServesTls(bump), templateNeedsTls(bump)]).toEqual([false, true]);
+  expect([templateServesTls('listen {{LISTEN_PORT}};'), templateNeedsTls('listen {{LISTEN_PORT}};')]).toEqual([false, false]);
 });
