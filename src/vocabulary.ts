@@ -13,7 +13,7 @@ export type Transport = (typeof TRANSPORTS)[number];
  * src/checks/ (its runners, its payload type and its grader); this list is the
  * stable vocabulary of check ids that reports and the schema use.
  */
-export const CHECK_IDS = ['connect', 'delivery', 'latency', 'idle', 'hold', 'duration', 'resume', 'large', 'echo', 'freshness', 'keepalive'] as const;
+export const CHECK_IDS = ['connect', 'delivery', 'latency', 'idle', 'hold', 'duration', 'resume', 'large', 'echo', 'freshness', 'keepalive', 'extended-connect'] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
 
 /**

@@ -12,6 +12,7 @@ import { connect } from './connect';
 import { delivery } from './delivery';
 import { duration } from './duration';
 import { echo } from './echo';
+import { extendedConnect } from './extended-connect';
 import { freshness } from './freshness';
 import { hold } from './hold';
 import { idle } from './idle';
@@ -20,7 +21,7 @@ import { large } from './large';
 import { latency } from './latency';
 import { resume } from './resume';
 
-export const CHECKS: readonly Check<any>[] = [connect, delivery, latency, idle, hold, duration, resume, large, echo, freshness, keepalive];
+export const CHECKS: readonly Check<any>[] = [connect, delivery, latency, idle, hold, duration, resume, large, echo, freshness, keepalive, extendedConnect];
 
 const BY_ID = new Map(CHECKS.map((c) => [c.id, c]));
 

@@ -72,6 +72,9 @@ export function wireProtocolText(setup: SetupResult): string | undefined {
     parts.push(http.map((c) => `${c.transport} ${name(c.protocol!.http)}`).join(', '));
   }
   if (ws?.handshake) parts.push(ws.handshake === 'extended-connect' ? 'WebSocket over HTTP/2 (RFC 8441 extended CONNECT)' : 'WebSocket by HTTP/1.1 Upgrade');
+  // The front also offered WebSocket over HTTP/2, which Chromium takes (the extended-connect check).
+  const h2ws = setup.cells.find((c) => c.transport === 'websocket')?.checks.find((k) => k.id === 'extended-connect' && k.measured.offered === true);
+  if (h2ws) parts.push(`WebSocket over HTTP/2 (RFC 8441) offered${h2ws.status === 'pass' ? ' and working' : h2ws.status === 'fail' ? ', and broken' : ''}`);
   return parts.join(' · ');
 }
 

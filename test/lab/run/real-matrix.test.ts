@@ -59,6 +59,13 @@ itWith([needProduct('nginx')], 'every cell records what its client spoke: HTTP/2
   expect(protocols('nginx-tuned')).toEqual({ 'short-poll': h1, 'long-poll': h1, sse: h1, websocket: { ...h1, handshake: 'upgrade' } });
 });
 
+itWith([needProduct('haproxy'), needProduct('nginx')], 'WebSocket over HTTP/2 (RFC 8441): HAProxy offers and carries it, nginx does not offer it', () => {
+  const extended = (id: string) => report.setups.find((s) => s.id === id)!.cells.find((c) => c.transport === 'websocket')!.checks.find((c) => c.id === 'extended-connect');
+  expect(extended('haproxy-tls-tuned')).toMatchObject({ status: 'pass', measured: { offered: true, received: 8 } });
+  expect(extended('nginx-tls-tuned')).toMatchObject({ status: 'skip', measured: { offered: false } });
+  expect(extended('nginx-tuned')).toBeUndefined();
+});
+
 itWith([needProduct('nginx')], 'run --http1: SSE through nginx-tls-buffered speaks HTTP/1.1 inside TLS, is held by the buffer, and is held to the HTTP/1.1 expectation', async () => {
   const out = path.join(tmp, 'http1.json');
   await runCli(['run', '--setups', 'nginx-tls-buffered', '--transports', 'sse,long-poll', '--http1', '--no-mitigations', '--format', 'json', '--out', out], { timeoutMs: 60_000 });
