@@ -80,7 +80,7 @@ export function buildProgram(): Command {
     .option('--control <port>', 'serve the control API on 127.0.0.1:<port>: GET/PUT /faults, POST/DELETE /faults/<name>, POST /reset')
     .option('--quiet', 'no log line per exchange')
     .option('--wait <seconds>', 'wait up to this long for the target to answer before starting (default 3)')
-    .option('--cert <file>', "a real product's TLS template: serve this certificate (PEM) instead of a throwaway one; with --key")
+    .option('--cert <file>', "a TLS front (a real product's TLS template, or a setup with tls: true): serve this certificate (PEM) instead of a throwaway one; with --key")
     .option('--key <file>', 'the private key (PEM) of --cert')
     .action(proxyCommand);
 

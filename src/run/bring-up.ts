@@ -76,10 +76,12 @@ export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: Brin
       return { target: { baseUrl: setup.url, via }, logs: () => [], stop: async () => {} };
     case 'simulated': {
       const n = Math.max(1, setup.origins ?? 1);
-      const proxy = await startSimulatedProxy({ targets: origins.slice(0, n).map((o) => o.url), faults: setup.faults ?? [] });
+      const made = setup.tls ? await runThrowawayTls() : undefined;
+      const proxy = await startSimulatedProxy({ targets: origins.slice(0, n).map((o) => o.url), faults: setup.faults ?? [], ...(made ? { tls: { cert: made.cert, key: made.key } } : {}) });
       // With several origins behind it, /_seen must go through the proxy's
       // balancing too; with one, ask the origin directly.
-      return { target: { baseUrl: proxy.url, via }, originUrl: n === 1 ? origin.url : undefined, logs: () => proxy.logs(), stop: () => proxy.close() };
+      const target: ProbeTarget = { baseUrl: proxy.url, via, ...(made ? { tls: { ca: [made.ca] } } : {}) };
+      return { target, originUrl: n === 1 ? origin.url : undefined, logs: () => proxy.logs(), stop: () => proxy.close() };
     }
     case 'real': {
       if (!setup.real) throw new SetupUnavailable(`setup ${setup.id} names no product/template`, 'error');

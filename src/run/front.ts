@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startRealProxy } from '../proxy/real/launcher';
 import { templateServesTls } from '../proxy/real/template';
+import { runThrowawayTls } from '../util/certs';
 import { FirewallUnavailable, startFirewall } from '../proxy/firewall/firewall';
 import { startSimulatedProxy, validateFaults, type FaultSpec } from '../proxy/simulated/simulated-proxy';
 import { realWorldFaults, realWorldFirewall } from '../setup/real-world';
@@ -101,10 +102,11 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? 0;
   try {
-    if (setup.kind === 'simulated') return await simulated(setup, target, host, port, opts);
-    if (opts.tls && !(setup.kind === 'real' && setup.real && templateServesTls(fs.readFileSync(setup.real.template, 'utf8')))) {
-      throw new UsageError(`tls: a certificate is for a real product's TLS template (one naming {{TLS_CERT}}, {{TLS_KEY}} or {{TLS_PEM}}); '${setup.id}' speaks plain HTTP`);
+    const servesTls = setup.kind === 'simulated' ? setup.tls === true : setup.kind === 'real' && !!setup.real && templateServesTls(fs.readFileSync(setup.real.template, 'utf8'));
+    if (opts.tls && !servesTls) {
+      throw new UsageError(`tls: a certificate is for a TLS front (a simulated setup with 'tls: true', or a real product's template naming {{TLS_CERT}}, {{TLS_KEY}} or {{TLS_PEM}}); '${setup.id}' speaks plain HTTP`);
     }
+    if (setup.kind === 'simulated') return await simulated(setup, target, host, port, opts);
     if (setup.kind === 'real' && setup.real) return await real(setup, target, host, port, opts.tls);
     if (setup.kind === 'firewall' && setup.firewall) return await firewall(setup, target, host, port, opts);
   } catch (err) {
@@ -122,10 +124,14 @@ async function simulated(setup: Setup, target: URL, host: string, port: number, 
   // A setup given as an object was not checked by a loader.
   const problem = validateFaults(faults);
   if (problem) throw new UsageError(`setup '${setup.id}': ${problem}`);
-  const proxy = await startSimulatedProxy({ targets: [target.origin], faults, host, port, onLog: opts.onLog });
+  // A TLS front: the user's certificate, or a throwaway one whose CA the caller shows.
+  const made = setup.tls && !opts.tls ? await runThrowawayTls() : undefined;
+  const tls = setup.tls ? (opts.tls ?? { cert: made!.cert, key: made!.key }) : undefined;
+  const proxy = await startSimulatedProxy({ targets: [target.origin], faults, host, port, onLog: opts.onLog, ...(tls ? { tls } : {}) });
   return {
     url: proxy.url,
     port: proxy.port,
+    ...(made ? { ca: made.ca } : {}),
     setup,
     get explanation() {
       return proxy.explained.length ? proxy.explained : ['passes everything through unchanged'];

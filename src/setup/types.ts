@@ -69,6 +69,8 @@ export interface Setup {
   faults?: FaultSpec[];
   /** simulated: how many origin instances stand behind it (a balance fault spreads over them) */
   origins?: number;
+  /** simulated: a TLS front (https and wss, HTTP/1.1), with the run's throwaway certificate */
+  tls?: boolean;
   /**
    * real: which product and which config template; `forward` proxies are gone
    * through with --via; `originTls`: the origin behind a forward proxy serves

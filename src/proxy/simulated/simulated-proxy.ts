@@ -10,6 +10,7 @@
  * turns into a 502 (before headers) or a closed connection (after).
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import { ExchangeRun } from './exchange';
 import { ExchangeRecord } from './exchange-record';
@@ -29,10 +30,15 @@ export interface SimulatedProxyOptions {
   port?: number;
   /** every log line as it is written: one per exchange, and what faults do to long ones while they last */
   onLog?: (line: string) => void;
+  /**
+   * Serve https (and wss) with this certificate and key: a TLS front. HTTP/1.1
+   * only, said so by ALPN (http-proxy speaks no HTTP/2).
+   */
+  tls?: { cert: string; key: string };
 }
 
 export interface RunningSimulatedProxy {
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT, or https:// for a TLS front */
   url: string;
   port: number;
   /** one sentence per fault of the current stack, in stack order */
@@ -154,7 +160,7 @@ export async function startSimulatedProxy(opts: SimulatedProxyOptions): Promise<
     });
     run.start();
   };
-  const server = http.createServer();
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ALPNProtocols: ['http/1.1'] }) : http.createServer();
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     try {
       exchange(req, { kind: 'http', res });
@@ -196,7 +202,7 @@ export async function startSimulatedProxy(opts: SimulatedProxyOptions): Promise<
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${urlHost}:${port}`,
     port,
     get explained() {
       return stack.explained;

@@ -2,7 +2,7 @@
  * Small stream pieces the faults and the proxy core are built from. Each is a
  * Transform, so a fault's effect composes with the others in a pipeline.
  */
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
 import { TURN_BYTES } from '../../util/turns';
 
@@ -271,8 +271,13 @@ export function closeGracefully(socket: Socket, graceMs = 2000): void {
 /** TCP RST: SO_LINGER 0 then close (Node ≥ 16.17). */
 export function resetSocket(socket: Socket): void {
   if (socket.destroyed) return;
+  // Behind a TLS front the reset belongs to the TCP connection under the TLS socket (Node keeps it as _parent).
+  const tcp = (socket as Socket & { _parent?: unknown })._parent;
   try {
-    socket.resetAndDestroy();
+    if (tcp instanceof Socket) {
+      tcp.resetAndDestroy();
+      socket.destroy();
+    } else socket.resetAndDestroy();
   } catch {
     socket.destroy();
   }

@@ -100,6 +100,15 @@ describe('bad input: one line naming what is wrong, exit 2, no stack trace', () 
     expect(res.stderr).toMatch(/extra\.yaml: unknown field 'colour'/);
   });
 
+  it("a setup file with 'tls' on a kind that is not simulated", async () => {
+    const f = path.join(tmp, 'tls-external.yaml');
+    fs.writeFileSync(f, 'id: mine\nkind: external\ndescription: x\nurl: https://example.invalid\ntls: true\n');
+    const res = await runCli(['run', '--setup-file', f]);
+    expect(res.code).toBe(2);
+    oneLine(res.stderr);
+    expect(res.stderr).toMatch(/tls-external\.yaml: field 'tls' belongs to kind simulated/);
+  });
+
   it('an unknown setup id and a bad --idle', async () => {
     let res = await runCli(['run', '--setups', 'nope']);
     expect(res.code).toBe(2);
