@@ -11,7 +11,7 @@
  * (proxies/lighttpd/read-idle.expect.yaml), HAProxy's timeout tunnel counts
  * either direction (https://docs.haproxy.org/2.6/configuration.html#4-timeout%20tunnel).
  */
-import { fetchSeen } from '../client/http';
+import { closeConnectionGroup, fetchSeen } from '../client/http';
 import { pollOnce } from '../client/polling';
 import { arrivedAt, CheckRecorder, endSeen } from '../client/recorder';
 import { closeAll, openStream, type MeasuredStream } from '../client/stream';
@@ -124,11 +124,14 @@ async function streamTrials(o: KeepaliveTrialOptions, kinds: readonly KeepaliveK
 async function pollTrials(o: KeepaliveTrialOptions, kinds: readonly KeepaliveKind[]): Promise<{ trials: KeepaliveTrial[]; answers: HttpAnswer[] }> {
   const one = async (kind: KeepaliveKind): Promise<{ trial: KeepaliveTrial; answer?: HttpAnswer }> => {
     const rec = new CheckRecorder('long-poll', 'keepalive');
-    await pollOnce(o.target, rec, '/long-poll', { ...o.params, channel: `${o.channel ?? uniqueId('keepalive')}-${kind}`, count: 0, hold: o.silenceMs, ...keepaliveParams(kind, o.everyMs) }, {
+    // Each held poll on a connection of its own (ProbeTarget.connectionGroup says why).
+    const target: ProbeTarget = { ...o.target, connectionGroup: uniqueId('keepalive-poll') };
+    await pollOnce(target, rec, '/long-poll', { ...o.params, channel: `${o.channel ?? uniqueId('keepalive')}-${kind}`, count: 0, hold: o.silenceMs, ...keepaliveParams(kind, o.everyMs) }, {
       payloadBytes: 16,
       timeoutMs: o.silenceMs + o.graceMs,
       signal: o.signal,
     });
+    await closeConnectionGroup(target);
     const a = rec.answers[0];
     if (o.signal?.aborted) return { trial: { kind, outcome: 'stopped', detail: 'interrupted' }, answer: a };
     const at = a ? Math.round(a.atMs) : undefined;

@@ -9,7 +9,8 @@
 import type { AnswerEvidence } from './http';
 import { arrivedAt, CheckRecorder, endSeen, type StreamEndSeen } from './recorder';
 import { openSse } from './sse';
-import type { Params, ProbeTarget } from './target';
+import { closeConnectionGroup } from './http';
+import { uniqueId, type Params, type ProbeTarget } from './target';
 import { openWebSocket, type WsOptions } from './websocket';
 import type { CheckId } from '../observation/types';
 import type { StreamTransport } from '../observation/limits';
@@ -49,8 +50,12 @@ export function openStream(transport: StreamTransport, ctx: StreamContext, param
   const rec = new CheckRecorder(transport, check);
   const payloadBytes = Number(params.payloadBytes ?? 16);
   if (transport === 'sse') {
+    // Every measured stream on a connection of its own, as over HTTP/1.1: on one
+    // shared HTTP/2 session a neighbour's bytes would keep an idle stream's connection alive.
+    const target: ProbeTarget = { ...ctx.target, connectionGroup: uniqueId('stream') };
     // A one-hour retry keeps EventSource from even trying to reconnect.
-    const s = openSse(ctx.target, rec, { params: { ...params, noBuffering: true, retryMs: 3_600_000 }, payloadBytes, reconnect: false, identity: true, onChange: hooks.onChange });
+    const s = openSse(target, rec, { params: { ...params, noBuffering: true, retryMs: 3_600_000 }, payloadBytes, reconnect: false, identity: true, onChange: hooks.onChange });
+    const closed = s.closed.then(() => closeConnectionGroup(target));
     return {
       transport,
       rec,
@@ -58,7 +63,7 @@ export function openStream(transport: StreamTransport, ctx: StreamContext, param
         throw new Error('sendBinary: SSE streams are one-way');
       },
       close: () => s.close(),
-      closed: s.closed,
+      closed,
     };
   }
   const ws = openWebSocket(ctx.target, rec, {

@@ -76,18 +76,28 @@ export async function runExtendedConnect(target: ProbeTarget, rec: CheckRecorder
     let ws: WebSocket | undefined;
     let gone = false;
     const cond = new Condition(() => opts.until(rec) || gone, { deadlineMs: opts.deadlineMs });
-    const end = (how: 'complete' | 'clean-close' | 'reset' | 'error-status', code?: string | number, detail?: string): void => {
+    const end = (how: 'complete' | 'clean-close' | 'reset' | 'error-status' | 'silent', code?: string | number, detail?: string): void => {
       if (gone) return;
       gone = true;
       rec.end({ how, connection: 0, code, detail });
       cond.poke();
     };
+    const noAnswer = (code: string, message: string): void => {
+      if (rec.answers.length === 0) rec.answer({ error: { code, message } });
+      end(code === 'TIMEOUT' ? 'silent' : 'reset', code, message);
+    };
     stream.on('error', (err) => {
       const c = classifyError(err);
-      if (rec.answers.length === 0) rec.answer({ error: { code: c.code, message: c.message } });
-      end('reset', c.code, c.message);
+      noAnswer(c.code, c.message);
     });
+    // GOAWAY or a dropped connection before the answer: the stream closes without an error.
+    stream.once('close', () => {
+      if (rec.answers.length === 0) noAnswer('ECONNRESET', `the stream closed before any answer (HTTP/2 error code ${stream.rstCode ?? 0})`);
+    });
+    const handshake = setTimeout(() => noAnswer('TIMEOUT', `no answer to the extended CONNECT within ${opts.handshakeTimeoutMs} ms`), opts.handshakeTimeoutMs);
+    closeAll.push(() => clearTimeout(handshake));
     stream.once('response', (headers) => {
+      clearTimeout(handshake);
       const status = Number(headers[':status']);
       rec.answer({ status, headers: evidenceHeaders(Object.entries(headers).filter(([k]) => !k.startsWith(':')) as [string, string][]) });
       if (status !== 200) {
@@ -124,6 +134,8 @@ export async function runExtendedConnect(target: ProbeTarget, rec: CheckRecorder
     });
     await cond.settled;
     if (!gone && ws?.readyState === WebSocket.OPEN) rec.end({ how: 'open', connection: 0, detail: 'still open when the check stopped' });
+    // Our own end: nothing after this is the path's doing.
+    gone = true;
     ws?.terminate();
     return { offered: true };
   } finally {

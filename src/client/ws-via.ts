@@ -27,11 +27,19 @@ function absoluteFormAgent(via: URL): http.Agent {
     const host = opts.host ?? opts.hostname ?? '127.0.0.1';
     const port = opts.port ?? 80;
     req.path = `http://${String(host).includes(':') ? `[${host}]` : host}:${port}${req.path}`;
+    for (const [k, v] of Object.entries(proxyAuthorization(via))) req.setHeader(k, v);
     addRequest(req, { ...opts, host: via.hostname, hostname: via.hostname, port: Number(via.port || 80) });
   };
   (agent as unknown as { createConnection: typeof net.createConnection }).createConnection = ((opts: net.NetConnectOpts) =>
     net.createConnection(opts)) as typeof net.createConnection;
   return agent;
+}
+
+/** The credentials in a --via URL (http://user:password@host:port), as the proxy asks for them (Basic, RFC 7617), as undici's ProxyAgent sends them. */
+function proxyAuthorization(via: URL): Record<string, string> {
+  if (!via.username) return {};
+  const pair = `${decodeURIComponent(via.username)}:${decodeURIComponent(via.password)}`;
+  return { 'proxy-authorization': `Basic ${Buffer.from(pair).toString('base64')}` };
 }
 
 /** What a forward proxy answered to CONNECT instead of 200: the tunnel was refused. */
@@ -54,7 +62,7 @@ export function authorityOf(url: URL): string {
 /** Sends CONNECT `authority` to the forward proxy; the socket is the tunnel when the status is 200. */
 function connectThrough(via: URL, authority: string, timeoutMs?: number): Promise<{ status: number; socket: net.Socket; head: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: via.hostname, port: Number(via.port || 80), method: 'CONNECT', path: authority, headers: { host: authority }, agent: false, timeout: timeoutMs });
+    const req = http.request({ host: via.hostname, port: Number(via.port || 80), method: 'CONNECT', path: authority, headers: { host: authority, ...proxyAuthorization(via) }, agent: false, timeout: timeoutMs });
     req.once('connect', (res, socket, head) => resolve({ status: res.statusCode ?? 0, socket, head }));
     req.once('timeout', () => req.destroy(new Error(`no answer to CONNECT within ${timeoutMs} ms`)));
     req.once('error', reject);

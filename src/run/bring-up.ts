@@ -99,8 +99,11 @@ export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: Brin
           ? { baseUrl: behindUrl, via: proxy.url, ...(tlsOrigin ? { tls: { ca: [tlsOrigin.ca] } } : {}) }
           : { baseUrl: proxy.url, via, ...(proxy.ca ? { tls: { ca: [proxy.ca] } } : {}) };
         const stop = async (): Promise<void> => {
-          await proxy.stop();
-          await tlsOrigin?.origin.close();
+          try {
+            await proxy.stop();
+          } finally {
+            await tlsOrigin?.origin.close();
+          }
         };
         return { target, originUrl: behindUrl, product, logs: () => proxy.logs(), stop };
       } catch (err) {

@@ -25,9 +25,14 @@ export async function checkIsOrigin(target: ProbeTarget): Promise<void> {
     const timedOut = (err as Error)?.name === 'TimeoutError';
     const code = classifyError(err).code;
     const url = new URL(baseUrl);
-    // A forward proxy that refuses the tunnel is the finding itself: the probe grades it (reason 'blocked').
+    // A forward proxy that refuses the tunnel by policy is the finding itself: the probe grades it (reason 'blocked').
     if (via && url.protocol === 'https:') {
-      const status = await askForTunnel(new URL(via), authorityOf(url));
+      const authority = authorityOf(url);
+      const status = await askForTunnel(new URL(via), authority);
+      if (status === 407) throw new UsageError(`the forward proxy ${via} asks for credentials (HTTP 407): give them in --via http://user:password@host:port`);
+      if (status !== undefined && status >= 500) {
+        throw new UsageError(`the forward proxy ${via} could not open a tunnel to ${authority} (HTTP ${status}): it cannot reach the origin there; check the URL, and that the origin is running`);
+      }
       if (status !== undefined && status !== 200) return;
     }
     if (!timedOut && isCertificateError(code)) {

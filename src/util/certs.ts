@@ -89,16 +89,25 @@ export interface TlsFiles {
 }
 
 /**
- * Writes a front's certificate and key into `dir` (owner-only): one file
- * each, both in one (HAProxy's `crt`), and the CA's certificate and key when
- * they are known (a proxy that signs certificates of its own).
+ * Writes into `dir` (owner-only) the TLS files of `wanted`, and only those: a
+ * front's certificate and key, one file each or both in one (HAProxy's
+ * `crt`), the CA's certificate, and its key (a proxy that signs certificates
+ * of its own). Returns the path of each file written, by placeholder name.
  */
-export function writeServerTls(dir: string, tls: ServerTls): TlsFiles {
-  const files: TlsFiles = { TLS_CERT: path.join(dir, 'tls-cert.pem'), TLS_KEY: path.join(dir, 'tls-key.pem'), TLS_PEM: path.join(dir, 'tls-cert-and-key.pem') };
-  fs.writeFileSync(files.TLS_CERT, tls.cert, { mode: 0o600 });
-  fs.writeFileSync(files.TLS_KEY, tls.key, { mode: 0o600 });
-  fs.writeFileSync(files.TLS_PEM, `${tls.cert.trimEnd()}\n${tls.key}`, { mode: 0o600 });
-  if (tls.ca) fs.writeFileSync((files.TLS_CA_CERT = path.join(dir, 'tls-ca-cert.pem')), tls.ca, { mode: 0o600 });
-  if (tls.caKey) fs.writeFileSync((files.TLS_CA_KEY = path.join(dir, 'tls-ca-key.pem')), tls.caKey, { mode: 0o600 });
+export function writeServerTls(dir: string, tls: ServerTls, wanted: ReadonlySet<string>): Partial<TlsFiles> {
+  const contents: Record<keyof TlsFiles, string | undefined> = {
+    TLS_CERT: tls.cert,
+    TLS_KEY: tls.key,
+    TLS_PEM: `${tls.cert.trimEnd()}\n${tls.key}`,
+    TLS_CA_CERT: tls.ca,
+    TLS_CA_KEY: tls.caKey,
+  };
+  const files: Partial<TlsFiles> = {};
+  for (const [name, text] of Object.entries(contents) as [keyof TlsFiles, string | undefined][]) {
+    if (!wanted.has(name) || text === undefined) continue;
+    const file = path.join(dir, `${name.toLowerCase().replace(/_/g, '-')}.pem`);
+    fs.writeFileSync(file, text, { mode: 0o600 });
+    files[name] = file;
+  }
   return files;
 }

@@ -34,15 +34,23 @@ export function answerEvidence(a: HttpAnswer | undefined): Record<string, unknow
 
 export const isSessionUnknown = (a: HttpAnswer | undefined): boolean => a?.status === 400 && /session-unknown|session unknown/i.test(a.bodySnippet ?? '');
 
+/** The status a forward proxy answered a refused CONNECT with (the clients put it in the message, "(HTTP 403)"). */
+export function connectStatus(a: HttpAnswer | undefined): number | undefined {
+  const m = a?.error?.code === CONNECT_REFUSED ? /\(HTTP (\d{3})\)/.exec(a.error.message) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
 /**
  * The tester's own problem behind a first answer, in one sentence, or
  * undefined when the answer says something about the path: nothing accepts
- * connections at the target (wrong URL, nothing started), or the client does
- * not trust the certificate presented (a CA it was not given). Either is an
- * `error` cell, never a transport `fail`.
+ * connections at the target (wrong URL, nothing started), the client does
+ * not trust the certificate presented (a CA it was not given), or the forward
+ * proxy wants credentials the client was not given. Each is an `error` cell,
+ * never a transport `fail`.
  */
 export function testerProblem(a: HttpAnswer | undefined): string | undefined {
   const code = a?.error?.code;
+  if (code === CONNECT_REFUSED && connectStatus(a) === 407) return `the forward proxy asks for credentials (HTTP 407): give them in --via http://user:password@host:port`;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND') return `nothing accepts connections at the target (${a?.error?.message}); start the origin or proxy, or check the URL`;
   if (isCertificateError(code)) {
     return `the client does not trust the certificate the front presented (${code}): give --ca FILE with its CA certificate (or NODE_EXTRA_CA_CERTS), or --insecure`;
@@ -96,6 +104,8 @@ export function failedAnswerReason(transport: Transport, a: HttpAnswer | undefin
   }
   // The forward proxy would not open a tunnel to the origin: no https or wss client gets through it.
   if (a?.error?.code === CONNECT_REFUSED) {
+    // 502/503/504: it tried and could not reach the origin (a wrong host, nothing listening), not a policy.
+    if ((connectStatus(a) ?? 0) >= 500) return { reason: 'proxy-error', detail: `${a.error.message}: the forward proxy could not reach the origin's host and port through its tunnel` };
     return {
       reason: 'blocked',
       detail: `${a.error.message}, so no https or wss client gets through it to the origin's host and port (many corporate proxies allow CONNECT to port 443 only)`,

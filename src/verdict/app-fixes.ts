@@ -38,7 +38,7 @@ export function appFix(reason: Reason, transport: Transport, ctx: FixContext): s
       if (transport !== 'websocket') return 'The proxy interfered with the HTTP upgrade; this transport does not upgrade, so check the proxy configuration for this path.';
       // Over wss:// the stripping was done by something that decrypted the TLS: the front itself, or a proxy that inspects TLS.
       return ctx.tls
-        ? 'Fall back to SSE or long polling when the WebSocket handshake does not answer 101 (as Socket.IO and SignalR do): this path decrypts wss:// and still drops the Upgrade, so TLS does not shield it here. Behind a TLS-inspecting corporate proxy, ask for the host to be exempt from inspection (tunnelled, not decrypted).'
+        ? 'Fall back to SSE or long polling when the WebSocket handshake does not answer 101 (as Socket.IO and SignalR do): this path decrypts wss:// and still drops the Upgrade, so TLS does not shield it here. Behind a TLS-inspecting corporate proxy, ask for the host to be exempt from inspection: tunnelled, not decrypted (Squid: an `ssl_bump splice` rule for its name, before the `bump` rules).'
         : 'Fall back to SSE or long polling when the WebSocket handshake does not answer 101 (as Socket.IO and SignalR do), and prefer wss://: inside TLS the Upgrade header is invisible to intermediaries that would strip it.';
     case 'buffered':
       return transport === 'sse'

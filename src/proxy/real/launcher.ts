@@ -25,7 +25,7 @@ import { ManagedProxy, type RunningProxy } from './managed-proxy';
 import { installHint, type LaunchContext, type LaunchSpec } from './product';
 import { RUNNABLE_PRODUCTS, runnableProduct } from './products';
 import { splitLines } from './proxy-logs';
-import { CA_PLACEHOLDERS, renderTemplate, TEMPLATE_PLACEHOLDERS, templateNeedsTls, templateServesTls } from './template';
+import { CA_PLACEHOLDERS, namedPlaceholders, renderTemplate, TEMPLATE_PLACEHOLDERS, templateNeedsTls, templateServesTls } from './template';
 import { runThrowawayTls, writeServerTls, type ServerTls } from '../../util/certs';
 import { TesterError } from '../../util/errors';
 import { freePort, waitForHttp } from '../../util/net';
@@ -101,6 +101,8 @@ export async function startRealProxy(opts: RealProxyOptions): Promise<RunningPro
   } catch (err) {
     throw new ProxyStartError(`${opts.product}: cannot read template ${opts.templatePath}: ${(err as Error).message}`, []);
   }
+  const missing = launch.missingFor?.(template);
+  if (missing) throw new ProxyUnavailable(`${opts.product}: ${missing.path} is not installed (template ${path.basename(opts.templatePath)} needs it)`, missing.install);
   const version = await readVersion(launch);
   let tls: ServerTls | undefined;
   if (templateNeedsTls(template)) {
@@ -109,7 +111,7 @@ export async function startRealProxy(opts: RealProxyOptions): Promise<RunningPro
     } catch (err) {
       throw new ProxyStartError(`${opts.product}: cannot make the throwaway certificate its TLS template needs: ${(err as Error).message}`, []);
     }
-    const caNamed = CA_PLACEHOLDERS.filter((name) => template.includes(name));
+    const caNamed = CA_PLACEHOLDERS.filter((name) => namedPlaceholders(template).has(name));
     if (caNamed.length > 0 && !(tls.ca && tls.caKey)) {
       throw new ProxyStartError(`${opts.product}: template ${opts.templatePath} signs certificates with the run's CA ({{${caNamed.join('}}, {{')}}}); a certificate of your own has no CA key to give it`, []);
     }
@@ -145,9 +147,15 @@ async function startOnce(opts: RealProxyOptions, launch: LaunchSpec, template: s
     forgetDir();
   };
 
-  // The key is written before the tree is handed to the unprivileged user, owner-only.
-  // The CA's key only where the template asks for it (an intercepting proxy).
-  const tlsFiles = tls ? writeServerTls(workDir, template.includes('TLS_CA_KEY') ? tls : { ...tls, caKey: undefined }) : {};
+  // Only the TLS files the template names (the CA's key only for an intercepting proxy), owner-only,
+  // written before the tree is handed to the unprivileged user.
+  let tlsFiles = {};
+  try {
+    tlsFiles = tls ? writeServerTls(workDir, tls, namedPlaceholders(template)) : {};
+  } catch (err) {
+    await cleanupDir();
+    throw new ProxyStartError(`${opts.product}: cannot write its TLS files into ${workDir}: ${(err as Error).message}`, []);
+  }
   const rendered = renderTemplate(template, { LISTEN_PORT: port, ORIGIN_HOST: opts.originHost, ORIGIN_PORT: opts.originPort, WORK_DIR: workDir, ...tlsFiles });
   if (rendered.unknownPlaceholders.length > 0) {
     await cleanupDir();

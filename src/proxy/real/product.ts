@@ -83,6 +83,12 @@ export interface LaunchSpec {
   versionPattern: RegExp;
   /** argv that only checks the rendered config and exits (0 = valid) */
   checkArgs?(ctx: LaunchContext): string[];
+  /**
+   * What this template needs beyond the binary that is not installed here (a
+   * helper of a build with an optional feature): the path, and the command
+   * that installs it. Its setups are then `skipped`, as for a missing binary.
+   */
+  missingFor?(template: string): { path: string; install: string } | undefined;
   /** writes extra files the program needs (module lists, sub-configs, dirs) into workDir */
   prepare?(ctx: LaunchContext): Promise<void>;
   /** extra environment for the program */

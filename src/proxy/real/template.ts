@@ -40,7 +40,12 @@ export const CA_PLACEHOLDERS: ReadonlyArray<keyof TemplateValues> = ['TLS_CA_CER
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
 
-const names = (template: string, which: ReadonlyArray<string>): boolean => [...template.matchAll(PLACEHOLDER)].some((m) => which.includes(m[1]));
+/** The placeholders a template names (comments included: a template's text is all the proxy gets). */
+export function namedPlaceholders(template: string): Set<string> {
+  return new Set([...template.matchAll(PLACEHOLDER)].map((m) => m[1]));
+}
+
+const names = (template: string, which: ReadonlyArray<string>): boolean => which.some((n) => namedPlaceholders(template).has(n));
 
 /** Whether a template serves TLS: it names one of the server's TLS files. */
 export function templateServesTls(template: string): boolean {

@@ -27,7 +27,7 @@ afterAll(async () => {
   await closeAgents();
 });
 
-type Mode = 'relay' | 'refuse' | 'not-offered';
+type Mode = 'relay' | 'refuse' | 'not-offered' | 'goaway';
 
 /** An HTTP/2 front whose extended CONNECT does what `mode` says. */
 async function h2Front(mode: Mode): Promise<string> {
@@ -36,6 +36,8 @@ async function h2Front(mode: Mode): Promise<string> {
   const server = http2.createSecureServer({ cert: tls.cert, key: tls.key, settings: { enableConnectProtocol: mode !== 'not-offered' } });
   server.on('connection', (s: net.Socket) => (sockets.add(s), s.on('close', () => sockets.delete(s))));
   server.on('stream', (stream, headers) => {
+    // Gone before answering: the client sees the stream close, no error and no status.
+    if (mode === 'goaway') return void stream.session?.destroy();
     if (headers[':method'] !== 'CONNECT' || mode === 'refuse') {
       stream.respond({ ':status': mode === 'refuse' ? 501 : 404 });
       stream.end('no');
@@ -80,6 +82,8 @@ it('a front that offers WebSocket over HTTP/2 and carries it: every event arrive
   expect(observations[0]!.protocol).toEqual({ tls: true, http: 'h2', handshake: 'extended-connect' });
   // The origin saw a WebSocket: the stream really was one, not a page.
   expect(observations[0]!.seen?.some((r) => r.upgraded)).toBe(true);
+  // Waiting stops at the last event, with the stream still open; our own teardown after that is not recorded as the path's.
+  expect(observations[0]!.ends.map((e) => e.how)).toEqual(['open']);
 }, 20_000);
 
 it('a front that offers it and then refuses the extended CONNECT degrades the WebSocket cell: a browser that takes the offer gets no WebSocket', async () => {
@@ -87,6 +91,15 @@ it('a front that offers it and then refuses the extended CONNECT degrades the We
   // The HTTP/1.1 Upgrade still works for clients that do not take the offer: degraded, not fail.
   expect(cell).toMatchObject({ verdict: 'degraded', reason: 'upgrade-rejected' });
   expect(cell.checks.find((c) => c.id === 'extended-connect')!.detail).toMatch(/offers WebSocket over HTTP\/2 but answered the extended CONNECT with HTTP 501/);
+}, 20_000);
+
+it('a front that drops the connection before answering the extended CONNECT: recorded at once, not after the deadline', async () => {
+  const started = Date.now();
+  const { observations, cell } = await extendedConnect('goaway');
+  expect(Date.now() - started).toBeLessThan(DEFAULT_PROBE_OPTIONS.connectTimeoutMs);
+  expect(observations[0]!.answers[0]?.error?.code).toBe('ECONNRESET');
+  expect(observations[0]!.ends[0]?.how).toBe('reset');
+  expect(cell.checks.find((c) => c.id === 'extended-connect')).toMatchObject({ status: 'fail', reason: 'upgrade-rejected' });
 }, 20_000);
 
 it('a front that does not offer it: the check says so and judges nothing', async () => {

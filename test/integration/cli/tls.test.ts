@@ -98,7 +98,7 @@ it.each([
  * A tiny forward proxy that only tunnels (CONNECT), as corporate proxies do
  * for https; `refuse` answers 403 instead. It records what it was asked.
  */
-async function connectProxy(refuse = false): Promise<{ url: string; asked: string[] }> {
+async function connectProxy(refuse: false | 403 | 407 | 502 = false): Promise<{ url: string; asked: string[] }> {
   const asked: string[] = [];
   const open = new Set<net.Socket>();
   const server = net.createServer((client) => {
@@ -113,7 +113,7 @@ async function connectProxy(refuse = false): Promise<{ url: string; asked: strin
       client.off('data', onData);
       const [method, authority] = head.subarray(0, end).toString('latin1').split(' ');
       asked.push(`${method} ${authority}`);
-      if (method !== 'CONNECT' || refuse) return void client.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
+      if (method !== 'CONNECT' || refuse) return void client.end(`HTTP/1.1 ${refuse || 403} No\r\nContent-Length: 0\r\n\r\n`);
       const [host, port] = [authority!.slice(0, authority!.lastIndexOf(':')), Number(authority!.slice(authority!.lastIndexOf(':') + 1))];
       const upstream = net.connect(port, host, () => {
         client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -148,7 +148,7 @@ it('--via a forward proxy that tunnels: https and wss go through CONNECT, TLS to
 
 it('--via a forward proxy that refuses CONNECT: every transport is graded blocked, naming the status and the 443-only policy, exit 1', async () => {
   const { origin } = await tlsOrigin();
-  const proxy = await connectProxy(true);
+  const proxy = await connectProxy(403);
   const out = path.join(tmp, 'refused.json');
   const r = await runCli(['probe', origin.url, '--via', proxy.url, '--insecure', ...QUICK, '--no-mitigations', '--out', out]);
   expect(r.code).toBe(1);
@@ -158,6 +158,18 @@ it('--via a forward proxy that refuses CONNECT: every transport is graded blocke
   for (const c of cells) expect(c.explanation).toMatch(/refused CONNECT.*HTTP 403.*443 only/);
   expect(cells[0]!.fix?.app).toMatch(/port 443/);
 }, 60_000);
+
+it.each([
+  [407, /asks for credentials \(HTTP 407\): give them in --via http:\/\/user:password@host:port/],
+  [502, /could not open a tunnel to 127\.0\.0\.1:\d+ \(HTTP 502\): it cannot reach the origin there/],
+] as const)('--via a forward proxy that answers CONNECT %s: one line saying what to fix, exit 2 (no cell is about the path)', async (status, line) => {
+  const { origin } = await tlsOrigin();
+  const proxy = await connectProxy(status);
+  const r = await runCli(['probe', origin.url, '--via', proxy.url, '--insecure', ...QUICK]);
+  expect(r.code).toBe(2);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(line);
+}, 30_000);
 
 it('the JS API: startOrigin({ tls }) and probe(url, { ca })', async () => {
   const { origin, made } = await tlsOrigin();

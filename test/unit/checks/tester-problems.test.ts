@@ -33,3 +33,28 @@ it('a reset before any answer is the path’s doing, not the tester’s', () => 
   const [r] = gradeObservation({ ...failedFirst('sse', 'connect', 'ECONNRESET', 'socket hang up'), seen: [] });
   expect(r).toMatchObject({ status: 'fail', reason: 'blocked' });
 });
+
+describe('a forward proxy that refuses CONNECT', () => {
+  const refused = (status: number): Observation => ({
+    ...failedFirst('sse', 'connect', 'CONNECT_REFUSED', `the forward proxy refused CONNECT (HTTP ${status})`),
+    seen: [],
+  });
+
+  it('by policy (403): blocked, naming the 443-only habit', () => {
+    const [r] = gradeObservation(refused(403));
+    expect(r).toMatchObject({ status: 'fail', reason: 'blocked' });
+    expect(r.detail).toMatch(/HTTP 403.*443 only/);
+  });
+
+  it('because it cannot reach the origin (502): the proxy’s error, not a policy', () => {
+    const [r] = gradeObservation(refused(502));
+    expect(r).toMatchObject({ status: 'fail', reason: 'proxy-error' });
+    expect(r.detail).toMatch(/could not reach the origin/);
+  });
+
+  it('because it wants credentials (407): the tester’s error, naming how to give them', () => {
+    const [r] = gradeObservation(refused(407));
+    expect(r).toMatchObject({ status: 'error', reason: 'tester-error' });
+    expect(r.detail).toMatch(/--via http:\/\/user:password@host:port/);
+  });
+});

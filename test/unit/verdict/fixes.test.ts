@@ -59,8 +59,8 @@ describe('fixFor', () => {
     expect(fixFor('upgrade-stripped', 'websocket', undefined)?.app).toMatch(/prefer wss:\/\//);
     const overTls = fixFor('upgrade-stripped', 'websocket', 'squid', { tls: true });
     expect(overTls?.app).not.toMatch(/prefer wss/);
-    expect(overTls?.app).toMatch(/decrypts wss:\/\/.*exempt from inspection/);
-    expect(overTls?.proxy?.snippet).toContain('ssl_bump splice realtime_host');
+    expect(overTls?.app).toMatch(/decrypts wss:\/\/.*exempt from inspection.*ssl_bump splice/);
+    expect(overTls?.proxy?.snippet).toContain('http_upgrade_request_protocols websocket allow all');
   });
 
   it('takes the directives each product file gives, for the other products', () => {

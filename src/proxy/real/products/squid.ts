@@ -11,9 +11,6 @@ const upgrade = (t: string) =>
           '# Squid matches the protocol name case-sensitively; browsers and ws send "websocket" (measured: proxies/squid/tuned.expect.yaml)',
           'http_upgrade_request_protocols websocket allow all',
           'http_upgrade_request_protocols WebSocket allow all',
-          `# (the lines above need Squid 6 or later) Where Squid inspects TLS, leave the app's wss:// host undecrypted (${DOC}/ssl_bump/):`,
-          'acl realtime_host ssl::server_name app.example.com',
-          'ssl_bump splice realtime_host',
         ] } : undefined;
 
 /**
@@ -59,6 +56,8 @@ export const squid: Product = {
     versionPattern: /Version (\S+)/,
     readyTimeoutMs: 40_000,
     prepare: initCertificateDb,
+    // Debian's `squid` (GnuTLS) has no certificate generator and no ssl-bump: a TLS-inspecting template needs squid-openssl.
+    missingFor: (template) => (/^\s*sslcrtd_program\b/m.test(template) && !fs.existsSync(CERTGEN) ? { path: CERTGEN, install: 'apt-get install -y squid-openssl' } : undefined),
   },
 };
 
