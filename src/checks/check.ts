@@ -65,6 +65,8 @@ export type CheckRunner<P = unknown> = (ctx: CheckContext) => Promise<Observatio
 export interface GradeContext {
   /** the largest extra delay the unproxied baseline showed in this run */
   baselineMaxLateMs?: number;
+  /** the same through the run's HTTP/2 pass-through front (direct-h2): the margin of cells that spoke HTTP/2 */
+  baselineMaxLateMsH2?: number;
 }
 
 export interface Check<P = unknown> {

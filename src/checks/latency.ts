@@ -24,7 +24,8 @@ export const latency: Check = {
     if (!first) return undefined;
     const conn0 = obs.arrivals.filter((a) => a.connection === first.connection);
     const t = summariseTiming(conn0, intervalMs);
-    const threshold = bufferThresholdMs(intervalMs, ctx.baselineMaxLateMs);
+    // A cell that spoke HTTP/2 is measured against the HTTP/2 baseline, where the run has one.
+    const threshold = bufferThresholdMs(intervalMs, (obs.protocol?.http === 'h2' ? ctx.baselineMaxLateMsH2 : undefined) ?? ctx.baselineMaxLateMs);
     const lat = { ...t, thresholdMs: Math.round(threshold), intervalMs, timeline: timeline(obs.arrivals) };
     const stream = obs.transport === 'sse' || obs.transport === 'websocket';
     if (!stream || t.maxLateMs <= threshold) {

@@ -7,6 +7,7 @@ import { startOrigin, type RunningOrigin } from '../origin/server';
 import { runThrowawayTls } from '../util/certs';
 import { DIRECT_SETUP, type Setup } from '../setup/types';
 import { startSimulatedProxy } from '../proxy/simulated/simulated-proxy';
+import { startH2PassThrough } from '../proxy/h2/pass-through';
 import { ProxyStartError, ProxyUnavailable, startRealProxy } from '../proxy/real/launcher';
 import { runnableProduct } from '../proxy/real/products';
 import { FirewallUnavailable, startFirewall } from '../proxy/firewall/firewall';
@@ -58,8 +59,12 @@ export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: Brin
   const origin = origins[0];
   const via = opts.via;
   switch (setup.kind) {
-    case 'direct':
-      return { target: { baseUrl: origin.url, via }, originUrl: origin.url, logs: () => [], stop: async () => {} };
+    case 'direct': {
+      if (!setup.tls) return { target: { baseUrl: origin.url, via }, originUrl: origin.url, logs: () => [], stop: async () => {} };
+      const made = await runThrowawayTls();
+      const front = await startH2PassThrough({ target: origin.url, tls: { cert: made.cert, key: made.key } });
+      return { target: { baseUrl: front.url, via, tls: { ca: [made.ca] } }, originUrl: origin.url, logs: () => [], stop: () => front.close() };
+    }
     case 'external':
       if (!setup.url) throw new SetupUnavailable(`setup ${setup.id} has no url`, 'error');
       if (opts.waitMs) {

@@ -53,17 +53,28 @@ export const DEFAULT_CONCURRENCY = 32;
 /** Spacing the workers' starts keeps their first bursts (bring-up, the short checks) apart. */
 const RAMP_MS = 300;
 
-/** The largest extra delay the unproxied baseline showed, for the timing margins. */
-function baselineFrom(all: SetupObservations[]): GradeContext {
-  const direct = all.find((o) => o?.setup.kind === 'direct' && !o.unavailable);
-  if (!direct) return {};
+/** The largest extra delay a baseline's streams showed (SSE and WebSocket delivery), or undefined. */
+function maxLateOf(baseline: SetupObservations | undefined, transports: Transport[]): number | undefined {
+  if (!baseline) return undefined;
   const lates: number[] = [];
-  for (const t of ['sse', 'websocket'] as Transport[]) {
-    const obs = direct.observations[t]?.find((x) => x.check === 'delivery');
+  for (const t of transports) {
+    const obs = baseline.observations[t]?.find((x) => x.check === 'delivery');
     const lat = obs ? gradeObservation(obs).find((c) => c.id === 'latency') : undefined;
     if (typeof lat?.measured.maxLateMs === 'number') lates.push(lat.measured.maxLateMs);
   }
-  return lates.length ? { baselineMaxLateMs: Math.max(...lates) } : {};
+  return lates.length ? Math.max(...lates) : undefined;
+}
+
+/**
+ * The largest extra delay the unproxied baselines showed, for the timing
+ * margins: `direct`, and `direct-h2` for cells that spoke HTTP/2 (its SSE;
+ * its WebSocket is an HTTP/1.1 Upgrade).
+ */
+function baselineFrom(all: SetupObservations[]): GradeContext {
+  const direct = (tls: boolean) => all.find((o) => o?.setup.kind === 'direct' && !o.unavailable && (o.setup.tls === true) === tls);
+  const plain = maxLateOf(direct(false), ['sse', 'websocket']);
+  const h2 = maxLateOf(direct(true), ['sse']);
+  return { ...(plain !== undefined ? { baselineMaxLateMs: plain } : {}), ...(h2 !== undefined ? { baselineMaxLateMsH2: h2 } : {}) };
 }
 
 /**
@@ -125,7 +136,7 @@ export async function runMatrix(opts: RunOptions): Promise<Report> {
       version: VERSION,
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
-      options: { ...opts.reportOptions, baselineMaxLateMs: ctx.baselineMaxLateMs },
+      options: { ...opts.reportOptions, baselineMaxLateMs: ctx.baselineMaxLateMs, ...(ctx.baselineMaxLateMsH2 !== undefined ? { baselineMaxLateMsH2: ctx.baselineMaxLateMsH2 } : {}) },
       setups: probed.map((o) => buildSetupResult(o, opts.transports, ctx)),
       checks: CHECKS.map((c) => ({ id: c.id, transports: transportsOf(c), description: c.description, expectation: c.expectation })),
     };

@@ -12,7 +12,7 @@ import { RUNNABLE_PRODUCTS } from '../proxy/real/products';
 import { validateFaults } from '../proxy/simulated/simulated-proxy';
 import { realWorldFaults } from '../setup/real-world';
 import { loadSetupDir, loadSetupFile, readExpectFile, SetupFileError, templateSummary, type SetupRules } from '../setup/load';
-import { DIRECT_SETUP, type Setup } from '../setup/types';
+import { DIRECT_H2_SETUP, DIRECT_SETUP, type Setup } from '../setup/types';
 import { UsageError } from '../util/errors';
 
 export { SetupFileError } from '../setup/load';
@@ -96,7 +96,7 @@ export function firewallSetups(opts: { real?: boolean } = {}, dir = FIREWALL_DIR
 export function builtInSetups(opts: { real?: boolean } = {}): Setup[] {
   const simulated = simulatedSetups();
   const real = realSetups();
-  return [DIRECT_SETUP, ...simulated, ...(opts.real === false ? [] : real), ...firewallSetups(opts, FIREWALL_DIR, [...simulated, ...real])];
+  return [DIRECT_SETUP, DIRECT_H2_SETUP, ...simulated, ...(opts.real === false ? [] : real), ...firewallSetups(opts, FIREWALL_DIR, [...simulated, ...real])];
 }
 
 /**
@@ -108,7 +108,7 @@ export function withUserSetups(builtIn: Setup[], user: Setup[]): Setup[] {
   const seen = new Map<string, Setup>();
   for (const s of user) {
     const where = s.file ? `${path.relative(process.cwd(), s.file) || s.file}: ` : '';
-    if (s.id === DIRECT_SETUP.id || (known.has(s.id) && s.kind !== 'external')) throw new SetupFileError(`${where}setup id '${s.id}' is a built-in setup's (expected an id of your own)`);
+    if (s.id === DIRECT_SETUP.id || s.id === DIRECT_H2_SETUP.id || (known.has(s.id) && s.kind !== 'external')) throw new SetupFileError(`${where}setup id '${s.id}' is a built-in setup's (expected an id of your own)`);
     const twice = seen.get(s.id);
     if (twice) throw new SetupFileError(`${where}setup id '${s.id}' is used twice${twice.file ? ` (also in ${path.relative(process.cwd(), twice.file)})` : ''} (expected each id once)`);
     seen.set(s.id, s);

@@ -69,7 +69,11 @@ export interface Setup {
   faults?: FaultSpec[];
   /** simulated: how many origin instances stand behind it (a balance fault spreads over them) */
   origins?: number;
-  /** simulated: a TLS front (https and wss, HTTP/1.1), with the run's throwaway certificate */
+  /**
+   * simulated: a TLS front (https and wss, HTTP/1.1), with the run's throwaway
+   * certificate; direct: through pushthrough's own HTTP/2 pass-through front
+   * (src/proxy/h2), the baseline of cells that spoke HTTP/2
+   */
   tls?: boolean;
   /**
    * real: which product and which config template; `forward` proxies are gone
@@ -109,4 +113,16 @@ export const DIRECT_SETUP: Setup = {
     sse: { verdict: 'pass', reason: 'none' },
     websocket: { verdict: 'pass', reason: 'none' },
   },
+};
+
+/**
+ * The baseline of cells whose client spoke HTTP/2: the origin behind an
+ * HTTP/2 front that changes nothing, measured in the same run, so HTTP/2's
+ * own framing and flow control set the timing margins of HTTP/2 cells.
+ */
+export const DIRECT_H2_SETUP: Setup = {
+  ...DIRECT_SETUP,
+  id: 'direct-h2',
+  tls: true,
+  description: "no proxy, over TLS and HTTP/2: pushthrough's own pass-through front (node:http2, HTTP/1.1 to the origin) before the origin; the baseline of cells that spoke HTTP/2",
 };

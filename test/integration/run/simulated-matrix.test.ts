@@ -34,8 +34,11 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 it('covers every built-in setup and validates against the report schema', () => {
   expect(validateReport(report)).toBeNull();
-  expect(report.setups.map((s) => s.id).sort()).toEqual(['direct', ...setups.map((s) => s.id), ...firewalls.map((s) => s.id)].sort());
+  expect(report.setups.map((s) => s.id).sort()).toEqual(['direct', 'direct-h2', ...setups.map((s) => s.id), ...firewalls.map((s) => s.id)].sort());
   expect(firewalls.map((s) => s.id)).not.toContain('nat-over-nginx-tuned');
+  // The HTTP/2 baseline was measured in the same run, over HTTP/2, and sets the margin of HTTP/2 cells.
+  expect(typeof report.options.baselineMaxLateMsH2).toBe('number');
+  expect(report.setups.find((s) => s.id === 'direct-h2')!.cells.find((c) => c.transport === 'sse')!.protocol).toEqual({ tls: true, http: 'h2' });
   expect(setups.length).toBeGreaterThanOrEqual(26);
 });
 
