@@ -10,6 +10,7 @@ import path from 'node:path';
 import { startRealProxy } from '../proxy/real/launcher';
 import { templateServesTls } from '../proxy/real/template';
 import { runThrowawayTls } from '../util/certs';
+import { startH2PassThrough } from '../proxy/h2/pass-through';
 import { FirewallUnavailable, startFirewall } from '../proxy/firewall/firewall';
 import { startSimulatedProxy, validateFaults, type FaultSpec } from '../proxy/simulated/simulated-proxy';
 import { realWorldFaults, realWorldFirewall } from '../setup/real-world';
@@ -127,10 +128,13 @@ async function simulated(setup: Setup, target: URL, host: string, port: number, 
   // A TLS front: the user's certificate, or a throwaway one whose CA the caller shows.
   const made = setup.tls && !opts.tls ? await runThrowawayTls() : undefined;
   const tls = setup.tls ? (opts.tls ?? { cert: made!.cert, key: made!.key }) : undefined;
-  const proxy = await startSimulatedProxy({ targets: [target.origin], faults, host, port, onLog: opts.onLog, ...(tls ? { tls } : {}) });
+  // With http2, the faults stand behind an HTTP/2 front on the address asked for (http-proxy speaks HTTP/1.1 only).
+  const behindH2 = tls !== undefined && setup.http2 === true;
+  const proxy = await startSimulatedProxy({ targets: [target.origin], faults, ...(behindH2 ? {} : { host, port }), onLog: opts.onLog, ...(tls && !behindH2 ? { tls } : {}) });
+  const h2 = behindH2 ? await startH2PassThrough({ target: proxy.url, tls: tls!, host, port }).catch(async (err) => (await proxy.close(), Promise.reject(err))) : undefined;
   return {
-    url: proxy.url,
-    port: proxy.port,
+    url: h2?.url ?? proxy.url,
+    port: h2?.port ?? proxy.port,
     ...(made ? { ca: made.ca } : {}),
     setup,
     get explanation() {
@@ -146,7 +150,10 @@ async function simulated(setup: Setup, target: URL, host: string, port: number, 
     reset: () => proxy.reset(),
     logs: () => proxy.logs(),
     exited: new Promise(() => undefined),
-    close: () => proxy.close(),
+    close: async () => {
+      await h2?.close();
+      await proxy.close();
+    },
   };
 }
 

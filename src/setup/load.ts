@@ -73,6 +73,7 @@ export function loadSetupFile(file: string, rules: SetupRules = {}): Setup {
     if (problem) throw new SetupFileError(`${rel}: ${problem}`);
   }
   if (setup.kind === 'firewall' && !setup.firewall) throw new SetupFileError(`${rel}: missing field 'firewall' (a firewall setup says what the kernel does: port, idleMs, expired, allowPorts, link)`);
+  if (setup.http2 && !setup.tls) throw new SetupFileError(`${rel}: field 'http2' needs 'tls: true' (HTTP/2 is offered by ALPN, inside TLS)`);
   if (setup.tls && setup.kind !== 'simulated') throw new SetupFileError(`${rel}: field 'tls' belongs to kind simulated (a real product's TLS front is its template, naming {{TLS_CERT}}; this setup is ${setup.kind})`);
   if (setup.kind !== 'firewall' && (setup.firewall || setup.over)) throw new SetupFileError(`${rel}: field '${setup.firewall ? 'firewall' : 'over'}' belongs to kind firewall (this setup is ${setup.kind})`);
   if (setup.kind === 'external' && !setup.url) throw new SetupFileError(`${rel}: missing field 'url' (an external setup needs the URL of a deployed origin)`);

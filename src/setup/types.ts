@@ -75,6 +75,8 @@ export interface Setup {
    * (src/proxy/h2), the baseline of cells that spoke HTTP/2
    */
   tls?: boolean;
+  /** simulated with `tls`: speak HTTP/2 (and HTTP/1.1) to the client by ALPN, through an HTTP/2 front before the faults */
+  http2?: boolean;
   /**
    * real: which product and which config template; `forward` proxies are gone
    * through with --via; `originTls`: the origin behind a forward proxy serves

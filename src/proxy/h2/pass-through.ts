@@ -22,11 +22,14 @@ export interface H2PassThroughOptions {
   tls: { cert: string; key: string };
   /** default 127.0.0.1 */
   host?: string;
+  /** default 0: the OS picks a free port */
+  port?: number;
 }
 
 export interface RunningH2PassThrough {
   /** https://127.0.0.1:PORT */
   url: string;
+  port: number;
   close(): Promise<void>;
 }
 
@@ -86,10 +89,11 @@ export async function startH2PassThrough(opts: H2PassThroughOptions): Promise<Ru
   });
 
   const host = opts.host ?? '127.0.0.1';
-  const port = await listen(server, 0, host);
+  const port = await listen(server, opts.port ?? 0, host);
   let closing: Promise<void> | undefined;
   return {
     url: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -109,6 +109,15 @@ describe('bad input: one line naming what is wrong, exit 2, no stack trace', () 
     expect(res.stderr).toMatch(/tls-external\.yaml: field 'tls' belongs to kind simulated/);
   });
 
+  it("a setup file with 'http2' but no 'tls'", async () => {
+    const f = path.join(tmp, 'h2-plain.yaml');
+    fs.writeFileSync(f, 'id: mine\nkind: simulated\ndescription: x\nhttp2: true\nfaults: []\n');
+    const res = await runCli(['run', '--setup-file', f]);
+    expect(res.code).toBe(2);
+    oneLine(res.stderr);
+    expect(res.stderr).toMatch(/h2-plain\.yaml: field 'http2' needs 'tls: true'/);
+  });
+
   it('an unknown setup id and a bad --idle', async () => {
     let res = await runCli(['run', '--setups', 'nope']);
     expect(res.code).toBe(2);

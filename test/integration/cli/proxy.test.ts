@@ -4,7 +4,9 @@
  * log line per exchange, the products' real timeouts, the control API, and
  * one line and exit 2 for every bad input.
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import http2 from 'node:http2';
 import type { ChildProcess } from 'node:child_process';
 import { startPlainApp, type PlainApp } from '../../../examples/plain-app';
 import { startOrigin, type RunningOrigin } from '../../../src/origin/server';
@@ -221,3 +223,24 @@ describe('bad input: one line, exit 2', () => {
     expect(await waitExit(p.child, 10_000)).toBe(143);
   });
 });
+
+it('a TLS front with HTTP/2 (aws-alb-like-h2): https on the port asked for, HTTP/2 by ALPN, the throwaway CA printed and gone on exit', async () => {
+  const { child, match } = await startCli(['proxy', '--setup', 'aws-alb-like-h2', '--target', origin.url, '--port', '0', '--quiet'], /proxy listening on (https:\/\/127\.0\.0\.1:\d+)[\s\S]*--ca (\S+) \(/, 15_000);
+  children.push(child);
+  const [, url, caFile] = match;
+  const session = http2.connect(url!, { ca: fs.readFileSync(caFile!, 'utf8') });
+  try {
+    const status = await new Promise<unknown>((resolve, reject) => {
+      const req = session.request({ ':path': '/health' });
+      req.on('response', (h) => (resolve(h[':status']), req.close()));
+      req.on('error', reject);
+    });
+    expect(status).toBe(200);
+    expect((session.socket as import('node:tls').TLSSocket).alpnProtocol).toBe('h2');
+  } finally {
+    session.close();
+  }
+  child.kill('SIGINT');
+  await waitExit(child, 10_000);
+  expect(fs.existsSync(caFile!)).toBe(false);
+}, 30_000);
