@@ -68,22 +68,18 @@ describe('bad input: one line naming what is wrong, exit 2, no stack trace', () 
     expect(res.stderr).toMatch(/nothing answers at http:\/\/127\.0\.0\.1:9/);
   });
 
-  it('a setup file with an unknown fault', async () => {
-    const f = path.join(tmp, 'unknown-fault.yaml');
-    fs.writeFileSync(f, 'id: bad\nkind: simulated\ndescription: x\nfaults:\n  - name: teleport\n');
+  it.each([
+    ['an unknown fault', 'unknown-fault.yaml', 'id: bad\nkind: simulated\ndescription: x\nfaults:\n  - name: teleport\n', /unknown-fault\.yaml: .*unknown fault 'teleport'/],
+    ['a negative timeout', 'negative.yaml', 'id: bad\nkind: simulated\ndescription: x\nfaults:\n  - name: idle-timeout\n    params: { idleMs: -5 }\n', /negative\.yaml: .*idleMs/],
+    ["'tls' on a kind that is not simulated", 'tls-external.yaml', 'id: mine\nkind: external\ndescription: x\nurl: https://example.invalid\ntls: true\n', /tls-external\.yaml: field 'tls' belongs to kind simulated/],
+    ["'http2' but no 'tls'", 'h2-plain.yaml', 'id: mine\nkind: simulated\ndescription: x\nhttp2: true\nfaults: []\n', /h2-plain\.yaml: field 'http2' needs 'tls: true'/],
+  ])('a setup file with %s', async (_what, name, text, line) => {
+    const f = path.join(tmp, name);
+    fs.writeFileSync(f, text);
     const res = await runCli(['run', '--setup-file', f]);
     expect(res.code).toBe(2);
     oneLine(res.stderr);
-    expect(res.stderr).toMatch(/unknown-fault\.yaml: .*unknown fault 'teleport'/);
-  });
-
-  it('a setup file with a negative timeout', async () => {
-    const f = path.join(tmp, 'negative.yaml');
-    fs.writeFileSync(f, 'id: bad\nkind: simulated\ndescription: x\nfaults:\n  - name: idle-timeout\n    params: { idleMs: -5 }\n');
-    const res = await runCli(['run', '--setup-file', f]);
-    expect(res.code).toBe(2);
-    oneLine(res.stderr);
-    expect(res.stderr).toMatch(/negative\.yaml: .*idleMs/);
+    expect(res.stderr).toMatch(line);
   });
 
   it('a setup file that is not YAML, and one with an unknown field', async () => {
@@ -98,24 +94,6 @@ describe('bad input: one line naming what is wrong, exit 2, no stack trace', () 
     res = await runCli(['run', '--setup-file', extra]);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/extra\.yaml: unknown field 'colour'/);
-  });
-
-  it("a setup file with 'tls' on a kind that is not simulated", async () => {
-    const f = path.join(tmp, 'tls-external.yaml');
-    fs.writeFileSync(f, 'id: mine\nkind: external\ndescription: x\nurl: https://example.invalid\ntls: true\n');
-    const res = await runCli(['run', '--setup-file', f]);
-    expect(res.code).toBe(2);
-    oneLine(res.stderr);
-    expect(res.stderr).toMatch(/tls-external\.yaml: field 'tls' belongs to kind simulated/);
-  });
-
-  it("a setup file with 'http2' but no 'tls'", async () => {
-    const f = path.join(tmp, 'h2-plain.yaml');
-    fs.writeFileSync(f, 'id: mine\nkind: simulated\ndescription: x\nhttp2: true\nfaults: []\n');
-    const res = await runCli(['run', '--setup-file', f]);
-    expect(res.code).toBe(2);
-    oneLine(res.stderr);
-    expect(res.stderr).toMatch(/h2-plain\.yaml: field 'http2' needs 'tls: true'/);
   });
 
   it('an unknown setup id and a bad --idle', async () => {
