@@ -44,7 +44,13 @@ async function sse(ctx: CheckContext): Promise<Observation> {
   await runSse(ctx.target, rec, {
     params: { count, intervalMs, close: true, retryMs: 250, channel: ctx.channel, probe: ctx.probeId, ...mitigationParams(ctx.options) },
     payloadBytes: 16,
-    until: (r) => (r.hasSeq(count) && r.ends.length > 0) || r.ends.some((e) => e.how === 'error-status') || r.answers.length > 4,
+    // Also done when two connection attempts failed before any answer (refused, reset, a CONNECT the forward
+    // proxy refused) and nothing arrived: EventSource would go on retrying every few seconds to the same end.
+    until: (r) =>
+      (r.hasSeq(count) && r.ends.length > 0) ||
+      r.ends.some((e) => e.how === 'error-status') ||
+      r.answers.length > 4 ||
+      (r.arrivals.length === 0 && r.answers.filter((a) => a.status === undefined && a.error).length >= 2),
     deadlineMs: count * intervalMs + graceMs + connectTimeoutMs,
     deadlineFromFirstEventMs: count * intervalMs + graceMs + 1000,
     expectedEndSeq: count,
