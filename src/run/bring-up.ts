@@ -82,19 +82,15 @@ export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: Brin
     case 'simulated': {
       const n = Math.max(1, setup.origins ?? 1);
       const made = setup.tls ? await runThrowawayTls() : undefined;
-      const cert = made ? { cert: made.cert, key: made.key } : undefined;
-      // HTTP/2 to the client: the faults stand behind an HTTP/2 front (http-proxy speaks HTTP/1.1 only), as an
-      // HTTP/2 load balancer's timeouts act on its connections to the backends and reach the client as stream ends.
-      const proxy = await startSimulatedProxy({ targets: origins.slice(0, n).map((o) => o.url), faults: setup.faults ?? [], ...(cert && !setup.http2 ? { tls: cert } : {}) });
-      const h2 = cert && setup.http2 ? await startH2PassThrough({ target: proxy.url, tls: cert }).catch(async (err) => (await proxy.close(), Promise.reject(err))) : undefined;
+      const proxy = await startSimulatedProxy({
+        targets: origins.slice(0, n).map((o) => o.url),
+        faults: setup.faults ?? [],
+        ...(made ? { tls: { cert: made.cert, key: made.key }, http2: setup.http2 } : {}),
+      });
       // With several origins behind it, /_seen must go through the proxy's
       // balancing too; with one, ask the origin directly.
-      const target: ProbeTarget = { baseUrl: h2?.url ?? proxy.url, via, ...(made ? { tls: { ca: [made.ca] } } : {}) };
-      const stop = async (): Promise<void> => {
-        await h2?.close();
-        await proxy.close();
-      };
-      return { target, originUrl: n === 1 ? origin.url : undefined, logs: () => proxy.logs(), stop };
+      const target: ProbeTarget = { baseUrl: proxy.url, via, ...(made ? { tls: { ca: [made.ca] } } : {}) };
+      return { target, originUrl: n === 1 ? origin.url : undefined, logs: () => proxy.logs(), stop: () => proxy.close() };
     }
     case 'real': {
       if (!setup.real) throw new SetupUnavailable(`setup ${setup.id} names no product/template`, 'error');

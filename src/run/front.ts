@@ -10,7 +10,6 @@ import path from 'node:path';
 import { startRealProxy } from '../proxy/real/launcher';
 import { templateServesTls } from '../proxy/real/template';
 import { runThrowawayTls } from '../util/certs';
-import { startH2PassThrough } from '../proxy/h2/pass-through';
 import { FirewallUnavailable, startFirewall } from '../proxy/firewall/firewall';
 import { startSimulatedProxy, validateFaults, type FaultSpec } from '../proxy/simulated/simulated-proxy';
 import { realWorldFaults, realWorldFirewall } from '../setup/real-world';
@@ -37,19 +36,20 @@ export interface ProxyOptions {
   /** every log line as it is written: one per exchange, and what faults do to long ones while they last */
   onLog?: (line: string) => void;
   /**
-   * A real product's TLS template (one that names {{TLS_CERT}}, {{TLS_KEY}} or
-   * {{TLS_PEM}}): serve this certificate and key (PEM) instead of a throwaway
-   * one from a CA made for this process
+   * A TLS front (a simulated setup with `tls: true`, or a real product's
+   * template naming {{TLS_CERT}}, {{TLS_KEY}} or {{TLS_PEM}}): serve this
+   * certificate and key (PEM) instead of a throwaway one from a CA made for
+   * this process
    */
   tls?: { cert: string; key: string };
 }
 
 /** A running proxy in front of an app. */
 export interface RunningProxy {
-  /** where clients connect: https:// for a TLS template */
+  /** where clients connect: https:// for a TLS front */
   url: string;
   port: number;
-  /** a TLS template with a throwaway certificate: the CA certificate (PEM) clients must trust */
+  /** a TLS front with a throwaway certificate: the CA certificate (PEM) clients must trust */
   ca?: string;
   setup: Setup;
   /** one line per part of the setup, for the person who started it */
@@ -128,13 +128,10 @@ async function simulated(setup: Setup, target: URL, host: string, port: number, 
   // A TLS front: the user's certificate, or a throwaway one whose CA the caller shows.
   const made = setup.tls && !opts.tls ? await runThrowawayTls() : undefined;
   const tls = setup.tls ? (opts.tls ?? { cert: made!.cert, key: made!.key }) : undefined;
-  // With http2, the faults stand behind an HTTP/2 front on the address asked for (http-proxy speaks HTTP/1.1 only).
-  const behindH2 = tls !== undefined && setup.http2 === true;
-  const proxy = await startSimulatedProxy({ targets: [target.origin], faults, ...(behindH2 ? {} : { host, port }), onLog: opts.onLog, ...(tls && !behindH2 ? { tls } : {}) });
-  const h2 = behindH2 ? await startH2PassThrough({ target: proxy.url, tls: tls!, host, port }).catch(async (err) => (await proxy.close(), Promise.reject(err))) : undefined;
+  const proxy = await startSimulatedProxy({ targets: [target.origin], faults, host, port, onLog: opts.onLog, ...(tls ? { tls, http2: setup.http2 } : {}) });
   return {
-    url: h2?.url ?? proxy.url,
-    port: h2?.port ?? proxy.port,
+    url: proxy.url,
+    port: proxy.port,
     ...(made ? { ca: made.ca } : {}),
     setup,
     get explanation() {
@@ -150,10 +147,7 @@ async function simulated(setup: Setup, target: URL, host: string, port: number, 
     reset: () => proxy.reset(),
     logs: () => proxy.logs(),
     exited: new Promise(() => undefined),
-    close: async () => {
-      await h2?.close();
-      await proxy.close();
-    },
+    close: () => proxy.close(),
   };
 }
 

@@ -111,7 +111,8 @@ export async function startRealProxy(opts: RealProxyOptions): Promise<RunningPro
     } catch (err) {
       throw new ProxyStartError(`${opts.product}: cannot make the throwaway certificate its TLS template needs: ${(err as Error).message}`, []);
     }
-    const caNamed = CA_PLACEHOLDERS.filter((name) => namedPlaceholders(template).has(name));
+    const named = namedPlaceholders(template);
+    const caNamed = CA_PLACEHOLDERS.filter((name) => named.has(name));
     if (caNamed.length > 0 && !(tls.ca && tls.caKey)) {
       throw new ProxyStartError(`${opts.product}: template ${opts.templatePath} signs certificates with the run's CA ({{${caNamed.join('}}, {{')}}}); a certificate of your own has no CA key to give it`, []);
     }

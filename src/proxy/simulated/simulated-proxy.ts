@@ -18,6 +18,7 @@ import type { ProxyRuntime, StackedFault } from './runtime';
 import { resolveFaults, SimulatedProxyConfigError, type FaultSpec } from './fault-specs';
 import { HttpProxyAdapter } from './http-proxy-adapter';
 import { listen } from '../../util/net';
+import { startH2PassThrough, type RunningH2PassThrough } from '../h2/pass-through';
 
 export interface SimulatedProxyOptions {
   /** origin base URLs, at least one; `balance` uses all, every other fault targets[0] */
@@ -32,13 +33,20 @@ export interface SimulatedProxyOptions {
   onLog?: (line: string) => void;
   /**
    * Serve https (and wss) with this certificate and key: a TLS front. HTTP/1.1
-   * only, said so by ALPN (http-proxy speaks no HTTP/2).
+   * only, said so by ALPN (http-proxy speaks no HTTP/2), unless `http2`.
    */
   tls?: { cert: string; key: string };
+  /**
+   * With `tls`: offer HTTP/2 (and HTTP/1.1) by ALPN, through pushthrough's
+   * HTTP/2 front (src/proxy/h2) listening where asked, before the faults: they
+   * act on the front's connections to them, as an HTTP/2 load balancer's
+   * timeouts act on its backend connections, and reach the client as stream ends.
+   */
+  http2?: boolean;
 }
 
 export interface RunningSimulatedProxy {
-  /** http://127.0.0.1:PORT, or https:// for a TLS front */
+  /** http://127.0.0.1:PORT, or https:// for a TLS front (the HTTP/2 front's, with `http2`) */
   url: string;
   port: number;
   /** one sentence per fault of the current stack, in stack order */
@@ -160,7 +168,10 @@ export async function startSimulatedProxy(opts: SimulatedProxyOptions): Promise<
     });
     run.start();
   };
-  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ALPNProtocols: ['http/1.1'] }) : http.createServer();
+  // Behind an HTTP/2 front the fault stack itself listens in plain HTTP on loopback.
+  const h2Front = opts.tls !== undefined && opts.http2 === true;
+  const ownTls = h2Front ? undefined : opts.tls;
+  const server = ownTls ? https.createServer({ cert: ownTls.cert, key: ownTls.key, ALPNProtocols: ['http/1.1'] }) : http.createServer();
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     try {
       exchange(req, { kind: 'http', res });
@@ -191,19 +202,34 @@ export async function startSimulatedProxy(opts: SimulatedProxyOptions): Promise<
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
 
-  const port = await listen(server, opts.port ?? 0, host);
+  const ownPort = await listen(server, h2Front ? 0 : (opts.port ?? 0), h2Front ? '127.0.0.1' : host);
   server.on('error', () => {});
-  const urlHost = host.includes(':') ? `[${host}]` : host;
   const dropAll = (): void => {
     for (const s of clientSockets) s.destroy();
     for (const s of upstreamSockets) s.destroy();
     keepAlive.destroy();
   };
+  const closeOwn = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      dropAll();
+      server.closeAllConnections();
+      stack.retire();
+      adapter.close();
+    });
+  let front: RunningH2PassThrough | undefined;
+  try {
+    front = h2Front ? await startH2PassThrough({ target: `http://127.0.0.1:${ownPort}`, tls: opts.tls!, host, port: opts.port }) : undefined;
+  } catch (err) {
+    await closeOwn();
+    throw err;
+  }
+  const urlHost = host.includes(':') ? `[${host}]` : host;
 
   let closing: Promise<void> | undefined;
   return {
-    url: `${opts.tls ? 'https' : 'http'}://${urlHost}:${port}`,
-    port,
+    url: front?.url ?? `${ownTls ? 'https' : 'http'}://${urlHost}:${ownPort}`,
+    port: front?.port ?? ownPort,
     get explained() {
       return stack.explained;
     },
@@ -220,13 +246,10 @@ export async function startSimulatedProxy(opts: SimulatedProxyOptions): Promise<
     },
     logs: () => [...logLines],
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        dropAll();
-        server.closeAllConnections();
-        stack.retire();
-        adapter.close();
-      });
+      closing ??= (async () => {
+        await front?.close();
+        await closeOwn();
+      })();
       return closing;
     },
   };

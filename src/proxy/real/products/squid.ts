@@ -57,11 +57,13 @@ export const squid: Product = {
     readyTimeoutMs: 40_000,
     prepare: initCertificateDb,
     // Debian's `squid` (GnuTLS) has no certificate generator and no ssl-bump: a TLS-inspecting template needs squid-openssl.
-    missingFor: (template) => (/^\s*sslcrtd_program\b/m.test(template) && !fs.existsSync(CERTGEN) ? { path: CERTGEN, install: 'apt-get install -y squid-openssl' } : undefined),
+    missingFor: (template) => (INTERCEPTS.test(template) && !fs.existsSync(CERTGEN) ? { path: CERTGEN, install: 'apt-get install -y squid-openssl' } : undefined),
   },
 };
 
 const CERTGEN = '/usr/lib/squid/security_file_certgen';
+/** A config that intercepts TLS: its certificates come from the generator helper. */
+const INTERCEPTS = /^\s*sslcrtd_program\b/m;
 
 /**
  * A template that intercepts TLS (`sslcrtd_program`) needs the certificate
@@ -71,7 +73,7 @@ const CERTGEN = '/usr/lib/squid/security_file_certgen';
  */
 async function initCertificateDb(ctx: LaunchContext): Promise<void> {
   const config = await fs.promises.readFile(ctx.configPath, 'utf8');
-  if (!/^\s*sslcrtd_program\b/m.test(config)) return;
+  if (!INTERCEPTS.test(config)) return;
   const db = path.join(ctx.workDir, 'ssl_db');
   const made = await execToEnd(CERTGEN, ['-c', '-s', db, '-M', '4MB'], { cwd: ctx.workDir, timeoutMs: 10_000 });
   if (made.code !== 0) throw new Error(`${CERTGEN} -c -s ${db} failed (exit ${made.code}): ${made.output.trim().split('\n').slice(-1)[0] ?? ''}`);
