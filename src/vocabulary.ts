@@ -13,8 +13,29 @@ export type Transport = (typeof TRANSPORTS)[number];
  * src/checks/ (its runners, its payload type and its grader); this list is the
  * stable vocabulary of check ids that reports and the schema use.
  */
-export const CHECK_IDS = ['connect', 'delivery', 'latency', 'idle', 'hold', 'duration', 'resume', 'large', 'echo', 'freshness', 'keepalive', 'extended-connect'] as const;
+export const CHECK_IDS = ['connect', 'delivery', 'latency', 'idle', 'hold', 'duration', 'resume', 'large', 'echo', 'freshness', 'keepalive', 'extended-connect', 'parallel-streams'] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
+
+/**
+ * Who made a cell's requests: pushthrough's Node.js clients (`ws`,
+ * `eventsource`, fetch), headless Chromium driven by the run
+ * (`--clients node,chromium`), or whatever browser opened the origin's field
+ * page. The browsers run the same checks with their own fetch, EventSource
+ * and WebSocket (web/probe.js), and record the same observations.
+ */
+export const CLIENTS = ['node', 'chromium', 'browser'] as const;
+export type Client = (typeof CLIENTS)[number];
+
+/**
+ * The error code a browser's client records for a WebSocket that closed
+ * before it opened: a page sees close code 1006 and never the handshake's
+ * status (WHATWG WebSocket standard, "fail the WebSocket connection"), so
+ * the origin's record of the request is the only evidence of what happened.
+ */
+export const BROWSER_WS_FAILED = 'WS_HANDSHAKE_FAILED';
+
+/** The error code a browser records for a request that failed before any answer (fetch's TypeError, an EventSource error): it names no cause. */
+export const BROWSER_NETWORK_ERROR = 'NETWORK_ERROR';
 
 /**
  * The kinds of keepalive traffic, each tried alone on a silent stream to learn
@@ -58,6 +79,7 @@ export const REASONS = [
   'proxy-error',
   'tester-error',
   'not-run',
+  'browser-connection-limit',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 

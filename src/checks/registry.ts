@@ -19,9 +19,10 @@ import { idle } from './idle';
 import { keepalive } from './keepalive';
 import { large } from './large';
 import { latency } from './latency';
+import { parallelStreams } from './parallel-streams';
 import { resume } from './resume';
 
-export const CHECKS: readonly Check<any>[] = [connect, delivery, latency, idle, hold, duration, resume, large, echo, freshness, keepalive, extendedConnect];
+export const CHECKS: readonly Check<any>[] = [connect, delivery, latency, idle, hold, duration, resume, large, echo, freshness, keepalive, extendedConnect, parallelStreams];
 
 const BY_ID = new Map(CHECKS.map((c) => [c.id, c]));
 

@@ -43,7 +43,16 @@ export interface OriginOptions {
    * deployed behind a TLS-passthrough balancer. HTTP/1.1 only, as before.
    */
   tls?: { cert: string; key: string };
+  /**
+   * More endpoints, served after the token check and before the origin's own
+   * 404: the field page and its report store (src/run/field.ts). Returns true
+   * when it answered the request.
+   */
+  routes?: OriginRoutes;
 }
+
+/** Extra endpoints beside the transports; true when the request was answered. */
+export type OriginRoutes = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
 
 /** What every handler needs from its origin. */
 export interface OriginContext {
@@ -182,6 +191,7 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
       return;
     }
     const route = url.pathname;
+    if (!['/poll', '/long-poll', '/sse', '/ws'].includes(route) && opts.routes?.(req, res, url)) return;
     if (!['/poll', '/long-poll', '/sse', '/ws'].includes(route)) {
       json(res, 404, { error: `no such endpoint: ${route}`, endpoints: ['/poll', '/long-poll', '/sse', '/ws', '/health', '/_seen'] });
       return;

@@ -1,7 +1,7 @@
 import type { Measurement } from '../measure/types';
 import type { SetupKind } from '../setup/types';
 import type { Cell } from '../verdict/types';
-import type { CheckId, Transport } from '../vocabulary';
+import type { CheckId, Client, Transport } from '../vocabulary';
 
 export type { SetupKind } from '../setup/types';
 
@@ -14,6 +14,10 @@ export interface CheckDescription {
 
 export interface SetupResult {
   id: string;
+  /** who probed it: absent = pushthrough's Node.js clients; a browser's entry has id `<setup>@chromium` */
+  client?: Client;
+  /** a browser's entry: the id of the setup it probed */
+  clientOf?: string;
   kind: SetupKind;
   description: string;
   /** the real system a simulated setup imitates, and where its numbers come from */
@@ -29,9 +33,23 @@ export interface SetupResult {
   measurement?: Measurement;
 }
 
+/** Where a field report came from. */
+export interface FieldSource {
+  userAgent: string;
+  /** the page's URL as the browser saw it, token removed */
+  pageUrl: string;
+  /** when the origin stored it (POST /_reports), and under which id */
+  receivedAt?: string;
+  id?: string;
+}
+
 /** The JSON report: the one source every renderer works from. Fields may be added, never renamed. */
 export interface Report {
   tool: 'pushthrough';
+  /** run (absent): pushthrough probed setups itself; field: a browser that opened the origin's page probed its own path */
+  kind?: 'run' | 'field';
+  /** kind field: the browser that produced the report */
+  field?: FieldSource;
   version: string;
   startedAt: string;
   durationMs: number;

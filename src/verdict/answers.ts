@@ -7,7 +7,7 @@
 import type { Arrival, HttpAnswer, Observation, SeenRequest, Transport } from '../observation/types';
 import type { CutHow } from '../observation/limits';
 import { isCertificateError } from '../util/tls-errors';
-import { CONNECT_REFUSED } from '../vocabulary';
+import { BROWSER_NETWORK_ERROR, BROWSER_WS_FAILED, CONNECT_REFUSED } from '../vocabulary';
 import { CAPACITY_STATUSES, GATEWAY_STATUSES } from './thresholds';
 import type { CheckResult, Reason } from './types';
 
@@ -102,6 +102,18 @@ export function failedAnswerReason(transport: Transport, a: HttpAnswer | undefin
       return { reason: 'upgrade-rejected', detail: `the proxy answered the upgrade itself with ${what}; the origin never saw it` };
     }
   }
+  // A browser's WebSocket that closed before it opened: the page never sees the handshake's status, so what reached the origin tells.
+  if (transport === 'websocket' && a?.error?.code === BROWSER_WS_FAILED && seen !== undefined) {
+    const blind = 'the browser saw only close code 1006, never the handshake’s status';
+    if (http10) return { reason: 'protocol-downgrade', detail: `the handshake reached the origin over HTTP/1.0, which cannot upgrade (${blind})` };
+    const plain = seen.find((r) => !r.upgraded);
+    if (plain) {
+      const saw = plain.headers.upgrade ? `Upgrade: ${plain.headers.upgrade} but Connection: ${plain.headers.connection ?? 'none'}` : 'no Upgrade header';
+      return { reason: 'upgrade-stripped', detail: `the proxy forwarded the handshake as a plain GET (the origin saw ${saw}); ${blind}` };
+    }
+    if (seen.length === 0) return { reason: 'upgrade-rejected', detail: `the handshake never reached the origin: something on the path refused the upgrade (${blind})` };
+    return { reason: 'proxy-error', detail: `the origin accepted the upgrade, but the connection failed on its way back to the browser (${blind})` };
+  }
   // The forward proxy would not open a tunnel to the origin: no https or wss client gets through it.
   if (a?.error?.code === CONNECT_REFUSED) {
     // 502/503/504: it tried and could not reach the origin (a wrong host, nothing listening), not a policy.
@@ -112,7 +124,7 @@ export function failedAnswerReason(transport: Transport, a: HttpAnswer | undefin
     };
   }
   // Reset before any answer, and nothing reached the origin: the path refuses this connection outright.
-  if (a?.error && a.status === undefined && /ECONNRESET|UND_ERR_SOCKET|EPIPE/.test(a.error.code) && seen !== undefined && seen.length === 0) {
+  if (a?.error && a.status === undefined && (/ECONNRESET|UND_ERR_SOCKET|EPIPE/.test(a.error.code) || a.error.code === BROWSER_NETWORK_ERROR) && seen !== undefined && seen.length === 0) {
     return {
       reason: 'blocked',
       detail: `the connection was reset before any answer and the origin never saw the request: something on the path refuses connections here — an egress firewall that lets only some ports out (often 80 and 443), or a proxy that drops this connection (${what})`,

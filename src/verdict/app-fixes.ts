@@ -90,6 +90,8 @@ export function appFix(reason: Reason, transport: Transport, ctx: FixContext): s
       return 'Split large messages into chunks below the limit, or send a reference and fetch the payload with an ordinary request.';
     case 'connection-limit':
       return 'Share one stream per browser across tabs (BroadcastChannel or a SharedWorker), or serve it over HTTP/2: browsers allow only 6 HTTP/1.1 connections per host, and WebSockets do not count against that limit.';
+    case 'browser-connection-limit':
+      return 'Serve the stream over HTTP/2 (a TLS front that offers h2), where all of a page’s streams share one connection; or open one stream per browser and share it between tabs (a SharedWorker, or BroadcastChannel with one leader tab). Over HTTP/1.1 every open EventSource holds one of the 6 connections a browser allows per host, and the 7th waits.';
     case 'not-sticky':
       return 'Enable sticky sessions at the load balancer, or keep session state in a shared store so any backend can answer the next poll; WebSocket-only clients do not need stickiness.';
     case 'blocked':

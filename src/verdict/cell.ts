@@ -22,6 +22,7 @@ const PRIORITY: Reason[] = [
   'upgrade-stripped',
   'protocol-downgrade',
   'connection-limit',
+  'browser-connection-limit',
   'not-sticky',
   'compressed',
   'buffered',

@@ -1,4 +1,4 @@
-import type { CheckId, Expectation, KeepaliveKind, Reason, Transport, Verdict, WireProtocol } from '../vocabulary';
+import type { CheckId, Client, Expectation, KeepaliveKind, Reason, Transport, Verdict, WireProtocol } from '../vocabulary';
 
 export { REASONS, VERDICTS, type Expectation, type Reason, type Verdict } from '../vocabulary';
 
@@ -53,6 +53,8 @@ export interface Fix {
 
 export interface Cell {
   transport: Transport;
+  /** who made the requests; absent = pushthrough's Node.js clients */
+  client?: Client;
   verdict: Verdict;
   reason: Reason;
   explanation: string;
@@ -68,4 +70,6 @@ export interface Cell {
   fix?: Fix;
   /** when the product in front is unknown: the change for every product that has one for this reason */
   fixAlternatives?: Fix[];
+  /** a browser cell whose verdict differs from the Node client's on the same setup: that verdict, and why */
+  differsFromNode?: { verdict: Verdict; reason: Reason; why: string };
 }

@@ -1,5 +1,6 @@
 import { DEFAULT_LIMITS, type OriginLimits } from '../../origin/limits';
 import { startOrigin } from '../../origin/server';
+import { fieldRoutes } from '../../run/field';
 import { makeThrowawayTls } from '../../util/certs';
 import { UsageError } from '../../util/errors';
 import { onShutdown } from '../cleanup';
@@ -87,7 +88,7 @@ export async function originCommand(opts: OriginCliOptions): Promise<void> {
   const tls = await tlsFrom(opts);
   let origin;
   try {
-    origin = await startOrigin({ port, host: opts.host, token: opts.token, limits, tls, log: (line) => process.stderr.write(`origin: ${line}\n`) });
+    origin = await startOrigin({ port, host: opts.host, token: opts.token, limits, tls, routes: fieldRoutes(), log: (line) => process.stderr.write(`origin: ${line}\n`) });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${opts.host} is in use (pick another with --port, or --port 0 for any free port)`);
@@ -96,6 +97,7 @@ export async function originCommand(opts: OriginCliOptions): Promise<void> {
   }
   onShutdown(() => origin.close());
   process.stdout.write(`listening on ${origin.url}\n`);
+  process.stdout.write(`field page: ${origin.url}/${opts.token ? '?token=<token>' : ''} — open it in any browser behind the network to test; reports sent back: pushthrough reports ${origin.url}\n`);
   if (tls?.caFile) process.stdout.write(`${trustLine(tls.caFile)}\n`);
   // Runs until SIGINT/SIGTERM; the signal handler closes every connection.
   await new Promise<void>(() => {});

@@ -41,6 +41,7 @@ const SHORT: Partial<Record<Reason, string>> = {
   'message-loss': 'loss',
   'message-too-large': 'too large',
   'connection-limit': 'conn limit',
+  'browser-connection-limit': 'tab limit',
   'not-sticky': 'not sticky',
   'tester-error': 'tester',
 };

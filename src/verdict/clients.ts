@@ -1,0 +1,32 @@
+/**
+ * A browser and Node's clients through the same setup: where their verdicts
+ * differ, the report shows both and says why, from what each cell recorded.
+ */
+import type { Cell } from './types';
+
+/** Why a browser's cell differs from the Node client's on the same setup and transport, in one sentence. */
+export function whyClientsDiffer(browser: Cell, node: Cell): string {
+  if (browser.reason === 'browser-connection-limit') {
+    return 'the browser keeps to 6 HTTP/1.1 connections per host and every open EventSource holds one; Node’s clients have no such limit, so they never meet it';
+  }
+  const b = browser.protocol?.http;
+  const n = node.protocol?.http;
+  if (b && n && b !== n) {
+    const name = (v: string) => (v === 'h2' ? 'HTTP/2' : 'HTTP/1.1');
+    return `the browser spoke ${name(b)} to the front and Node’s clients ${name(n)}, and this path treats the two differently`;
+  }
+  const blind = browser.checks.some((c) => c.measured.error !== undefined && /WS_HANDSHAKE_FAILED/.test(JSON.stringify(c.measured.error)));
+  if (blind) return `a page sees only close code 1006 for a failed WebSocket, never the handshake’s status, so its reason comes from what reached the origin (${browser.reason}), where Node read the answer itself (${node.reason})`;
+  if (browser.verdict === 'error' || node.verdict === 'error') return `one of the two clients could not run its checks (${browser.verdict === 'error' ? 'the browser' : 'Node'}): ${browser.verdict === 'error' ? browser.explanation : node.explanation}`;
+  return `the browser saw ${browser.verdict}${browser.reason === 'none' ? '' : ` (${browser.reason})`}: ${browser.explanation} — Node’s clients saw ${node.verdict}${node.reason === 'none' ? '' : ` (${node.reason})`}: ${node.explanation}`;
+}
+
+/** Marks every browser cell whose verdict or reason differs from the Node client's cell of the same transport. */
+export function compareWithNode(browserCells: Cell[], nodeCells: Cell[]): void {
+  for (const cell of browserCells) {
+    const node = nodeCells.find((c) => c.transport === cell.transport);
+    if (!node || node.verdict === 'skipped' || cell.verdict === 'skipped') continue;
+    if (node.verdict === cell.verdict && node.reason === cell.reason) continue;
+    cell.differsFromNode = { verdict: node.verdict, reason: node.reason, why: whyClientsDiffer(cell, node) };
+  }
+}

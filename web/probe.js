@@ -1,0 +1,674 @@
+/*
+ * pushthrough's browser client: the checks of src/checks, run with the
+ * browser's own fetch, EventSource and WebSocket against the origin that
+ * served this script (through whatever stands between the browser and it).
+ * It records observations in the shape of src/observation/types.ts and judges
+ * nothing: the origin grades them (POST /_field/grade) with the same graders
+ * as the Node clients' observations.
+ *
+ * What a page cannot see, and how it is recorded:
+ *  - a WebSocket that fails shows close code 1006 and never the handshake's
+ *    status: the answer is { error: WS_HANDSHAKE_FAILED } and the origin's
+ *    record of the request (/_seen) tells what happened to it;
+ *  - EventSource shows no status: a stream that opens is answered 200; one that
+ *    fails for good is fetched once more to read the status it was answered.
+ *
+ * Self-contained (no imports, no network resources but the origin's), so it
+ * runs as served in Chromium, Firefox and Safari.
+ */
+(function (global) {
+  'use strict';
+
+  var FILL = 'pushthrough-0123456789abcdefghijklmnopqrstuvwxyz-';
+  var WS_FAILED = 'WS_HANDSHAKE_FAILED';
+  var NETWORK_ERROR = 'NETWORK_ERROR';
+  var PRIVATE = ['set-cookie', 'cookie', 'authorization', 'proxy-authorization'];
+
+  function makePayload(bytes, seq) {
+    if (bytes <= 0) return '';
+    var head = '#' + seq + ':';
+    var repeats = Math.ceil(Math.max(0, bytes - head.length) / FILL.length);
+    return (head + FILL.repeat(repeats)).slice(0, bytes);
+  }
+
+  function headersOf(res) {
+    var out = {};
+    res.headers.forEach(function (v, k) {
+      if (PRIVATE.indexOf(k.toLowerCase()) < 0) out[k.toLowerCase()] = String(v).slice(0, 200);
+    });
+    return out;
+  }
+
+  function snippet(text) {
+    var t = String(text).replace(/\s+/g, ' ').trim();
+    return t.length > 1024 ? t.slice(0, 1024) + '…' : t;
+  }
+
+  /** The checks a browser runs per transport (the page's progress counts them). */
+  var CHECKS_FOR = {
+    'short-poll': ['connect', 'delivery', 'resume'],
+    'long-poll': ['connect', 'delivery', 'resume'],
+    sse: ['connect', 'delivery', 'idle', 'resume', 'parallel-streams'],
+    websocket: ['connect', 'delivery', 'idle', 'resume'],
+  };
+
+  var sleep = function (ms) {
+    return new Promise(function (r) {
+      setTimeout(r, ms);
+    });
+  };
+
+  /** An observation under construction, as src/client/recorder.ts keeps it. */
+  class Recorder {
+    constructor(transport, check, scenario) {
+      this.transport = transport;
+      this.check = check;
+      this.scenario = scenario;
+      this.startedAt = Date.now();
+      this.t0 = performance.now();
+      this.answers = [];
+      this.arrivals = [];
+      this.ends = [];
+      this.bytes = 0;
+      this.requests = 0;
+      this.connections = 0;
+      this.lastByteAtMs = undefined;
+      this.payload = undefined;
+      this.testerError = undefined;
+      this.foreignChannel = undefined;
+      this.changed = function () {};
+    }
+    now() {
+      return Math.round((performance.now() - this.t0) * 10) / 10;
+    }
+    answer(a) {
+      var full = Object.assign({ atMs: this.now() }, a);
+      this.answers.push(full);
+      this.changed();
+      return full;
+    }
+    end(e) {
+      this.ends.push(Object.assign({ atMs: this.now() }, e));
+      this.changed();
+    }
+    received(bytes) {
+      this.bytes += bytes;
+      this.lastByteAtMs = this.now();
+    }
+    arrival(raw, connection, payloadBytes) {
+      var ev;
+      try {
+        ev = JSON.parse(raw);
+      } catch (e) {
+        return undefined;
+      }
+      if (!ev || typeof ev.seq !== 'number' || typeof ev.offsetMs !== 'number') return undefined;
+      var payload = typeof ev.payload === 'string' ? ev.payload : '';
+      var a = {
+        seq: ev.seq,
+        offsetMs: ev.offsetMs,
+        arrivedMs: this.now(),
+        bytes: new TextEncoder().encode(raw).length,
+        connection: connection,
+        intact: payload.length === payloadBytes && payload === makePayload(payloadBytes, ev.seq),
+      };
+      this.received(a.bytes);
+      this.arrivals.push(a);
+      this.changed();
+      return a;
+    }
+    hasSeq(seq) {
+      return this.arrivals.some(function (a) {
+        return a.seq === seq;
+      });
+    }
+    cursor() {
+      return this.arrivals.reduce(function (m, a) {
+        return Math.max(m, a.seq);
+      }, 0);
+    }
+    finish(seen, protocol) {
+      var o = {
+        transport: this.transport,
+        check: this.check,
+        startedAt: this.startedAt,
+        durationMs: this.now(),
+        answers: this.answers,
+        arrivals: this.arrivals,
+        ends: this.ends,
+      };
+      if (this.scenario) o.scenario = this.scenario;
+      if (seen) o.seen = seen;
+      if (this.requests) o.requests = this.requests;
+      if (this.connections) o.connections = this.connections;
+      if (this.bytes) o.bytes = this.bytes;
+      if (this.lastByteAtMs !== undefined) o.lastByteAtMs = this.lastByteAtMs;
+      if (this.foreignChannel !== undefined) o.foreignChannel = this.foreignChannel;
+      if (this.payload !== undefined) o.payload = this.payload;
+      if (this.testerError !== undefined) o.testerError = this.testerError;
+      if (protocol) o.protocol = protocol;
+      return o;
+    }
+  }
+
+  /** Resolves when `until()` holds (checked whenever the recorder changes) or the deadline passes; `extend` moves the deadline. */
+  function waitFor(rec, until, deadlineMs) {
+    var timer;
+    var done;
+    var p = new Promise(function (resolve) {
+      done = resolve;
+    });
+    var check = function () {
+      if (until()) done();
+    };
+    rec.changed = check;
+    timer = setTimeout(done, deadlineMs);
+    check();
+    return {
+      settled: p.then(function () {
+        clearTimeout(timer);
+        rec.changed = function () {};
+      }),
+      extend: function (ms) {
+        clearTimeout(timer);
+        timer = setTimeout(done, ms);
+      },
+    };
+  }
+
+  function Prober(cfg) {
+    var base = cfg.base;
+    var token = cfg.token;
+    var o = cfg.options;
+    var counter = 0;
+    var uid = function (prefix) {
+      counter += 1;
+      return prefix + '-' + Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 8) + '-' + counter;
+    };
+    var url = function (path, params, ws) {
+      var u = new URL(path, base);
+      Object.keys(params).forEach(function (k) {
+        var v = params[k];
+        if (v !== undefined && v !== false) u.searchParams.set(k, v === true ? '1' : String(v));
+      });
+      if (token) u.searchParams.set('token', token);
+      if (ws) u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+      return u.toString();
+    };
+    var tls = new URL(base).protocol === 'https:';
+    /** What the page's own connection to the host spoke: HTTP/2 when the navigation did (Resource Timing's nextHopProtocol). */
+    var http = function () {
+      var nav = performance.getEntriesByType && performance.getEntriesByType('navigation')[0];
+      var p = nav && nav.nextHopProtocol;
+      return p === 'h2' || p === 'h3' ? 'h2' : 'h1';
+    };
+    var protocolOf = function (transport) {
+      var p = { tls: tls, http: http() };
+      if (transport === 'websocket') {
+        delete p.http;
+      }
+      return p;
+    };
+
+    async function seenOf(probe) {
+      try {
+        var res = await fetch(url('/_seen', { id: probe }), { cache: 'no-store' });
+        if (!res.ok) return undefined;
+        var body = await res.json();
+        return Array.isArray(body.requests) ? body.requests : undefined;
+      } catch (e) {
+        return undefined;
+      }
+    }
+
+    /** One poll, recorded as an answer; its events become arrivals. */
+    async function pollOnce(rec, path, params, timeoutMs, keepRepeats) {
+      rec.requests++;
+      var ctl = new AbortController();
+      var timer = setTimeout(function () {
+        ctl.abort();
+      }, timeoutMs);
+      var res;
+      var text;
+      try {
+        res = await fetch(url(path, params), { signal: ctl.signal, cache: 'no-store' });
+        text = await res.text();
+      } catch (e) {
+        clearTimeout(timer);
+        var timedOut = ctl.signal.aborted;
+        rec.answer({
+          status: res ? res.status : undefined,
+          headers: res ? headersOf(res) : undefined,
+          error: timedOut ? { code: 'TIMEOUT', message: 'no complete answer within ' + timeoutMs + ' ms' } : { code: NETWORK_ERROR, message: String((e && e.message) || e) },
+        });
+        return { seqs: [] };
+      }
+      clearTimeout(timer);
+      rec.received(text.length);
+      var answer = rec.answer({ status: res.status, headers: headersOf(res) });
+      if (res.status === 204) return { status: 204, seqs: [] };
+      var body;
+      try {
+        body = JSON.parse(text);
+        if (!Array.isArray(body.events)) throw new Error('no events');
+      } catch (e) {
+        answer.bodySnippet = snippet(text);
+        return { status: res.status, seqs: [] };
+      }
+      if (res.status !== 200) answer.bodySnippet = snippet(text);
+      if (body.channel !== undefined && params.channel !== undefined && body.channel !== params.channel) rec.foreignChannel = body.channel;
+      var seqs = [];
+      body.events.forEach(function (e) {
+        seqs.push(e.seq);
+        if (keepRepeats || !rec.hasSeq(e.seq)) rec.arrival(JSON.stringify(e), rec.answers.length - 1, 16);
+      });
+      return { status: res.status, seqs: seqs };
+    }
+
+    async function pollUntil(rec, path, params, upTo, deadlineMs, holdMs) {
+      var stopAt = rec.now() + deadlineMs;
+      var isLong = path === '/long-poll';
+      var failures = 0;
+      while (rec.cursor() < upTo && rec.now() < stopAt && failures < 3) {
+        var p = Object.assign({}, params, { since: rec.cursor() }, isLong ? { hold: holdMs } : {});
+        var a = await pollOnce(rec, path, p, (isLong ? holdMs : 0) + o.connectTimeoutMs);
+        if (a.status === undefined || a.status >= 400) failures++;
+        // The short poll's cadence: part of the transport, not synchronisation.
+        if (!isLong || a.status !== 200) await sleep(o.pollEveryMs);
+      }
+    }
+
+    /** What a request is answered with when EventSource gave up on it: its status, headers and first bytes. */
+    async function answerOf(u) {
+      var ctl = new AbortController();
+      var timer = setTimeout(function () {
+        ctl.abort();
+      }, o.connectTimeoutMs);
+      try {
+        var res = await fetch(u, { headers: { Accept: 'text/event-stream' }, signal: ctl.signal, cache: 'no-store' });
+        var a = { status: res.status, headers: headersOf(res) };
+        if (res.status !== 200) a.bodySnippet = snippet(await res.text());
+        ctl.abort();
+        return a;
+      } catch (e) {
+        return { error: { code: NETWORK_ERROR, message: 'the request failed before any answer' } };
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+
+    /**
+     * The browser's EventSource until `until` holds or the deadline passes.
+     * It reconnects by itself, honouring `retry:` and sending Last-Event-ID,
+     * as it does for the app; each (re)connect is an answer.
+     */
+    async function runSse(rec, params, s) {
+      var u = url('/sse', params);
+      var conn = -1;
+      var isOpen = false;
+      var failed = false;
+      var es = new EventSource(u);
+      rec.requests++;
+      es.onopen = function () {
+        conn++;
+        isOpen = true;
+        rec.connections = conn + 1;
+        rec.answer({ status: 200 });
+        if (rec.lastByteAtMs === undefined) rec.lastByteAtMs = rec.now();
+      };
+      es.onmessage = function (m) {
+        rec.arrival(String(m.data), Math.max(0, conn), 16);
+      };
+      es.onerror = function () {
+        if (isOpen) {
+          isOpen = false;
+          var last = rec.arrivals.filter(function (a) {
+            return a.connection === conn;
+          });
+          var lastSeq = last.length ? last[last.length - 1].seq : undefined;
+          // A browser tells neither FIN from RST nor why: an end is a clean close unless it came where the origin ends it.
+          rec.end({ how: s.expectedEndSeq !== undefined && lastSeq === s.expectedEndSeq ? 'complete' : 'clean-close', connection: conn, detail: 'EventSource error after open' });
+          if (es.readyState === EventSource.CONNECTING) rec.requests++;
+          return;
+        }
+        if (es.readyState === EventSource.CLOSED) {
+          // Failed for good: a status other than 200, or not text/event-stream. Read what it was answered.
+          if (failed) return;
+          failed = true;
+          answerOf(u).then(function (a) {
+            rec.answer(a);
+            rec.end({ how: a.status !== undefined ? 'error-status' : 'reset', connection: conn + 1, code: a.status, detail: a.headers && a.headers['content-type'] });
+          });
+          return;
+        }
+        // A connection that failed before any answer; EventSource retries it.
+        rec.answer({ error: { code: NETWORK_ERROR, message: 'the EventSource connection failed before any answer' } });
+        rec.requests++;
+      };
+      var started = false;
+      var w = waitFor(
+        rec,
+        function () {
+          if (!started && rec.arrivals.length > 0 && s.deadlineFromFirstEventMs !== undefined) {
+            started = true;
+            w && w.extend(s.deadlineFromFirstEventMs);
+          }
+          return s.until(rec);
+        },
+        s.deadlineMs,
+      );
+      await w.settled;
+      if (isOpen) rec.end({ how: 'open', connection: conn });
+      es.close();
+    }
+
+    /** The browser's WebSocket until `until` holds; `reconnect` gives the next connection's params or undefined. */
+    async function runWs(rec, params, s) {
+      var conn = -1;
+      var current;
+      var finished = false;
+      var connect = function (p) {
+        var opened = false;
+        rec.requests++;
+        var ws = new WebSocket(url('/ws', p, true));
+        current = ws;
+        ws.onopen = function () {
+          opened = true;
+          conn++;
+          rec.connections = conn + 1;
+          rec.answer({ status: 101 });
+          if (rec.lastByteAtMs === undefined) rec.lastByteAtMs = rec.now();
+          if (s.onOpen) s.onOpen(ws);
+        };
+        ws.onmessage = function (m) {
+          if (typeof m.data === 'string') rec.arrival(m.data, conn, 16);
+        };
+        ws.onclose = function (ev) {
+          if (finished) return;
+          if (!opened) {
+            rec.answer({ error: { code: WS_FAILED, message: 'the WebSocket closed before it opened (close code ' + ev.code + ')' } });
+          } else {
+            var complete = ev.code === 1000 && s.expectedEndSeq !== undefined && rec.hasSeq(s.expectedEndSeq);
+            // 1006: closed without a close frame (a cut); otherwise a close frame came.
+            rec.end({ how: complete ? 'complete' : ev.code === 1006 ? 'reset' : 'clean-close', connection: conn, code: ev.code, detail: ev.reason || undefined });
+          }
+          var next = opened && s.reconnect ? s.reconnect(rec) : undefined;
+          if (next) connect(next);
+        };
+      };
+      connect(params);
+      var started = false;
+      var w = waitFor(
+        rec,
+        function () {
+          if (!started && rec.arrivals.length > 0 && s.deadlineFromFirstEventMs !== undefined) {
+            started = true;
+            w && w.extend(s.deadlineFromFirstEventMs);
+          }
+          return s.until(rec);
+        },
+        s.deadlineMs,
+      );
+      await w.settled;
+      finished = true;
+      if (current && current.readyState === WebSocket.OPEN) rec.end({ how: 'open', connection: conn });
+      if (current) current.close();
+    }
+
+    var POLL_PATH = { 'short-poll': '/poll', 'long-poll': '/long-poll' };
+
+    /** The checks, per transport: the same scenarios as src/checks/<id>.ts. */
+    var checks = {
+      connect: {
+        polls: async function (transport, ctx) {
+          var rec = new Recorder(transport, 'connect');
+          var isLong = transport === 'long-poll';
+          await pollOnce(rec, POLL_PATH[transport], { count: 1, hold: isLong ? 1000 : undefined, channel: ctx.channel, probe: ctx.probe }, (isLong ? 1000 : 0) + o.connectTimeoutMs);
+          return rec;
+        },
+        sse: async function (ctx) {
+          var rec = new Recorder('sse', 'connect');
+          rec.requests++;
+          var a = await answerOf(url('/sse', { channel: ctx.channel, probe: ctx.probe, count: 1, close: true }));
+          rec.answer(a);
+          return rec;
+        },
+        websocket: async function (ctx) {
+          var rec = new Recorder('websocket', 'connect');
+          rec.payload = { opened: false };
+          await runWs(rec, { count: 0, channel: ctx.channel, probe: ctx.probe }, {
+            until: function (r) {
+              return r.answers.length > 0;
+            },
+            deadlineMs: o.connectTimeoutMs + 1000,
+            onOpen: function () {
+              rec.payload = { opened: true };
+            },
+          });
+          return rec;
+        },
+      },
+      delivery: {
+        polls: async function (transport, ctx) {
+          var count = o.deliveryCount;
+          var intervalMs = o.deliveryIntervalMs;
+          var rec = new Recorder(transport, 'delivery', { channel: ctx.channel, count: count, intervalMs: intervalMs });
+          await pollUntil(rec, POLL_PATH[transport], { count: count, intervalMs: intervalMs, channel: ctx.channel, probe: ctx.probe }, count, count * intervalMs + o.graceMs + 2000, o.holdMs);
+          return rec;
+        },
+        sse: async function (ctx) {
+          var count = o.deliveryCount;
+          var intervalMs = o.deliveryIntervalMs;
+          var rec = new Recorder('sse', 'delivery', { channel: ctx.channel, count: count, intervalMs: intervalMs });
+          await runSse(rec, { count: count, intervalMs: intervalMs, close: true, retryMs: 250, channel: ctx.channel, probe: ctx.probe }, {
+            until: function (r) {
+              var failedAttempts = r.answers.filter(function (a) {
+                return a.status === undefined && a.error;
+              }).length;
+              return (
+                (r.hasSeq(count) && r.ends.length > 0) ||
+                r.ends.some(function (e) {
+                  return e.how === 'error-status';
+                }) ||
+                r.answers.length > 4 ||
+                (r.arrivals.length === 0 && failedAttempts >= 2)
+              );
+            },
+            deadlineMs: count * intervalMs + o.graceMs + o.connectTimeoutMs,
+            deadlineFromFirstEventMs: count * intervalMs + o.graceMs + 1000,
+            expectedEndSeq: count,
+          });
+          return rec;
+        },
+        websocket: async function (ctx) {
+          var count = o.deliveryCount;
+          var intervalMs = o.deliveryIntervalMs;
+          var rec = new Recorder('websocket', 'delivery', { channel: ctx.channel, count: count, intervalMs: intervalMs });
+          await runWs(rec, { count: count, intervalMs: intervalMs, close: true, channel: ctx.channel, probe: ctx.probe }, {
+            until: function (r) {
+              return r.hasSeq(count) || r.ends.length > 0 || r.answers.some(function (a) { return a.error; });
+            },
+            deadlineMs: count * intervalMs + o.graceMs + o.connectTimeoutMs,
+            deadlineFromFirstEventMs: count * intervalMs + o.graceMs + 1000,
+            expectedEndSeq: count,
+          });
+          return rec;
+        },
+      },
+      idle: {
+        waits: true,
+        sse: async function (ctx) {
+          var silentMs = o.idleMs;
+          var rec = new Recorder('sse', 'idle', { channel: ctx.channel, count: 2, intervalMs: silentMs, silentMs: silentMs });
+          await runSse(rec, { count: 2, silentMs: silentMs, close: true, retryMs: 100, channel: ctx.channel, probe: ctx.probe }, {
+            until: function (r) {
+              return r.hasSeq(2) || (r.ends.length > 0 && r.answers.length >= 2) || r.answers.length > 3;
+            },
+            deadlineMs: silentMs + o.graceMs + o.connectTimeoutMs,
+            deadlineFromFirstEventMs: silentMs + o.graceMs,
+            expectedEndSeq: 2,
+          });
+          return rec;
+        },
+        websocket: async function (ctx) {
+          var silentMs = o.idleMs;
+          var rec = new Recorder('websocket', 'idle', { channel: ctx.channel, count: 2, intervalMs: silentMs, silentMs: silentMs });
+          await runWs(rec, { count: 2, silentMs: silentMs, close: true, channel: ctx.channel, probe: ctx.probe }, {
+            until: function (r) {
+              return r.hasSeq(2) || r.ends.length > 0 || r.answers.some(function (a) { return a.error; });
+            },
+            deadlineMs: silentMs + o.graceMs + o.connectTimeoutMs,
+            deadlineFromFirstEventMs: silentMs + o.graceMs,
+            expectedEndSeq: 2,
+          });
+          return rec;
+        },
+      },
+      resume: {
+        polls: async function (transport, ctx) {
+          var rec = new Recorder(transport, 'resume', { channel: ctx.channel, count: 4, intervalMs: 50 });
+          var path = POLL_PATH[transport];
+          var isLong = transport === 'long-poll';
+          var params = { count: 4, intervalMs: 50, channel: ctx.channel, probe: ctx.probe };
+          await pollUntil(rec, path, params, 4, 4 * 50 + o.graceMs + 2000, o.holdMs);
+          var beforeCut = rec.arrivals.length;
+          var again = await pollOnce(rec, path, Object.assign({}, params, { since: 2 }, isLong ? { hold: 1000 } : {}), (isLong ? o.holdMs : 0) + o.connectTimeoutMs, true);
+          rec.payload = { since: 2, returned: again.seqs, beforeCut: beforeCut };
+          return rec;
+        },
+        sse: async function (ctx) {
+          var rec = new Recorder('sse', 'resume', { channel: ctx.channel, count: 6, intervalMs: 150, endAfter: 3 });
+          await runSse(rec, { count: 6, intervalMs: 150, endAfter: 3, close: true, retryMs: 100, channel: ctx.channel, probe: ctx.probe }, {
+            until: function (r) {
+              return r.hasSeq(6) || r.answers.length >= 4 || r.ends.some(function (e) { return e.how === 'error-status'; });
+            },
+            deadlineMs: 6 * 150 + o.graceMs + 2000,
+          });
+          return rec;
+        },
+        websocket: async function (ctx) {
+          var rec = new Recorder('websocket', 'resume', { channel: ctx.channel, count: 6, intervalMs: 150, endAfter: 3 });
+          var params = { count: 6, intervalMs: 150, close: true, channel: ctx.channel, probe: ctx.probe };
+          var enough = function (r) {
+            return r.hasSeq(6) || r.ends.length >= 3;
+          };
+          await runWs(rec, Object.assign({}, params, { endAfter: 3 }), {
+            until: function (r) {
+              return enough(r) || r.answers.some(function (a) { return a.error; });
+            },
+            deadlineMs: 6 * 150 + o.graceMs + 2000,
+            expectedEndSeq: 6,
+            reconnect: function (r) {
+              return enough(r) ? undefined : Object.assign({}, params, { since: r.cursor() });
+            },
+          });
+          return rec;
+        },
+      },
+      'parallel-streams': {
+        alone: true,
+        sse: async function (ctx) {
+          var streams = 7;
+          var windowMs = 3000;
+          var rec = new Recorder('sse', 'parallel-streams');
+          var first = [];
+          var sources = [];
+          for (var i = 0; i < streams; i++) {
+            first.push(null);
+            (function (i) {
+              rec.requests++;
+              // Each stream on its own channel, one event at once and then open: as a tab's stream stays open.
+              var es = new EventSource(url('/sse', { count: 1, channel: ctx.channel + '-' + i, probe: ctx.probe }));
+              es.onmessage = function () {
+                if (first[i] === null) first[i] = rec.now();
+                rec.changed();
+              };
+              sources.push(es);
+            })(i);
+          }
+          var w = waitFor(
+            rec,
+            function () {
+              return first.every(function (t) {
+                return t !== null;
+              });
+            },
+            windowMs,
+          );
+          await w.settled;
+          sources.forEach(function (es) {
+            es.close();
+          });
+          rec.payload = { streams: streams, windowMs: windowMs, firstEventAtMs: first };
+          return rec;
+        },
+      },
+    };
+
+    async function runCheck(transport, id) {
+      var c = checks[id];
+      var ctx = { channel: uid(transport + '-' + id), probe: uid('p') };
+      var rec;
+      try {
+        rec = await (POLL_PATH[transport] ? c.polls(transport, ctx) : c[transport](ctx));
+      } catch (e) {
+        rec = new Recorder(transport, id);
+        rec.testerError = 'the ' + id + ' check crashed in the browser: ' + String((e && e.message) || e);
+      }
+      var obs = rec.finish(await seenOf(ctx.probe), protocolOf(transport));
+      if (cfg.onObservation) cfg.onObservation(obs);
+      return obs;
+    }
+
+    /**
+     * Every check of the transports asked for. A browser allows 6 HTTP/1.1
+     * connections per host, so the lanes are few: one per transport, the
+     * waiting checks beside them, and the seven-stream check alone at the end
+     * (it would hold every connection the others need).
+     */
+    this.run = async function (transports) {
+      var lanes = [];
+      var last = [];
+      transports.forEach(function (t) {
+        var ids = CHECKS_FOR[t] || [];
+        ids.forEach(function (id) {
+          if (checks[id].waits) lanes.push(runCheck(t, id));
+        });
+        var short = ids.filter(function (id) {
+          return !checks[id].waits && !checks[id].alone;
+        });
+        last = last.concat(
+          ids
+            .filter(function (id) {
+              return checks[id].alone;
+            })
+            .map(function (id) {
+              return [t, id];
+            }),
+        );
+        lanes.push(
+          (async function () {
+            var out = [];
+            for (var i = 0; i < short.length; i++) out.push(await runCheck(t, short[i]));
+            return out;
+          })(),
+        );
+      });
+      var observations = [].concat.apply([], await Promise.all(lanes));
+      for (var i = 0; i < last.length; i++) observations.push(await runCheck(last[i][0], last[i][1]));
+      return observations;
+    };
+  }
+
+  global.PushthroughProbe = {
+    checksFor: CHECKS_FOR,
+    /**
+     * Runs the checks and resolves with their observations.
+     * cfg: { base, token?, transports, options: { idleMs, holdMs, deliveryCount,
+     * deliveryIntervalMs, graceMs, connectTimeoutMs, pollEveryMs }, onObservation? }
+     */
+    run: function (cfg) {
+      return new Prober(cfg).run(cfg.transports);
+    },
+  };
+})(typeof window !== 'undefined' ? window : globalThis);
