@@ -46,10 +46,10 @@
 
   /** The checks a browser runs per transport (the page's progress counts them). */
   var CHECKS_FOR = {
-    'short-poll': ['connect', 'delivery', 'resume'],
-    'long-poll': ['connect', 'delivery', 'resume'],
-    sse: ['connect', 'delivery', 'idle', 'resume', 'parallel-streams'],
-    websocket: ['connect', 'delivery', 'idle', 'resume'],
+    'short-poll': ['connect', 'delivery', 'resume', 'large', 'freshness'],
+    'long-poll': ['connect', 'delivery', 'hold', 'resume', 'large', 'freshness'],
+    sse: ['connect', 'delivery', 'idle', 'duration', 'resume', 'large', 'parallel-streams'],
+    websocket: ['connect', 'delivery', 'idle', 'duration', 'resume', 'large', 'echo'],
   };
 
   var sleep = function (ms) {
@@ -215,14 +215,19 @@
         var res = await fetch(url('/_seen', { id: probe }), { cache: 'no-store' });
         if (!res.ok) return undefined;
         var body = await res.json();
-        return Array.isArray(body.requests) ? body.requests : undefined;
+        // Only this probe's requests: a cache in the path could answer with another probe's record.
+        return Array.isArray(body.requests)
+          ? body.requests.filter(function (r) {
+              return typeof r.path === 'string' && r.path.indexOf('probe=' + probe) >= 0;
+            })
+          : undefined;
       } catch (e) {
         return undefined;
       }
     }
 
     /** One poll, recorded as an answer; its events become arrivals. */
-    async function pollOnce(rec, path, params, timeoutMs, keepRepeats) {
+    async function pollOnce(rec, path, params, timeoutMs, keepRepeats, payloadBytes) {
       rec.requests++;
       var ctl = new AbortController();
       var timer = setTimeout(function () {
@@ -260,9 +265,9 @@
       var seqs = [];
       body.events.forEach(function (e) {
         seqs.push(e.seq);
-        if (keepRepeats || !rec.hasSeq(e.seq)) rec.arrival(JSON.stringify(e), rec.answers.length - 1, 16);
+        if (keepRepeats || !rec.hasSeq(e.seq)) rec.arrival(JSON.stringify(e), rec.answers.length - 1, payloadBytes || 16);
       });
-      return { status: res.status, seqs: seqs };
+      return { status: res.status, seqs: seqs, last: body.last, events: body.events.length, raw: JSON.stringify(body.events) };
     }
 
     async function pollUntil(rec, path, params, upTo, deadlineMs, holdMs) {
@@ -317,7 +322,7 @@
         if (rec.lastByteAtMs === undefined) rec.lastByteAtMs = rec.now();
       };
       es.onmessage = function (m) {
-        rec.arrival(String(m.data), Math.max(0, conn), 16);
+        rec.arrival(String(m.data), Math.max(0, conn), s.payloadBytes || 16);
       };
       es.onerror = function () {
         if (isOpen) {
@@ -380,8 +385,12 @@
           if (rec.lastByteAtMs === undefined) rec.lastByteAtMs = rec.now();
           if (s.onOpen) s.onOpen(ws);
         };
+        ws.binaryType = 'arraybuffer';
         ws.onmessage = function (m) {
-          if (typeof m.data === 'string') rec.arrival(m.data, conn, 16);
+          if (typeof m.data !== 'string') {
+            if (s.onBinary) s.onBinary(new Uint8Array(m.data));
+            rec.changed();
+          } else if (!(s.onText && s.onText(m.data))) rec.arrival(m.data, conn, s.payloadBytes || 16);
         };
         ws.onclose = function (ev) {
           if (finished) return;
@@ -389,8 +398,8 @@
             rec.answer({ error: { code: WS_FAILED, message: 'the WebSocket closed before it opened (close code ' + ev.code + ')' } });
           } else {
             var complete = ev.code === 1000 && s.expectedEndSeq !== undefined && rec.hasSeq(s.expectedEndSeq);
-            // 1006: closed without a close frame (a cut); otherwise a close frame came.
-            rec.end({ how: complete ? 'complete' : ev.code === 1006 ? 'reset' : 'clean-close', connection: conn, code: ev.code, detail: ev.reason || undefined });
+            // 1006: closed without a close frame; a page cannot tell a FIN from a RST, so it is a close with that code.
+            rec.end({ how: complete ? 'complete' : 'clean-close', connection: conn, code: ev.code, detail: ev.reason || (ev.code === 1006 ? 'closed without a close frame' : undefined) });
           }
           var next = opened && s.reconnect ? s.reconnect(rec) : undefined;
           if (next) connect(next);
@@ -416,6 +425,52 @@
     }
 
     var POLL_PATH = { 'short-poll': '/poll', 'long-poll': '/long-poll' };
+    var FRESHNESS_GAP_MS = 500;
+
+    var sameBytes = function (a, b) {
+      if (a.length !== b.length) return false;
+      for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+      return true;
+    };
+
+    /** The idle check (one event, silence, one event) and the duration check (the same, fed with heartbeats). */
+    function silent(check) {
+      var scenario = function (ctx) {
+        var silentMs = o.idleMs;
+        var sc = { channel: ctx.channel, count: 2, intervalMs: silentMs, silentMs: silentMs };
+        if (check === 'duration') sc.heartbeatMs = o.heartbeatMs;
+        return sc;
+      };
+      return {
+        waits: true,
+        sse: async function (ctx) {
+          var sc = scenario(ctx);
+          var rec = new Recorder('sse', check, sc);
+          await runSse(rec, { count: 2, silentMs: sc.silentMs, heartbeatMs: sc.heartbeatMs, close: true, retryMs: 100, channel: ctx.channel, probe: ctx.probe }, {
+            until: function (r) {
+              return r.hasSeq(2) || (r.ends.length > 0 && r.answers.length >= 2) || r.answers.length > 3;
+            },
+            deadlineMs: sc.silentMs + o.graceMs + o.connectTimeoutMs,
+            deadlineFromFirstEventMs: sc.silentMs + o.graceMs,
+            expectedEndSeq: 2,
+          });
+          return rec;
+        },
+        websocket: async function (ctx) {
+          var sc = scenario(ctx);
+          var rec = new Recorder('websocket', check, sc);
+          await runWs(rec, { count: 2, silentMs: sc.silentMs, heartbeatMs: sc.heartbeatMs, close: true, channel: ctx.channel, probe: ctx.probe }, {
+            until: function (r) {
+              return r.hasSeq(2) || r.ends.length > 0 || r.answers.some(function (a) { return a.error; });
+            },
+            deadlineMs: sc.silentMs + o.graceMs + o.connectTimeoutMs,
+            deadlineFromFirstEventMs: sc.silentMs + o.graceMs,
+            expectedEndSeq: 2,
+          });
+          return rec;
+        },
+      };
+    }
 
     /** The checks, per transport: the same scenarios as src/checks/<id>.ts. */
     var checks = {
@@ -495,32 +550,112 @@
           return rec;
         },
       },
-      idle: {
+      idle: silent('idle'),
+      duration: silent('duration'),
+      hold: {
         waits: true,
+        'long-poll': async function (ctx) {
+          var rec = new Recorder('long-poll', 'hold', { channel: ctx.channel, count: 0, intervalMs: 0, holdMs: o.holdMs });
+          await pollOnce(rec, '/long-poll', { count: 0, hold: o.holdMs, channel: ctx.channel, probe: ctx.probe }, o.holdMs + o.graceMs);
+          return rec;
+        },
+      },
+      large: {
+        polls: async function (transport, ctx) {
+          var bytes = o.largeBytes;
+          var rec = new Recorder(transport, 'large', { channel: ctx.channel, count: 1, intervalMs: 0, payloadBytes: bytes });
+          await pollOnce(rec, POLL_PATH[transport], { count: 1, payloadBytes: bytes, channel: ctx.channel, probe: ctx.probe, hold: transport === 'long-poll' ? 1000 : undefined }, o.largeTimeoutMs, false, bytes);
+          return rec;
+        },
         sse: async function (ctx) {
-          var silentMs = o.idleMs;
-          var rec = new Recorder('sse', 'idle', { channel: ctx.channel, count: 2, intervalMs: silentMs, silentMs: silentMs });
-          await runSse(rec, { count: 2, silentMs: silentMs, close: true, retryMs: 100, channel: ctx.channel, probe: ctx.probe }, {
+          var bytes = o.largeBytes;
+          var rec = new Recorder('sse', 'large', { channel: ctx.channel, count: 1, intervalMs: 0, payloadBytes: bytes });
+          await runSse(rec, { count: 1, payloadBytes: bytes, close: true, channel: ctx.channel, probe: ctx.probe }, {
+            payloadBytes: bytes,
             until: function (r) {
-              return r.hasSeq(2) || (r.ends.length > 0 && r.answers.length >= 2) || r.answers.length > 3;
+              return r.hasSeq(1) || r.ends.length > 0;
             },
-            deadlineMs: silentMs + o.graceMs + o.connectTimeoutMs,
-            deadlineFromFirstEventMs: silentMs + o.graceMs,
-            expectedEndSeq: 2,
+            deadlineMs: o.largeTimeoutMs,
           });
           return rec;
         },
         websocket: async function (ctx) {
-          var silentMs = o.idleMs;
-          var rec = new Recorder('websocket', 'idle', { channel: ctx.channel, count: 2, intervalMs: silentMs, silentMs: silentMs });
-          await runWs(rec, { count: 2, silentMs: silentMs, close: true, channel: ctx.channel, probe: ctx.probe }, {
+          var bytes = o.largeBytes;
+          var rec = new Recorder('websocket', 'large', { channel: ctx.channel, count: 1, intervalMs: 0, payloadBytes: bytes });
+          var frame = new Uint8Array(bytes);
+          crypto.getRandomValues(frame.subarray(0, Math.min(bytes, 65536)));
+          var echo = { sentBytes: bytes, echoedOk: false, echoedBytes: 0 };
+          rec.payload = { echo: echo };
+          await runWs(rec, { count: 1, payloadBytes: bytes, channel: ctx.channel, probe: ctx.probe }, {
+            payloadBytes: bytes,
             until: function (r) {
-              return r.hasSeq(2) || r.ends.length > 0 || r.answers.some(function (a) { return a.error; });
+              return (r.hasSeq(1) && echo.echoedOk) || r.ends.length > 0 || r.answers.some(function (a) { return a.error; });
             },
-            deadlineMs: silentMs + o.graceMs + o.connectTimeoutMs,
-            deadlineFromFirstEventMs: silentMs + o.graceMs,
-            expectedEndSeq: 2,
+            deadlineMs: o.largeTimeoutMs,
+            onOpen: function (ws) {
+              ws.send(frame);
+            },
+            onBinary: function (b) {
+              echo.echoedBytes = b.length;
+              echo.echoedOk = sameBytes(b, frame);
+            },
           });
+          return rec;
+        },
+      },
+      echo: {
+        websocket: async function (ctx) {
+          var rec = new Recorder('websocket', 'echo');
+          var text = 'echo-' + Math.random().toString(36).slice(2);
+          var binary = new Uint8Array(64);
+          crypto.getRandomValues(binary);
+          var sent = {};
+          var echo = { textOk: false, binaryOk: false };
+          rec.payload = echo;
+          await runWs(rec, { count: 0, channel: ctx.channel, probe: ctx.probe }, {
+            until: function (r) {
+              return (echo.textOk && echo.binaryOk) || r.answers.some(function (a) { return a.error; }) || r.ends.length > 0;
+            },
+            deadlineMs: o.connectTimeoutMs + 3000,
+            onOpen: function (ws) {
+              sent.text = rec.now();
+              ws.send(text);
+              sent.binary = rec.now();
+              ws.send(binary);
+            },
+            onText: function (t) {
+              if (t !== text) return false;
+              echo.textOk = true;
+              echo.textRttMs = Math.round((rec.now() - sent.text) * 10) / 10;
+              return true;
+            },
+            onBinary: function (b) {
+              if (!sameBytes(b, binary)) return;
+              echo.binaryOk = true;
+              echo.binaryRttMs = Math.round((rec.now() - sent.binary) * 10) / 10;
+            },
+          });
+          return rec;
+        },
+      },
+      freshness: {
+        polls: async function (transport, ctx) {
+          var rec = new Recorder(transport, 'freshness', { channel: ctx.channel, count: 100, intervalMs: 50 });
+          var isLong = transport === 'long-poll';
+          var params = { count: 100, intervalMs: 50, since: 0, channel: ctx.channel, probe: ctx.probe, hold: isLong ? 1000 : undefined };
+          var timeoutMs = (isLong ? o.holdMs : 0) + o.connectTimeoutMs;
+          var first = await pollOnce(rec, POLL_PATH[transport], params, timeoutMs);
+          // The gap is the measurement, not synchronisation.
+          await sleep(FRESHNESS_GAP_MS);
+          var second = await pollOnce(rec, POLL_PATH[transport], params, timeoutMs);
+          rec.payload = {
+            firstLast: first.last,
+            secondLast: second.last,
+            firstEvents: first.events || 0,
+            secondEvents: second.events || 0,
+            gapMs: FRESHNESS_GAP_MS,
+            identical: first.raw === second.raw && first.last === second.last,
+          };
           return rec;
         },
       },
@@ -610,24 +745,28 @@
       var ctx = { channel: uid(transport + '-' + id), probe: uid('p') };
       var rec;
       try {
-        rec = await (POLL_PATH[transport] ? c.polls(transport, ctx) : c[transport](ctx));
+        rec = await (c[transport] ? c[transport](ctx) : c.polls(transport, ctx));
       } catch (e) {
         rec = new Recorder(transport, id);
         rec.testerError = 'the ' + id + ' check crashed in the browser: ' + String((e && e.message) || e);
       }
       var obs = rec.finish(await seenOf(ctx.probe), protocolOf(transport));
+      // The probe id, for a driver that asks the origin itself what reached it (not part of an observation).
+      Object.defineProperty(obs, 'probeId', { value: ctx.probe, enumerable: false });
       if (cfg.onObservation) cfg.onObservation(obs);
       return obs;
     }
 
     /**
      * Every check of the transports asked for. A browser allows 6 HTTP/1.1
-     * connections per host, so the lanes are few: one per transport, the
-     * waiting checks beside them, and the seven-stream check alone at the end
-     * (it would hold every connection the others need).
+     * connections per host, so the lanes are few: SSE, WebSocket and the two
+     * polls together, the waiting checks beside them (at most 5 connections
+     * at once), and the seven-stream check alone at the end (it would hold
+     * every connection the others need).
      */
     this.run = async function (transports) {
       var lanes = [];
+      var queues = {};
       var last = [];
       transports.forEach(function (t) {
         var ids = CHECKS_FOR[t] || [];
@@ -646,10 +785,18 @@
               return [t, id];
             }),
         );
+        var lane = POLL_PATH[t] ? 'polls' : t;
+        queues[lane] = (queues[lane] || []).concat(
+          short.map(function (id) {
+            return [t, id];
+          }),
+        );
+      });
+      Object.keys(queues).forEach(function (lane) {
         lanes.push(
           (async function () {
             var out = [];
-            for (var i = 0; i < short.length; i++) out.push(await runCheck(t, short[i]));
+            for (var i = 0; i < queues[lane].length; i++) out.push(await runCheck(queues[lane][i][0], queues[lane][i][1]));
             return out;
           })(),
         );

@@ -9,6 +9,7 @@
  *   pushthrough proxy --setup <id|file> | --real <product=template> --target URL [--port 8080]
  *   pushthrough setups
  *   pushthrough diff old.json new.json
+ *   pushthrough reports <origin-url> [id|latest] [--format ...]
  *
  * Exit codes (src/util/errors.ts EXIT): 0 as expected, 1 not as expected /
  * something worse, 2 usage or configuration error, 4 the tester could not run
@@ -41,7 +42,8 @@ function addProbingOptions(cmd: Command, defaults: { idleSeconds: string; holdSe
     .option('--ca <file>', 'trust the CA certificates (PEM) in this file for https/wss, besides the system store and NODE_EXTRA_CA_CERTS')
     .option('--insecure', 'do not verify the server certificate (https/wss)')
     .option('--http1', 'polls and SSE speak HTTP/1.1 even where a TLS front offers HTTP/2 (by default they take HTTP/2 when ALPN offers it, as browsers do)')
-    .option('--no-mitigations', 'do not try app-side fixes on broken transports');
+    .option('--no-mitigations', 'do not try app-side fixes on broken transports')
+    .option('--clients <list>', "who probes: node (pushthrough's own clients), and chromium for headless Chromium's fetch, EventSource and WebSocket beside them (needs /usr/bin/chromium: apt-get install -y chromium)", 'node');
 }
 
 const oneLineErrors = { outputError: (str: string, write: (s: string) => void) => write(str.split('\n')[0].replace(/^error: /, 'pushthrough: ') + '\n') };
@@ -126,6 +128,21 @@ export function buildProgram(): Command {
     .action((oldPath: string, newPath: string, opts: { format: 'table' | 'json' | 'markdown'; out?: string }) =>
       // Loaded on use: keeps start-up quick for the common commands.
       (require('./commands/diff') as typeof import('./commands/diff')).diffCommandCli(oldPath, newPath, opts),
+    );
+
+  program
+    .command('reports')
+    .description("list the field reports browsers sent back to an origin's page, or render one")
+    .argument('<origin-url>', 'the origin whose page the browsers opened, e.g. https://rt-check.example.com')
+    .argument('[id]', 'a report id from the list, or latest; without it the reports are listed')
+    .option('--origin-token <token>', 'token of an origin started with --token')
+    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
+    .option('--out <file>', 'write the report to a file instead of stdout')
+    .option('--wide', 'table: the bordered layout')
+    .option('--ca <file>', 'trust the CA certificates (PEM) in this file for https')
+    .option('--insecure', 'do not verify the server certificate (https)')
+    .action((url: string, id: string | undefined, opts: import('./commands/reports').ReportsCliOptions) =>
+      (require('./commands/reports') as typeof import('./commands/reports')).reportsCommand(url, id, opts),
     );
 
   program

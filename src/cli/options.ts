@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { TRANSPORTS, type Transport } from '../observation/types';
 import { FORMATS, type Format } from '../report/render';
 import { UsageError } from '../util/errors';
+import { CLIENTS, type Client } from '../vocabulary';
 
 export function parseSeconds(name: string, raw: string, { min = 0.05, max = 3600 } = {}): number {
   const n = Number(raw);
@@ -75,11 +76,23 @@ export interface ProbingCliOptions {
   /** --ca FILE: CA certificates (PEM) to trust besides Node's store */
   ca?: string;
   insecure?: boolean;
+  /** --clients node,chromium */
+  clients?: string;
+}
+
+/** The clients that probe: Node's always (the setups' expectations are theirs), and the browsers asked for beside them. */
+export function parseClients(raw: string): Client[] {
+  const asked = raw.split(',').map((c) => c.trim()).filter(Boolean);
+  const runnable = CLIENTS.filter((c) => c !== 'browser');
+  const bad = asked.find((c) => !(runnable as readonly string[]).includes(c));
+  if (bad !== undefined || asked.length === 0) throw new UsageError(`--clients must be a comma-separated list of ${runnable.join(', ')}, got '${raw}'`);
+  return ['node', ...(asked.includes('chromium') ? (['chromium'] as const) : [])];
 }
 
 /** Parses the shared probing options; every bad value is a UsageError naming it. */
-export function parseProbing(opts: ProbingCliOptions): { transports: Transport[]; idleMs: number; holdMs: number; heartbeatMs: number; keepalive: boolean; http1: boolean; via?: string; format: Format } {
+export function parseProbing(opts: ProbingCliOptions): { transports: Transport[]; idleMs: number; holdMs: number; heartbeatMs: number; keepalive: boolean; http1: boolean; via?: string; format: Format; clients: Client[] } {
   return {
+    clients: parseClients(opts.clients ?? 'node'),
     keepalive: opts.keepalive === true,
     http1: opts.http1 === true,
     transports: parseTransports(opts.transports),

@@ -191,7 +191,12 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
       return;
     }
     const route = url.pathname;
-    if (!['/poll', '/long-poll', '/sse', '/ws'].includes(route) && opts.routes?.(req, res, url)) return;
+    if (!['/poll', '/long-poll', '/sse', '/ws'].includes(route) && opts.routes) {
+      // A page asked for with ?probe= is recorded like the transports' requests: a browser client asks whether its page reached the origin.
+      const probe = url.searchParams.get('probe');
+      if (probe && /^[A-Za-z0-9._:-]{1,80}$/.test(probe)) seen.record(probe, req, false);
+      if (opts.routes(req, res, url)) return;
+    }
     if (!['/poll', '/long-poll', '/sse', '/ws'].includes(route)) {
       json(res, 404, { error: `no such endpoint: ${route}`, endpoints: ['/poll', '/long-poll', '/sse', '/ws', '/health', '/_seen'] });
       return;

@@ -19,31 +19,29 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Ajv from 'ajv';
-import { DEFAULT_PROBE_OPTIONS } from '../checks/check';
-import type { Observation, Transport } from '../observation/types';
+import { DEFAULT_PROBE_OPTIONS, type ProbeOptions } from '../checks/check';
+import type { PageProbeOptions } from '../client/chromium';
+import type { Observation } from '../observation/types';
 import type { OriginRoutes } from '../origin/server';
 import type { Report } from '../report/types';
 import { validateReport } from '../report/validate';
 import { PROJECT_ROOT } from '../util/paths';
-import { CHECK_IDS, TRANSPORTS, type Client } from '../vocabulary';
+import { CHECK_IDS, TRANSPORTS } from '../vocabulary';
 import { VERSION } from '../version';
-import { buildSetupResult } from './result';
-import type { SetupResult } from '../report/types';
+import { buildClientResult } from './result';
 import type { Setup } from '../setup/types';
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 export const REPORTS_KEPT = 200;
 
-/** The page's probe timing: the Node probe's defaults, so a browser cell means what a Node cell means. */
-export const FIELD_PROBE_OPTIONS = {
-  idleMs: DEFAULT_PROBE_OPTIONS.idleMs,
-  holdMs: DEFAULT_PROBE_OPTIONS.holdMs,
-  deliveryCount: DEFAULT_PROBE_OPTIONS.deliveryCount,
-  deliveryIntervalMs: DEFAULT_PROBE_OPTIONS.deliveryIntervalMs,
-  graceMs: DEFAULT_PROBE_OPTIONS.graceMs,
-  connectTimeoutMs: DEFAULT_PROBE_OPTIONS.connectTimeoutMs,
-  pollEveryMs: DEFAULT_PROBE_OPTIONS.pollEveryMs,
-};
+/** What the page's probe needs of a probe's options: the same windows as the Node clients', so a browser cell means what a Node cell means. */
+export function pageOptionsOf(p: ProbeOptions): PageProbeOptions {
+  const { idleMs, holdMs, deliveryCount, deliveryIntervalMs, graceMs, connectTimeoutMs, pollEveryMs, heartbeatMs, largeBytes, largeTimeoutMs } = p;
+  return { idleMs, holdMs, deliveryCount, deliveryIntervalMs, graceMs, connectTimeoutMs, pollEveryMs, heartbeatMs, largeBytes, largeTimeoutMs };
+}
+
+/** The field page's probe: the Node probe's defaults. */
+export const FIELD_PROBE_OPTIONS = pageOptionsOf(DEFAULT_PROBE_OPTIONS);
 
 let page: string | undefined;
 
@@ -99,19 +97,9 @@ export function observationsProblem(x: unknown): string | null {
 /** The setup a browser's observations describe: the path between it and the origin, whatever stands there. */
 const FIELD_SETUP: Setup = { id: 'field', kind: 'external', description: 'the path between this browser and the origin, whatever stands on it' };
 
-/** Grades one client's observations of one setup into its cells, each marked with the client. */
-export function browserCells(setup: Setup, observations: Observation[], client: Client, transports: readonly Transport[] = TRANSPORTS): SetupResult {
-  const byTransport: Partial<Record<Transport, Observation[]>> = {};
-  for (const o of observations) (byTransport[o.transport] ??= []).push(o);
-  const present = transports.filter((t) => byTransport[t]);
-  const result = buildSetupResult({ setup, observations: byTransport, mitigations: [], logs: [] }, present, {});
-  for (const cell of result.cells) cell.client = client;
-  return result;
-}
-
 /** A field report from one browser's observations. */
 export function fieldReport(observations: Observation[], source: { userAgent: string; pageUrl: string }, startedAt: Date): Report {
-  const setup = browserCells(FIELD_SETUP, observations, 'browser');
+  const setup = buildClientResult({ setup: FIELD_SETUP }, 'browser', [...TRANSPORTS], {}, { observations });
   const durationMs = Math.max(0, ...observations.map((o) => o.startedAt + o.durationMs)) - Math.min(...observations.map((o) => o.startedAt));
   return {
     tool: 'pushthrough',

@@ -6,16 +6,21 @@
 import { probeTransport, type ProbeMitigation, type ProbeOptions } from '../checks';
 import { gradeTransport } from '../checks/registry';
 import type { CheckId, Observation, Transport } from '../observation/types';
+import type { BrowserProbe, ChromiumClient } from '../client/chromium';
 import type { TlsTrust } from '../client/target';
-import type { RunningOrigin } from '../origin/server';
+import type { Slots } from '../util/slots';
+import type { OriginRoutes, RunningOrigin } from '../origin/server';
 import type { Setup } from '../setup/types';
 import { planMitigations, type MitigationPlan } from '../verdict/mitigations';
 import { bringUp, SetupUnavailable, type ActiveSetup } from './bring-up';
+import { pageOptionsOf } from './field';
 
 export interface SetupObservations {
   setup: Setup;
   unavailable?: SetupUnavailable;
   observations: Partial<Record<Transport, Observation[]>>;
+  /** `--clients node,chromium`: what the browser's own clients observed through the setup, or why they could not */
+  browser?: BrowserProbe;
   mitigations: Array<{ plan: MitigationPlan; observations: Observation[] }>;
   logs: string[];
   product?: string;
@@ -38,6 +43,8 @@ export interface ProbeSetupOptions {
   requireReal?: boolean;
   /** wait this long for an external setup to answer before probing it */
   waitMs?: number;
+  /** `--clients node,chromium`: the browser that also probes every setup, after the Node clients, and the slots its pages take turns in */
+  browser?: { client: ChromiumClient; slots: Slots; originRoutes?: OriginRoutes };
 }
 
 /** Parameters of a setup's faults that are a time after which the path acts. */
@@ -69,7 +76,7 @@ export async function probeSetup(setup: Setup, origins: RunningOrigin[], runOpts
   const out: SetupObservations = { setup, observations: {}, mitigations: [], logs: [] };
   let active: ActiveSetup;
   try {
-    active = await bringUp(setup, origins, { via: runOpts.via, requireReal: runOpts.requireReal, waitMs: runOpts.waitMs, tls: runOpts.tls });
+    active = await bringUp(setup, origins, { via: runOpts.via, requireReal: runOpts.requireReal, waitMs: runOpts.waitMs, tls: runOpts.tls, originRoutes: runOpts.browser?.originRoutes });
     if (runOpts.token) active.target.token = runOpts.token;
     if (runOpts.http1) active.target.http1 = true;
     if (runOpts.tls) active.target.tls = { ca: [...(active.target.tls?.ca ?? []), ...(runOpts.tls.ca ?? [])], insecure: runOpts.tls.insecure };
@@ -98,6 +105,9 @@ export async function probeSetup(setup: Setup, origins: RunningOrigin[], runOpts
         }),
       );
     }
+    // The browser after the Node clients, never beside them: both on one path would change what each measures (a connection limit, a shared buffer).
+    const browser = runOpts.browser;
+    if (browser) out.browser = await browser.slots.run(() => browser.client.probe(active.target, runOpts.transports, pageOptionsOf(probe), active.originUrl));
   } finally {
     out.logs = active.logs();
     // Something of ours broke under the probe (a firewall's upstream refused, its hop died): every cell is an error, not a finding.

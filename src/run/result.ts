@@ -15,6 +15,10 @@ import { fixesFor, fixFor, quietBeforeCutMs } from '../verdict/fixes';
 import { keepaliveAdvice, keepaliveOfCell } from '../verdict/keepalive';
 import { mitigationsOf, triedMitigation } from '../verdict/mitigations';
 import type { SetupObservations } from './probe-setup';
+import { SetupUnavailable } from './bring-up';
+import type { Observation } from '../observation/types';
+import type { Client } from '../vocabulary';
+import { compareWithNode } from '../verdict/clients';
 
 const sameKinds = (a: KeepaliveKind[], b: KeepaliveKind[]): boolean => a.length === b.length && a.every((k) => b.includes(k));
 
@@ -66,5 +70,38 @@ export function buildSetupResult(o: SetupObservations, transports: Transport[], 
       if (cell.matches !== undefined) cell.matches &&= sameKinds(kept, expKept);
     }
   }
+  return result;
+}
+
+/**
+ * A browser's cells for one setup, as their own entry beside the Node
+ * clients' (`<setup>@<client>`): graded by the same checks, with the
+ * browser's own baseline setting the timing margins, fixes for the setup's
+ * product, and no expectations of their own — the setup's expectations are
+ * what Node's clients measured. Where a cell's verdict differs from the Node
+ * cell's, it says so and why. `unavailable`: every cell skipped or an error,
+ * with that sentence.
+ */
+export function buildClientResult(
+  o: Pick<SetupObservations, 'setup' | 'product'>,
+  client: Client,
+  transports: Transport[],
+  ctx: GradeContext,
+  got: { observations: Observation[] } | { unavailable: { verdict: 'skipped' | 'error'; message: string; notInstalled?: SetupResult['notInstalled'] } },
+  node?: SetupResult,
+): SetupResult {
+  const setup = { ...o.setup, expect: undefined, expectHttp1: undefined, keepalive: undefined };
+  const byTransport: Partial<Record<Transport, Observation[]>> = {};
+  if ('observations' in got) for (const obs of got.observations) (byTransport[obs.transport] ??= []).push(obs);
+  const u = 'unavailable' in got ? got.unavailable : undefined;
+  const unavailable = u ? new SetupUnavailable(u.message, u.verdict, [], u.notInstalled) : undefined;
+  const present = 'observations' in got ? transports.filter((t) => byTransport[t]) : transports;
+  const result = buildSetupResult({ setup, observations: byTransport, mitigations: [], logs: [], product: o.product, unavailable }, present, ctx);
+  result.id = node ? `${node.id}@${client}` : o.setup.id;
+  result.client = client;
+  if (node) result.clientOf = node.id;
+  delete result.logs;
+  for (const cell of result.cells) cell.client = client;
+  if (node) compareWithNode(result.cells, node.cells, { forwardProxy: o.setup.real?.forward === true });
   return result;
 }

@@ -21,7 +21,11 @@ import type { Report } from '../report/types';
 import type { Setup } from '../setup/types';
 import { VERSION } from '../version';
 import { probeSetup, windowsFor, type ProbeSetupOptions, type SetupObservations } from './probe-setup';
-import { buildSetupResult } from './result';
+import { buildClientResult, buildSetupResult } from './result';
+import { CHROMIUM_INSTALL, chromiumMissing, launchChromium, type ChromiumClient } from '../client/chromium';
+import type { Client } from '../vocabulary';
+import { Slots } from '../util/slots';
+import { fieldRoutes } from './field';
 
 export interface RunOptions extends ProbeSetupOptions {
   setups: Setup[];
@@ -38,7 +42,16 @@ export interface RunOptions extends ProbeSetupOptions {
   reportOptions?: Record<string, unknown>;
   /** stop early (SIGINT): setups not started are left out, the report is marked interrupted */
   signal?: AbortSignal;
+  /** who probes: pushthrough's Node clients always; `chromium` adds headless Chromium's cells beside them (`--clients node,chromium`) */
+  clients?: Client[];
 }
+
+/**
+ * Browser pages probing at once. A page mostly waits (a silent stream, the
+ * seven-stream window), but each is a renderer process on a 2-core machine
+ * that also runs the origin, the proxies and the Node clients.
+ */
+export const BROWSER_PAGES = 6;
 
 /**
  * Setups mostly wait (silent streams, held requests), so many overlap well;
@@ -65,16 +78,39 @@ function maxLateOf(baseline: SetupObservations | undefined, transports: Transpor
   return lates.length ? Math.max(...lates) : undefined;
 }
 
+/** A browser's observations of a setup, by transport (none when it did not probe it). */
+function browserObservations(o: SetupObservations): SetupObservations['observations'] {
+  const byTransport: SetupObservations['observations'] = {};
+  if (o.browser && 'observations' in o.browser) for (const obs of o.browser.observations) (byTransport[obs.transport] ??= []).push(obs);
+  return byTransport;
+}
+
 /**
  * The largest extra delay the unproxied baselines showed, for the timing
  * margins: `direct`, and `direct-h2` for cells that spoke HTTP/2 (its SSE;
- * its WebSocket is an HTTP/1.1 Upgrade).
+ * its WebSocket is an HTTP/1.1 Upgrade). `client`: the same of the browser's
+ * observations, the margins of the browser's cells.
  */
-function baselineFrom(all: SetupObservations[]): GradeContext {
-  const direct = (tls: boolean) => all.find((o) => o?.setup.kind === 'direct' && !o.unavailable && (o.setup.tls === true) === tls);
+function baselineFrom(all: SetupObservations[], client: 'node' | 'chromium' = 'node'): GradeContext {
+  const direct = (tls: boolean) => {
+    const o = all.find((x) => x?.setup.kind === 'direct' && !x.unavailable && (x.setup.tls === true) === tls);
+    return o && client === 'chromium' ? { ...o, observations: browserObservations(o) } : o;
+  };
   const plain = maxLateOf(direct(false), ['sse', 'websocket']);
   const h2 = maxLateOf(direct(true), ['sse']);
   return { ...(plain !== undefined ? { baselineMaxLateMs: plain } : {}), ...(h2 !== undefined ? { baselineMaxLateMsH2: h2 } : {}) };
+}
+
+/** Starts the browser `--clients` asks for, or says why it cannot: not installed (skipped, with the install command) or did not start (an error). */
+async function startBrowser(clients: Client[] | undefined): Promise<{ client?: ChromiumClient; unavailable?: { verdict: 'skipped' | 'error'; message: string; notInstalled?: { product: string; label: string; install: string } } } | undefined> {
+  if (!clients?.includes('chromium')) return undefined;
+  const missing = chromiumMissing();
+  if (missing) return { unavailable: { verdict: 'skipped', message: missing, notInstalled: { product: 'chromium', label: 'Chromium', install: CHROMIUM_INSTALL } } };
+  try {
+    return { client: await launchChromium() };
+  } catch (err) {
+    return { unavailable: { verdict: 'error', message: `Chromium did not start: ${(err as Error).message.split('\n')[0]}` } };
+  }
 }
 
 /**
@@ -95,8 +131,12 @@ export async function runMatrix(opts: RunOptions): Promise<Report> {
   const started = Date.now();
   const originCount = Math.max(1, ...opts.setups.map((s) => s.origins ?? 1));
   const origins: RunningOrigin[] = [];
+  let browser: Awaited<ReturnType<typeof startBrowser>>;
   try {
-    for (let i = 0; i < originCount; i++) origins.push(await startOrigin({ port: 0 }));
+    browser = await startBrowser(opts.clients);
+    const probeOpts: RunOptions = browser?.client ? { ...opts, browser: { client: browser.client, slots: new Slots(BROWSER_PAGES), originRoutes: fieldRoutes() } } : opts;
+    // The field page at `/`: what a browser client loads through each setup.
+    for (let i = 0; i < originCount; i++) origins.push(await startOrigin({ port: 0, routes: fieldRoutes() }));
     await warmUp(origins[0], opts);
     let done = 0;
     const limit = Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY);
@@ -115,7 +155,7 @@ export async function runMatrix(opts: RunOptions): Promise<Report> {
         const i = order[next++];
         const setup = opts.setups[i];
         opts.onProgress?.({ setup: setup.id, phase: 'start', done, total: opts.setups.length });
-        all[i] = await probeSetup(setup, origins, opts, () => opts.onProgress?.({ setup: setup.id, phase: 'probed', done, total: opts.setups.length }));
+        all[i] = await probeSetup(setup, origins, probeOpts, () => opts.onProgress?.({ setup: setup.id, phase: 'probed', done, total: opts.setups.length }));
         if (opts.signal?.aborted) return;
         finished.add(all[i]);
         done++;
@@ -131,18 +171,34 @@ export async function runMatrix(opts: RunOptions): Promise<Report> {
     await Promise.race([Promise.all(Array.from({ length: Math.min(limit, opts.setups.length) }, worker)), aborted]);
     const probed = all.filter((o) => o !== undefined && (!opts.signal?.aborted || finished.has(o)));
     const ctx = baselineFrom(probed);
+    const browserCtx = baselineFrom(probed, 'chromium');
     const report: Report = {
       tool: 'pushthrough',
       version: VERSION,
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
-      options: { ...opts.reportOptions, baselineMaxLateMs: ctx.baselineMaxLateMs, ...(ctx.baselineMaxLateMsH2 !== undefined ? { baselineMaxLateMsH2: ctx.baselineMaxLateMsH2 } : {}) },
-      setups: probed.map((o) => buildSetupResult(o, opts.transports, ctx)),
+      options: {
+        ...opts.reportOptions,
+        baselineMaxLateMs: ctx.baselineMaxLateMs,
+        ...(ctx.baselineMaxLateMsH2 !== undefined ? { baselineMaxLateMsH2: ctx.baselineMaxLateMsH2 } : {}),
+        ...(browser?.client ? { chromium: browser.client.version, chromiumBaseline: browserCtx } : {}),
+      },
+      setups: probed.flatMap((o) => {
+        const node = buildSetupResult(o, opts.transports, ctx);
+        if (!browser || o.unavailable) return [node];
+        const got = browser.unavailable
+          ? { unavailable: browser.unavailable }
+          : o.browser && 'observations' in o.browser
+            ? { observations: o.browser.observations }
+            : { unavailable: { verdict: 'error' as const, message: o.browser?.testerError ?? 'the browser did not probe this setup' } };
+        return [node, buildClientResult(o, 'chromium', opts.transports, browserCtx, got, node)];
+      }),
       checks: CHECKS.map((c) => ({ id: c.id, transports: transportsOf(c), description: c.description, expectation: c.expectation })),
     };
     if (opts.signal?.aborted) report.interrupted = true;
     return report;
   } finally {
+    await browser?.client?.close();
     await Promise.all(origins.map((o) => o.close()));
     await closeAgents();
   }

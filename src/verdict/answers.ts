@@ -111,7 +111,8 @@ export function failedAnswerReason(transport: Transport, a: HttpAnswer | undefin
       const saw = plain.headers.upgrade ? `Upgrade: ${plain.headers.upgrade} but Connection: ${plain.headers.connection ?? 'none'}` : 'no Upgrade header';
       return { reason: 'upgrade-stripped', detail: `the proxy forwarded the handshake as a plain GET (the origin saw ${saw}); ${blind}` };
     }
-    if (seen.length === 0) return { reason: 'upgrade-rejected', detail: `the handshake never reached the origin: something on the path refused the upgrade (${blind})` };
+    // A refused upgrade, a connection limit and a blocked port all look the same to a page.
+    if (seen.length === 0) return { reason: 'upgrade-rejected', detail: `the handshake never reached the origin: something on the path refused it (${blind}, so a refused upgrade, a full connection limit and a blocked port look alike)` };
     return { reason: 'proxy-error', detail: `the origin accepted the upgrade, but the connection failed on its way back to the browser (${blind})` };
   }
   // The forward proxy would not open a tunnel to the origin: no https or wss client gets through it.

@@ -5,9 +5,15 @@
 import type { Cell } from './types';
 
 /** Why a browser's cell differs from the Node client's on the same setup and transport, in one sentence. */
-export function whyClientsDiffer(browser: Cell, node: Cell): string {
+export function whyClientsDiffer(browser: Cell, node: Cell, path: PathFacts = {}): string {
   if (browser.reason === 'browser-connection-limit') {
     return 'the browser keeps to 6 HTTP/1.1 connections per host and every open EventSource holds one; Node’s clients have no such limit, so they never meet it';
+  }
+  if (path.forwardProxy && browser.transport === 'websocket') {
+    return 'a browser opens every WebSocket through a forward proxy as a CONNECT tunnel, which the proxy cannot read into, where Node’s client sent the handshake to the proxy as a request it could change or refuse';
+  }
+  if (browser.transport === 'sse' && node.reason === 'compressed' && browser.reason === 'buffered') {
+    return 'the stream is compressed and held back by the compressor: Node read the Content-Encoding header, but a page’s EventSource sees no headers, so it can tell only that events were held back';
   }
   const b = browser.protocol?.http;
   const n = node.protocol?.http;
@@ -21,12 +27,18 @@ export function whyClientsDiffer(browser: Cell, node: Cell): string {
   return `the browser saw ${browser.verdict}${browser.reason === 'none' ? '' : ` (${browser.reason})`}: ${browser.explanation} — Node’s clients saw ${node.verdict}${node.reason === 'none' ? '' : ` (${node.reason})`}: ${node.explanation}`;
 }
 
+/** What both clients went through that explains a difference. */
+export interface PathFacts {
+  /** the clients reached the origin through a forward proxy */
+  forwardProxy?: boolean;
+}
+
 /** Marks every browser cell whose verdict or reason differs from the Node client's cell of the same transport. */
-export function compareWithNode(browserCells: Cell[], nodeCells: Cell[]): void {
+export function compareWithNode(browserCells: Cell[], nodeCells: Cell[], path: PathFacts = {}): void {
   for (const cell of browserCells) {
     const node = nodeCells.find((c) => c.transport === cell.transport);
     if (!node || node.verdict === 'skipped' || cell.verdict === 'skipped') continue;
     if (node.verdict === cell.verdict && node.reason === cell.reason) continue;
-    cell.differsFromNode = { verdict: node.verdict, reason: node.reason, why: whyClientsDiffer(cell, node) };
+    cell.differsFromNode = { verdict: node.verdict, reason: node.reason, why: whyClientsDiffer(cell, node, path) };
   }
 }
