@@ -185,8 +185,10 @@
       counter += 1;
       return prefix + '-' + Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 8) + '-' + counter;
     };
+    // The page's folder: an origin mounted under a path (https://lb.example.com/rt/) keeps it.
+    var root = new URL('.', base);
     var url = function (path, params, ws) {
-      var u = new URL(path, base);
+      var u = new URL(path.replace(/^\//, ''), root);
       Object.keys(params).forEach(function (k) {
         var v = params[k];
         if (v !== undefined && v !== false) u.searchParams.set(k, v === true ? '1' : String(v));

@@ -105,7 +105,8 @@ export async function launchChromium(): Promise<ChromiumClient> {
       });
       try {
         const page = await context.newPage();
-        const url = new URL('/', target.baseUrl);
+        // The origin's page, under the path the origin is mounted at, if any.
+        const url = new URL('./', target.baseUrl.endsWith('/') ? target.baseUrl : `${target.baseUrl}/`);
         url.searchParams.set('auto', '0');
         if (target.token) url.searchParams.set('token', target.token);
         const pageProbe = uniqueId('page');

@@ -38,6 +38,20 @@ export const VERDICT_MEANINGS: Record<Verdict, string> = {
   error: 'the tester itself broke; says nothing about the setup',
 };
 
+/** A browser cell whose verdict differs from the Node client's on the same setup, in one sentence; undefined otherwise. */
+export function clientDifferenceText(cell: Cell): string | undefined {
+  const d = cell.differsFromNode;
+  if (!d) return undefined;
+  return `Node's clients saw ${verdictText(d.verdict, d.reason)} here: ${d.why}`;
+}
+
+/** Where a field report came from, in one sentence; undefined for a run's report. */
+export function fieldSourceText(report: Report): string | undefined {
+  if (report.kind !== 'field' || !report.field) return undefined;
+  const f = report.field;
+  return `Field report from a browser that opened ${f.pageUrl || 'the origin’s page'}${f.receivedAt ? `, received ${f.receivedAt}${f.id ? ` as ${f.id}` : ''}` : ''} — ${f.userAgent || 'user agent unknown'}`;
+}
+
 /** The transports a report covers, in the canonical order. */
 export function reportTransports(report: Report): Transport[] {
   const seen = new Set<Transport>();

@@ -6,7 +6,7 @@
 import type { Transport } from '../../observation/types';
 import type { Cell, CheckResult, Fix, MitigationResult } from '../../verdict/types';
 import type { CheckDescription, Report, SetupResult } from '../types';
-import { cellOf, cutOf, fixesOfCell, formatMs, measuredEntries, num, proxyLabel, showsReason, timelineOf, VERDICT_LABELS, VERDICT_SYMBOLS, verdictText } from './common';
+import { cellOf, clientDifferenceText, cutOf, fixesOfCell, formatMs, measuredEntries, num, proxyLabel, showsReason, timelineOf, VERDICT_LABELS, VERDICT_SYMBOLS, verdictText } from './common';
 import { cellAnchor, codeSpans, esc } from './html-escape';
 import { timelineSvg } from './timeline-svg';
 
@@ -47,6 +47,8 @@ function detailHtml(setup: SetupResult, cell: Cell, what: CheckWhat): string {
     )}</span> ${esc(cell.transport)} via ${esc(setup.id)}${showsReason(cell.verdict, cell.reason) ? ` <code class="reason-code">${esc(cell.reason)}</code>` : ''}</h3>`,
   );
   out.push(`<p class="explanation">${esc(cell.explanation)}</p>`);
+  const differs = clientDifferenceText(cell);
+  if (differs) out.push(`<p class="differs">${esc(differs)}</p>`);
   if (cell.expected) {
     const cls = cell.matches === false ? 'expect bad' : 'expect ok';
     const word = cell.matches === false ? 'Contradicts the expectation' : 'As expected';

@@ -31,6 +31,7 @@ import {
   VERDICT_SYMBOLS,
   verdictText,
   wireProtocolText,
+  fieldSourceText,
   type CostRow,
 } from './common';
 import { detailsHtml, snippetHtml } from './html-cell';
@@ -87,6 +88,7 @@ function headerHtml(report: Report, transports: Transport[]): string {
   return [
     '<header class="top">',
     '<h1>pushthrough report</h1>',
+    ...(fieldSourceText(report) ? [`<p class="meta field-source">${esc(fieldSourceText(report)!)}</p>`] : []),
     `<p class="meta">Started <time datetime="${esc(report.startedAt)}">${esc(report.startedAt)}</time> · took ${esc(
       formatMs(report.durationMs),
     )} · ${report.setups.length} setup${report.setups.length === 1 ? '' : 's'} × ${transports.length} transport${

@@ -27,6 +27,8 @@ import {
   verdictText,
   expectedAndActual,
   wireProtocolText,
+  clientDifferenceText,
+  fieldSourceText,
 } from './common';
 
 /** Emoji render in colour on GitHub and GitLab, which is where this output goes. */
@@ -91,7 +93,9 @@ export function renderMarkdown(report: Report): string {
 }
 
 function header(report: Report, transports: number): string {
+  const field = fieldSourceText(report);
   return [
+    ...(field ? [text(field)] : []),
     `pushthrough ${text(report.version)}`,
     `started ${text(report.startedAt)}`,
     `took ${formatMs(report.durationMs)}`,
@@ -142,6 +146,8 @@ function problem(setup: SetupResult, cell: Cell): string[] {
     out.push(`> Expected ${verdictText(cell.expected.verdict, cell.expected.reason)}.`, '');
   }
   out.push(text(cell.explanation), '');
+  const differs = clientDifferenceText(cell);
+  if (differs) out.push(`> ${text(differs)}`, '');
 
   const evidence = cell.checks.filter((c) => c.status !== 'pass');
   if (evidence.length > 0) {

@@ -12,7 +12,7 @@ import { createColors } from 'picocolors';
 import type { Transport } from '../../observation/types';
 import type { Cell, Reason, Verdict } from '../../verdict/types';
 import type { Report, SetupResult } from '../types';
-import { expectedAndActual, reportTransports, summarize, wireProtocolText } from './common';
+import { clientDifferenceText, expectedAndActual, fieldSourceText, reportTransports, summarize, wireProtocolText } from './common';
 import { renderMeasurementTable } from './measurement-table';
 import { fit, wrap } from './text';
 
@@ -158,12 +158,14 @@ function detailLines(report: Report, width: number, paint: Paint, pc: ReturnType
   for (const s of report.setups) {
     if (notInstalled(s)) continue;
     for (const c of s.cells) {
-      if (c.verdict === 'pass' && c.matches !== false) continue;
+      if (c.verdict === 'pass' && c.matches !== false && !c.differsFromNode) continue;
       out.push(...wrap(`${SYMBOLS[c.verdict]} ${c.transport} via ${s.id}: ${c.explanation}`, width, '    ').map((l, i) => (i === 0 ? paint(c.verdict, l) : l)));
       const keepalive = c.checks.find((k) => k.id === 'keepalive' && (k.measured.controlCut === true || c.matches === false));
       if (keepalive) out.push(...wrap(`keepalive: ${keepalive.detail}`, width, '      ', '    '));
       const rescue = c.mitigations?.find((m) => m.rescued);
       if (rescue) out.push(...wrap(`→ ${rescue.landsOn ? `falls back to ${rescue.landsOn}` : `rescued by ${rescue.description}`}`, width, '      ', '    '));
+      const differs = clientDifferenceText(c);
+      if (differs) out.push(...wrap(`≠ node: ${differs}`, width, '      ', '    ').map((l) => pc.dim(l)));
       if (c.matches === false && c.expected) {
         // The kinds kept open are named when they are what differs.
         const ea = expectedAndActual(c);
@@ -181,6 +183,8 @@ export function renderTable(report: Report, opts: TableOptions): string {
   const { paint, pc } = painter(opts.color);
   const transports = reportTransports(report);
   const lines = opts.wide ? wideMatrix(report, transports, opts.color, paint) : compactMatrix(report, transports, width, paint, (t) => pc.bold(t));
+  const field = fieldSourceText(report);
+  if (field) lines.unshift(...wrap(field, width, '  ').map((l) => pc.dim(l)));
   lines.push(...notInstalledLines(report, width, (t) => pc.dim(t)));
   lines.push(...summaryLines(report, width, pc));
   lines.push(...wireLines(report, width, (t) => pc.dim(t)));
