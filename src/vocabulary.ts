@@ -27,6 +27,15 @@ export const CLIENTS = ['node', 'chromium', 'browser'] as const;
 export type Client = (typeof CLIENTS)[number];
 
 /**
+ * Real-time libraries pushthrough runs through a setup beside the four
+ * transports (`--libraries socket.io,sockjs`): their own servers mounted on
+ * the origin and their own clients, each falling back from WebSocket in its
+ * own way, so a report shows which transport each one ended on.
+ */
+export const LIBRARIES = ['socket.io', 'sockjs'] as const;
+export type Library = (typeof LIBRARIES)[number];
+
+/**
  * The error code a browser's client records for a WebSocket that closed
  * before it opened: a page sees close code 1006 and never the handshake's
  * status (WHATWG WebSocket standard, "fail the WebSocket connection"), so

@@ -43,6 +43,7 @@ function addProbingOptions(cmd: Command, defaults: { idleSeconds: string; holdSe
     .option('--insecure', 'do not verify the server certificate (https/wss)')
     .option('--http1', 'polls and SSE speak HTTP/1.1 even where a TLS front offers HTTP/2 (by default they take HTTP/2 when ALPN offers it, as browsers do)')
     .option('--no-mitigations', 'do not try app-side fixes on broken transports')
+    .option('--libraries <list>', 'also run these real-time libraries through every setup, with their own servers on the origin and their own clients: socket.io,sockjs')
     .option('--clients <list>', "who probes: node (pushthrough's own clients), and chromium for headless Chromium's fetch, EventSource and WebSocket beside them (needs /usr/bin/chromium: apt-get install -y chromium)", 'node');
 }
 
@@ -66,7 +67,8 @@ export function buildProgram(): Command {
     .option('--token <token>', 'only answer requests that carry X-Pushthrough-Token (or ?token= where a browser cannot set headers)')
     .option('--tls', 'serve https/wss with a throwaway CA made for this run (its ca.pem path is printed)')
     .option('--cert <file>', 'serve https/wss with this certificate (PEM); with --key')
-    .option('--key <file>', 'the private key (PEM) of --cert');
+    .option('--key <file>', 'the private key (PEM) of --cert')
+    .option('--libraries <list>', 'also serve these real-time libraries at their usual paths, fed by the same channels: socket.io (/socket.io/), sockjs (/sockjs)');
   for (const [flags, help] of ORIGIN_LIMIT_OPTIONS) origin.option(flags, help);
   origin.action(originCommand);
 

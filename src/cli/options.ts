@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { TRANSPORTS, type Transport } from '../observation/types';
 import { FORMATS, type Format } from '../report/render';
 import { UsageError } from '../util/errors';
-import { CLIENTS, type Client } from '../vocabulary';
+import { CLIENTS, LIBRARIES, type Client, type Library } from '../vocabulary';
 
 export function parseSeconds(name: string, raw: string, { min = 0.05, max = 3600 } = {}): number {
   const n = Number(raw);
@@ -78,6 +78,8 @@ export interface ProbingCliOptions {
   insecure?: boolean;
   /** --clients node,chromium */
   clients?: string;
+  /** --libraries socket.io,sockjs */
+  libraries?: string;
 }
 
 /** The clients that probe: Node's always (the setups' expectations are theirs), and the browsers asked for beside them. */
@@ -89,9 +91,30 @@ export function parseClients(raw: string): Client[] {
   return ['node', ...(asked.includes('chromium') ? (['chromium'] as const) : [])];
 }
 
+/** --libraries: the real-time libraries to run through every setup besides the transports. */
+export function parseLibraries(raw: string | undefined): Library[] {
+  if (raw === undefined) return [];
+  const asked = raw.split(',').map((c) => c.trim()).filter(Boolean);
+  const bad = asked.find((c) => !(LIBRARIES as readonly string[]).includes(c));
+  if (bad !== undefined || asked.length === 0) throw new UsageError(`--libraries must be a comma-separated list of ${LIBRARIES.join(', ')}, got '${raw}'`);
+  return LIBRARIES.filter((l) => asked.includes(l));
+}
+
 /** Parses the shared probing options; every bad value is a UsageError naming it. */
-export function parseProbing(opts: ProbingCliOptions): { transports: Transport[]; idleMs: number; holdMs: number; heartbeatMs: number; keepalive: boolean; http1: boolean; via?: string; format: Format; clients: Client[] } {
+export function parseProbing(opts: ProbingCliOptions): {
+  transports: Transport[];
+  idleMs: number;
+  holdMs: number;
+  heartbeatMs: number;
+  keepalive: boolean;
+  http1: boolean;
+  via?: string;
+  format: Format;
+  clients: Client[];
+  libraries: Library[];
+} {
   return {
+    libraries: parseLibraries(opts.libraries),
     clients: parseClients(opts.clients ?? 'node'),
     keepalive: opts.keepalive === true,
     http1: opts.http1 === true,

@@ -9,7 +9,7 @@
  */
 
 export { CHECK_IDS, TRANSPORTS, type CheckId, type Transport, type WireProtocol } from '../vocabulary';
-import type { CheckId, Transport, WireProtocol } from '../vocabulary';
+import type { CheckId, Library, Transport, WireProtocol } from '../vocabulary';
 import type { SeenRequest } from '../protocol/seen';
 
 export type { SeenRequest } from '../protocol/seen';
@@ -66,6 +66,8 @@ export interface Scenario {
   intervalMs: number;
   payloadBytes?: number;
   silentMs?: number;
+  /** one more event this long after the series' last (the libraries' scenario) */
+  tailMs?: number;
   heartbeatMs?: number;
   holdMs?: number;
   endAfter?: number;
@@ -105,5 +107,41 @@ export interface Observation<P = unknown> {
   /** the check's own measured data */
   payload?: P;
   /** set when the tester itself could not run the check (never the proxy's fault) */
+  testerError?: string;
+}
+
+/** One transport a library used, from when (the first, then each switch: an upgrade, a fallback). */
+export interface LibraryTransportUse {
+  atMs: number;
+  /** the library's own name for it: polling, websocket, xhr-streaming… */
+  name: string;
+  /** the transport of the four it amounts to */
+  transport: Transport;
+}
+
+/**
+ * What a real-time library's own client saw through a path (src/client/libraries):
+ * when it connected, which transports it used and when it switched, every
+ * event in the same Arrival shape as the transports', its disconnects and the
+ * errors it reported, in its own words. `since` reconnects resume from the
+ * last event received (as an app would), so a duplicate is the path's doing.
+ */
+export interface LibraryObservation {
+  library: Library;
+  /** client epoch ms when it started */
+  startedAt: number;
+  durationMs: number;
+  scenario: Scenario;
+  /** ms after the start when it first connected */
+  connectedAtMs?: number;
+  transports: LibraryTransportUse[];
+  arrivals: Arrival[];
+  disconnects: Array<{ atMs: number; reason: string }>;
+  /** connection errors the library reported: its message, and the HTTP status and body where it gave them */
+  errors: Array<{ atMs: number; message: string; status?: number; body?: string }>;
+  /** sessions after the first */
+  reconnects: number;
+  seen?: SeenRequest[];
+  /** set when the tester could not run the library's client (never the path's fault) */
   testerError?: string;
 }

@@ -52,6 +52,8 @@ export interface ChannelSchedule {
   payloadBytes: number;
   /** when set: one event, then silence for silentMs, then one more (count is ignored) */
   silentMs?: number;
+  /** when set (with a finite count): one more event, tailMs after the series' last */
+  tailMs?: number;
 }
 
 export { SharedBudget };
@@ -109,11 +111,12 @@ export class Channel {
   private offsetFor(seq: number): number {
     const s = this.schedule;
     if (s.silentMs !== undefined) return seq === 1 ? 0 : s.silentMs;
+    if (s.tailMs !== undefined && seq > s.count) return (s.count - 1) * s.intervalMs + s.tailMs;
     return (seq - 1) * s.intervalMs;
   }
 
   get total(): number {
-    return this.schedule.silentMs !== undefined ? 2 : this.schedule.count;
+    return this.schedule.silentMs !== undefined ? 2 : this.schedule.count + (this.schedule.tailMs !== undefined ? 1 : 0);
   }
 
   get done(): boolean {

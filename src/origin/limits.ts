@@ -60,7 +60,7 @@ const mib = (bytes: number): string => `${(bytes / MiB).toFixed(bytes % MiB === 
 
 /** @throws OverBudget naming the limit */
 export function checkBudget(p: ScenarioParams, limits: OriginLimits): void {
-  const count = p.silentMs !== undefined ? 2 : p.count;
+  const count = p.silentMs !== undefined ? 2 : p.count + (p.tailMs !== undefined ? 1 : 0);
   if (Number.isFinite(count) && count * p.payloadBytes > limits.maxScenarioBytes) {
     throw new OverBudget(`over budget: count × payloadBytes = ${mib(count * p.payloadBytes)}, at most ${mib(limits.maxScenarioBytes)} (--max-scenario-mib)`);
   }

@@ -21,6 +21,8 @@ export interface ScenarioParams {
   intervalMs: number;
   payloadBytes: number;
   silentMs?: number;
+  /** after a finite series, one more event this long after its last: a silence the series ends with (the libraries' scenario) */
+  tailMs?: number;
   heartbeatMs?: number;
   /**
    * what the origin sends every heartbeatMs: an SSE `comment` line (default)
@@ -100,6 +102,7 @@ export function parseScenario(q: URLSearchParams, route: string): ScenarioParams
     intervalMs: int(q, 'intervalMs', 10, 3_600_000, 1000),
     payloadBytes: int(q, 'payloadBytes', 0, MAX_PAYLOAD_BYTES, 16),
     silentMs: int(q, 'silentMs', 0, 3_600_000),
+    tailMs: int(q, 'tailMs', 0, 3_600_000),
     heartbeatMs: int(q, 'heartbeatMs', 10, 3_600_000),
     keepalive: oneOf(q, 'keepalive', SERVER_KEEPALIVES),
     holdMs: int(q, 'hold', 0, 3_600_000, 25_000),
@@ -111,6 +114,7 @@ export function parseScenario(q: URLSearchParams, route: string): ScenarioParams
     pad: flag(q, 'pad'),
     noStore: flag(q, 'noStore'),
   };
+  if (p.tailMs !== undefined && !Number.isFinite(p.count)) throw new BadParameter('tailMs', 'a count to follow (an endless ticker has no last event)', String(p.tailMs));
   if (p.keepalive !== undefined) {
     const allowed = KEEPALIVES_OF[route] ?? [];
     if (!allowed.includes(p.keepalive)) throw new BadParameter('keepalive', allowed.length ? `on ${route}: ${allowed.join(' or ')}` : `nothing on ${route}`, p.keepalive);

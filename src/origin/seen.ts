@@ -16,7 +16,7 @@ const MAX_HEADER_CHARS = 512;
 export class SeenLog {
   private readonly byProbe = new Map<string, SeenRequest[]>();
 
-  record(probe: string | undefined, req: IncomingMessage, upgraded: boolean): void {
+  record(probe: string | undefined, req: Pick<IncomingMessage, 'headers' | 'url'> & Partial<Pick<IncomingMessage, 'method' | 'httpVersion'>>, upgraded: boolean): void {
     if (!probe) return;
     let list = this.byProbe.get(probe);
     if (!list) {
@@ -39,7 +39,7 @@ export class SeenLog {
       at: Date.now(),
       method: req.method ?? '',
       path: (req.url ?? '').replace(/([?&]token=)[^&]*/g, '$1(redacted)').slice(0, 1000),
-      httpVersion: req.httpVersion,
+      httpVersion: req.httpVersion ?? '',
       headers,
       upgraded,
     });

@@ -10,7 +10,7 @@
  *   GET /_seen?id=PROBE                 what reached the origin for that probe id
  *
  * Scenario parameters (all transports): channel, since, count, intervalMs,
- * payloadBytes, silentMs, heartbeatMs, keepalive, hold, endAfter, close, retryMs, probe,
+ * payloadBytes, silentMs, tailMs, heartbeatMs, keepalive, hold, endAfter, close, retryMs, probe,
  * and the opt-in mitigations noBuffering, pad, noStore.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -28,6 +28,8 @@ import { handleSse, parseLastEventId } from './sse';
 import { serveWebSocket } from './websocket';
 import { VERSION } from '../version';
 import { listen } from '../util/net';
+import type { Library } from '../vocabulary';
+import { LIBRARY_SERVERS, type Feed, type LibraryHost, type MountedLibrary } from './libraries';
 
 export interface OriginOptions {
   port?: number;
@@ -49,6 +51,8 @@ export interface OriginOptions {
    * when it answered the request.
    */
   routes?: OriginRoutes;
+  /** real-time libraries to mount beside the transports, each at its usual path, fed by the same channels (src/origin/libraries) */
+  libraries?: readonly Library[];
 }
 
 /** Extra endpoints beside the transports; true when the request was answered. */
@@ -148,7 +152,7 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
    */
   const channelFor = (p: ScenarioParams, since: number): Granted => {
     checkBudget(p, limits);
-    const ch = channels.get(p.channel, { count: p.count, intervalMs: p.intervalMs, payloadBytes: p.payloadBytes, silentMs: p.silentMs });
+    const ch = channels.get(p.channel, { count: p.count, intervalMs: p.intervalMs, payloadBytes: p.payloadBytes, silentMs: p.silentMs, tailMs: p.tailMs });
     // A private channel lives as long as its one request.
     const release = p.channel === undefined ? () => ch.close() : () => {};
     try {
@@ -253,6 +257,8 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
     let p: ScenarioParams;
     try {
       url = new URL(req.url ?? '/', 'http://origin.invalid');
+      // A mounted library answers its own upgrades.
+      if (mountedPath(url.pathname)) return;
       if (!tokenOk(req, url, opts.token)) {
         rawAnswer(instance, socket, 401, 'Unauthorized', JSON.stringify({ error: 'missing or wrong token' }));
         return;
@@ -284,6 +290,34 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
     wss.handleUpgrade(req, socket, head, (ws) => serveWebSocket(ws, req, got.ch, got.backlog, p, got.release, ctx));
   });
 
+  /** A library's connection: its scenario from the handshake's query, checked and admitted like a transport's request. */
+  const feed = (query: URLSearchParams, req: Parameters<LibraryHost['feed']>[1]): Feed => {
+    let p: ScenarioParams;
+    try {
+      p = parseScenario(query, '/ws');
+    } catch (e) {
+      if (e instanceof BadParameter) return { ok: false, status: 400, error: e.message };
+      throw e;
+    }
+    // The library's own HTTP handling comes before the origin's: the token is checked here, for every session.
+    if (opts.token) {
+      const header = req.headers['x-pushthrough-token'];
+      if (!sameSecret(query.get('token') ?? (typeof header === 'string' ? header : undefined), opts.token)) return { ok: false, status: 401, error: 'missing or wrong token' };
+    }
+    seen.record(p.probe, { headers: req.headers as IncomingMessage['headers'], url: req.url, method: 'GET', httpVersion: req.httpVersion }, false);
+    if (p.channel !== undefined && !channels.has(p.channel) && p.since > 0) return { ok: false, status: 400, error: sessionUnknownBody(p).error };
+    try {
+      const got = channelFor(p, p.since);
+      return { ok: true, ...got, params: p };
+    } catch (err) {
+      const r = refusal(err);
+      if (!r) throw err;
+      return { ok: false, status: r.status, error: String(r.body.error) };
+    }
+  };
+  const mounted: MountedLibrary[] = (opts.libraries ?? []).map((id) => LIBRARY_SERVERS[id].mount({ server, feed, log: ctx.log }));
+  const mountedPath = (pathname: string): boolean => mounted.some((m) => pathname === m.prefix.replace(/\/$/, '') || pathname.startsWith(m.prefix.endsWith('/') ? m.prefix : `${m.prefix}/`));
+
   // Garbage on the wire: answer 400 and drop the connection; never crash.
   server.on('clientError', (_err, socket: Socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -309,6 +343,7 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
     port,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        for (const m of mounted) void m.close();
         server.close(() => resolve());
         for (const ws of wss.clients) ws.close(1001, 'origin shutting down');
         channels.close();

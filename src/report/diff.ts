@@ -108,7 +108,7 @@ export function diffReports(oldR: Report, newR: Report): ReportDiff {
 function cellStates(report: Report): Map<string, CellState> {
   const states = new Map<string, CellState>();
   for (const setup of report.setups) {
-    for (const cell of setup.cells) states.set(`${setup.id}\u0000${cell.transport}`, { verdict: cell.verdict, reason: cell.reason });
+    for (const cell of setup.cells) states.set(`${setup.id}\u0000${cell.library ?? cell.transport}`, { verdict: cell.verdict, reason: cell.reason });
   }
   return states;
 }

@@ -3,7 +3,7 @@
  * ever sees the resulting target URL: it does not care whether a proxy, which
  * one, or none sits in front of the origin.
  */
-import { startOrigin, type OriginRoutes, type RunningOrigin } from '../origin/server';
+import { startOrigin, type OriginOptions, type RunningOrigin } from '../origin/server';
 import { runThrowawayTls } from '../util/certs';
 import { DIRECT_SETUP, type Setup } from '../setup/types';
 import { startSimulatedProxy } from '../proxy/simulated/simulated-proxy';
@@ -53,8 +53,8 @@ export interface BringUpOptions {
   waitMs?: number;
   /** what https clients trust beyond Node's store (--ca, --insecure): the wait for an external https setup trusts the same */
   tls?: TlsTrust;
-  /** more endpoints for an origin started for one setup (the field page a browser client loads) */
-  originRoutes?: OriginRoutes;
+  /** what an origin started for one setup serves besides the transports: the field page a browser client loads, the libraries */
+  originExtras?: Pick<OriginOptions, 'routes' | 'libraries'>;
 }
 
 export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: BringUpOptions = {}): Promise<ActiveSetup> {
@@ -97,7 +97,7 @@ export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: Brin
     case 'real': {
       if (!setup.real) throw new SetupUnavailable(`setup ${setup.id} names no product/template`, 'error');
       // Behind a forward proxy, an origin of its own that serves https with the run's throwaway certificate.
-      const tlsOrigin = setup.real.originTls ? await startTlsOrigin(opts.originRoutes) : undefined;
+      const tlsOrigin = setup.real.originTls ? await startTlsOrigin(opts.originExtras) : undefined;
       const behind = tlsOrigin?.origin ?? origin;
       // Reached by name, as https sites are: a TLS-inspecting proxy mimics the origin certificate's DNS names (Squid 5 drops its IP addresses).
       const behindUrl = tlsOrigin ? behind.url.replace('//127.0.0.1:', '//localhost:') : behind.url;
@@ -135,9 +135,9 @@ export async function bringUp(setup: Setup, origins: RunningOrigin[], opts: Brin
 }
 
 /** An origin serving https and wss with the run's throwaway certificate, and the CA that signed it. */
-async function startTlsOrigin(routes?: OriginRoutes): Promise<{ origin: RunningOrigin; ca: string }> {
+async function startTlsOrigin(extras: BringUpOptions['originExtras'] = {}): Promise<{ origin: RunningOrigin; ca: string }> {
   const made = await runThrowawayTls();
-  return { origin: await startOrigin({ port: 0, tls: { cert: made.cert, key: made.key }, routes }), ca: made.ca };
+  return { origin: await startOrigin({ port: 0, tls: { cert: made.cert, key: made.key }, ...extras }), ca: made.ca };
 }
 
 /** The kernel's firewall in front of the origin, or in front of the setup it stands over (a layered path). */

@@ -5,9 +5,12 @@
  */
 import { probeTransport, type ProbeMitigation, type ProbeOptions } from '../checks';
 import { gradeTransport } from '../checks/registry';
-import type { CheckId, Observation, Transport } from '../observation/types';
+import type { CheckId, LibraryObservation, Observation, Transport } from '../observation/types';
 import type { BrowserProbe, ChromiumClient } from '../client/chromium';
-import type { TlsTrust } from '../client/target';
+import { uniqueId, type TlsTrust } from '../client/target';
+import { fetchSeen } from '../client/http';
+import { LIBRARY_CLIENTS } from '../client/libraries';
+import type { Library } from '../vocabulary';
 import type { Slots } from '../util/slots';
 import type { OriginRoutes, RunningOrigin } from '../origin/server';
 import type { Setup } from '../setup/types';
@@ -21,6 +24,8 @@ export interface SetupObservations {
   observations: Partial<Record<Transport, Observation[]>>;
   /** `--clients node,chromium`: what the browser's own clients observed through the setup, or why they could not */
   browser?: BrowserProbe;
+  /** `--libraries`: what each library's own client observed through the setup, or why it could not run here */
+  libraries?: Array<{ library: Library; observation: LibraryObservation } | { library: Library; unsupported: string }>;
   mitigations: Array<{ plan: MitigationPlan; observations: Observation[] }>;
   logs: string[];
   product?: string;
@@ -43,6 +48,8 @@ export interface ProbeSetupOptions {
   requireReal?: boolean;
   /** wait this long for an external setup to answer before probing it */
   waitMs?: number;
+  /** real-time libraries run through every setup after the transports' checks (`--libraries socket.io,sockjs`) */
+  libraries?: Library[];
   /** `--clients node,chromium`: the browser that also probes every setup, after the Node clients, and the slots its pages take turns in */
   browser?: { client: ChromiumClient; slots: Slots; originRoutes?: OriginRoutes };
 }
@@ -71,12 +78,30 @@ export function windowsFor(setup: Setup, probe: ProbeOptions): ProbeOptions {
   return { ...probe, idleMs: Math.max(probe.idleMs, need), holdMs: Math.max(probe.holdMs, need) };
 }
 
+/** One library's client through the setup, for as long as the idle window, and what reached the origin for it. */
+async function runLibrary(library: Library, active: ActiveSetup, probe: ProbeOptions): Promise<NonNullable<SetupObservations['libraries']>[number]> {
+  const client = LIBRARY_CLIENTS[library];
+  const unsupported = client.unsupported(active.target);
+  if (unsupported) return { library, unsupported };
+  const probeId = uniqueId('p');
+  const observation = await client.run(active.target, {
+    count: probe.deliveryCount,
+    intervalMs: probe.deliveryIntervalMs,
+    watchMs: probe.idleMs,
+    connectTimeoutMs: probe.connectTimeoutMs,
+    channel: uniqueId(`lib-${library}`),
+    probeId,
+  });
+  observation.seen = await fetchSeen(active.target, probeId, active.originUrl);
+  return { library, observation };
+}
+
 export async function probeSetup(setup: Setup, origins: RunningOrigin[], runOpts: ProbeSetupOptions, onProbed?: () => void): Promise<SetupObservations> {
   const probe = windowsFor(setup, runOpts.probe);
   const out: SetupObservations = { setup, observations: {}, mitigations: [], logs: [] };
   let active: ActiveSetup;
   try {
-    active = await bringUp(setup, origins, { via: runOpts.via, requireReal: runOpts.requireReal, waitMs: runOpts.waitMs, tls: runOpts.tls, originRoutes: runOpts.browser?.originRoutes });
+    active = await bringUp(setup, origins, { via: runOpts.via, requireReal: runOpts.requireReal, waitMs: runOpts.waitMs, tls: runOpts.tls, originExtras: { routes: runOpts.browser?.originRoutes, libraries: runOpts.libraries } });
     if (runOpts.token) active.target.token = runOpts.token;
     if (runOpts.http1) active.target.http1 = true;
     if (runOpts.tls) active.target.tls = { ca: [...(active.target.tls?.ca ?? []), ...(runOpts.tls.ca ?? [])], insecure: runOpts.tls.insecure };
@@ -105,6 +130,8 @@ export async function probeSetup(setup: Setup, origins: RunningOrigin[], runOpts
         }),
       );
     }
+    // The libraries after the transports' checks: both at once on one path would change what each measures.
+    if (runOpts.libraries?.length) out.libraries = await Promise.all(runOpts.libraries.map((library) => runLibrary(library, active, probe)));
     // The browser after the Node clients, never beside them: both on one path would change what each measures (a connection limit, a shared buffer).
     const browser = runOpts.browser;
     if (browser) out.browser = await browser.slots.run(() => browser.client.probe(active.target, runOpts.transports, pageOptionsOf(probe), active.originUrl));

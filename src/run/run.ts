@@ -136,7 +136,7 @@ export async function runMatrix(opts: RunOptions): Promise<Report> {
     browser = await startBrowser(opts.clients);
     const probeOpts: RunOptions = browser?.client ? { ...opts, browser: { client: browser.client, slots: new Slots(BROWSER_PAGES), originRoutes: fieldRoutes() } } : opts;
     // The field page at `/`: what a browser client loads through each setup.
-    for (let i = 0; i < originCount; i++) origins.push(await startOrigin({ port: 0, routes: fieldRoutes() }));
+    for (let i = 0; i < originCount; i++) origins.push(await startOrigin({ port: 0, routes: fieldRoutes(), libraries: opts.libraries }));
     await warmUp(origins[0], opts);
     let done = 0;
     const limit = Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY);

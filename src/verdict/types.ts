@@ -1,4 +1,5 @@
-import type { CheckId, Client, Expectation, KeepaliveKind, Reason, Transport, Verdict, WireProtocol } from '../vocabulary';
+import type { CheckId, Client, Expectation, KeepaliveKind, Library, Reason, Transport, Verdict, WireProtocol } from '../vocabulary';
+import type { LibraryMeasured } from './library';
 
 export { REASONS, VERDICTS, type Expectation, type Reason, type Verdict } from '../vocabulary';
 
@@ -55,6 +56,10 @@ export interface Cell {
   transport: Transport;
   /** who made the requests; absent = pushthrough's Node.js clients */
   client?: Client;
+  /** a library's cell (`--libraries`): which library; `transport` is then the one it ended on */
+  library?: Library;
+  /** a library's cell: what its own client measured (src/verdict/library.ts) */
+  measured?: LibraryMeasured;
   verdict: Verdict;
   reason: Reason;
   explanation: string;

@@ -4,7 +4,7 @@ import { fieldRoutes } from '../../run/field';
 import { makeThrowawayTls } from '../../util/certs';
 import { UsageError } from '../../util/errors';
 import { onShutdown } from '../cleanup';
-import { parsePort, parseSeconds } from '../options';
+import { parseLibraries, parsePort, parseSeconds } from '../options';
 import { caFileForClients, certAndKeyFrom, trustLine } from '../tls-files';
 
 /** The limits given in MiB: flag (camelCase as commander names it) → limit, with its help. */
@@ -28,6 +28,7 @@ export type OriginCliOptions = {
   tls?: boolean;
   cert?: string;
   key?: string;
+  libraries?: string;
 } & {
   [K in keyof typeof MIB_FLAGS]?: string;
 };
@@ -85,10 +86,11 @@ async function tlsFrom(opts: OriginCliOptions): Promise<{ cert: string; key: str
 export async function originCommand(opts: OriginCliOptions): Promise<void> {
   const port = parsePort(opts.port);
   const limits = limitsFrom(opts);
+  const libraries = parseLibraries(opts.libraries);
   const tls = await tlsFrom(opts);
   let origin;
   try {
-    origin = await startOrigin({ port, host: opts.host, token: opts.token, limits, tls, routes: fieldRoutes(), log: (line) => process.stderr.write(`origin: ${line}\n`) });
+    origin = await startOrigin({ port, host: opts.host, token: opts.token, limits, tls, routes: fieldRoutes(), libraries, log: (line) => process.stderr.write(`origin: ${line}\n`) });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${opts.host} is in use (pick another with --port, or --port 0 for any free port)`);

@@ -33,7 +33,7 @@ function parseStreamCount(raw: string): number {
 /** Probes an origin reached at <url>; exit 0 when every transport passes, 1 otherwise. */
 export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promise<void> {
   const url = parseHttpUrl('<url>', rawUrl);
-  const { transports, idleMs, holdMs, heartbeatMs, keepalive, http1, via, format, clients } = parseProbing(opts);
+  const { transports, idleMs, holdMs, heartbeatMs, keepalive, http1, via, format, clients, libraries } = parseProbing(opts);
   // Checked before anything runs: a typo must not cost a whole probe.
   const limits = opts.measure
     ? { maxIdleMs: parseSeconds('max-idle', opts.maxIdle ?? '120', { min: 1, max: 3600 }), maxStreams: parseStreamCount(opts.maxStreams ?? '64') }
@@ -54,8 +54,9 @@ export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promi
     probe: { ...DEFAULT_PROBE_OPTIONS, idleMs, holdMs, heartbeatMs, keepalive },
     mitigations: opts.mitigations,
     clients,
+    libraries,
     onProgress: (e) => progress.update(e),
-    reportOptions: { command: 'probe', url, transports, idleMs, holdMs, heartbeatMs, ...(keepalive ? { keepalive } : {}), ...(http1 ? { http1 } : {}), ...(clients.length > 1 ? { clients } : {}), via, ...(limits ? { measure: true, ...limits } : {}) },
+    reportOptions: { command: 'probe', url, transports, idleMs, holdMs, heartbeatMs, ...(keepalive ? { keepalive } : {}), ...(http1 ? { http1 } : {}), ...(clients.length > 1 ? { clients } : {}), ...(libraries.length ? { libraries } : {}), via, ...(limits ? { measure: true, ...limits } : {}) },
   });
   progress.finish();
   if (limits) await addMeasurement(report, { baseUrl: url, via, token: opts.originToken, tls }, { ...limits, longPoll: transports.includes('long-poll') }, () => emit(report, format, { out: opts.out, wide: opts.wide }));

@@ -58,7 +58,7 @@ function chooseSetups(opts: RunCliOptions): Setup[] {
 }
 
 export async function runCommand(opts: RunCliOptions): Promise<void> {
-  const { transports, idleMs, holdMs, heartbeatMs, keepalive, http1, via, format, clients } = parseProbing(opts);
+  const { transports, idleMs, holdMs, heartbeatMs, keepalive, http1, via, format, clients, libraries } = parseProbing(opts);
   const tls = trustFrom(opts.ca, opts.insecure);
   const waitMs = opts.wait !== undefined ? parseSeconds('wait', opts.wait, { min: 0, max: 3600 }) : undefined;
   for (const [file, what] of [[opts.out, '--out'], [opts.junit, '--junit'], [opts.json, '--json']] as const) if (file) checkWritable(file, what);
@@ -82,9 +82,10 @@ export async function runCommand(opts: RunCliOptions): Promise<void> {
     probe: { ...DEFAULT_PROBE_OPTIONS, idleMs, holdMs, heartbeatMs, keepalive },
     mitigations: opts.mitigations,
     clients,
+    libraries,
     onProgress: (e) => progress.update(e),
     signal: stop.signal,
-    reportOptions: { command: 'run', setups: setups.map((s) => s.id), transports, idleMs, holdMs, heartbeatMs, ...(keepalive ? { keepalive } : {}), ...(http1 ? { http1 } : {}), ...(clients.length > 1 ? { clients } : {}), via, requireReal },
+    reportOptions: { command: 'run', setups: setups.map((s) => s.id), transports, idleMs, holdMs, heartbeatMs, ...(keepalive ? { keepalive } : {}), ...(http1 ? { http1 } : {}), ...(clients.length > 1 ? { clients } : {}), ...(libraries.length ? { libraries } : {}), via, requireReal },
   });
   // SIGINT/SIGTERM: stop starting setups, let the ones under way finish, write what was measured.
   const unregister = onShutdown(async () => {

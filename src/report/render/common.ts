@@ -5,6 +5,7 @@
  * no locale, no I/O, so rendered output can be compared with golden files.
  */
 import { TRANSPORTS, type Transport } from '../../observation/types';
+import { LIBRARIES, type Library } from '../../vocabulary';
 import type { Cell, CheckResult, Fix, Verdict } from '../../verdict/types';
 import type { Report, SetupResult } from '../types';
 
@@ -52,15 +53,29 @@ export function fieldSourceText(report: Report): string | undefined {
   return `Field report from a browser that opened ${f.pageUrl || 'the origin’s page'}${f.receivedAt ? `, received ${f.receivedAt}${f.id ? ` as ${f.id}` : ''}` : ''} — ${f.userAgent || 'user agent unknown'}`;
 }
 
-/** The transports a report covers, in the canonical order. */
-export function reportTransports(report: Report): Transport[] {
-  const seen = new Set<Transport>();
-  for (const setup of report.setups) for (const cell of setup.cells) seen.add(cell.transport);
-  return TRANSPORTS.filter((t) => seen.has(t));
+/** A matrix column: one of the four transports, or a library run through the setups (`--libraries`). */
+export type Column = Transport | Library;
+
+/** The columns a report covers: its transports in the canonical order, then its libraries. */
+export function reportTransports(report: Report): Column[] {
+  const seen = new Set<Column>();
+  for (const setup of report.setups) for (const cell of setup.cells) seen.add(columnOf(cell));
+  return [...TRANSPORTS.filter((t) => seen.has(t)), ...LIBRARIES.filter((l) => seen.has(l))];
 }
 
-export function cellOf(setup: SetupResult, transport: Transport): Cell | undefined {
-  return setup.cells.find((c) => c.transport === transport);
+/** "4 transports", or "4 transports + 2 libraries": what a report's columns are. */
+export function columnsText(columns: Column[]): string {
+  const libs = columns.filter((c) => (LIBRARIES as readonly string[]).includes(c)).length;
+  const transports = columns.length - libs;
+  return `${transports} transport${transports === 1 ? '' : 's'}${libs ? ` + ${libs} librar${libs === 1 ? 'y' : 'ies'}` : ''}`;
+}
+
+/** The column a cell stands in: its library, or its transport. */
+export const columnOf = (cell: Cell): Column => cell.library ?? cell.transport;
+
+/** A setup's cell in a column: a transport's own cell, or a library's (whose `transport` is the one it ended on). */
+export function cellOf(setup: SetupResult, column: Column): Cell | undefined {
+  return setup.cells.find((c) => columnOf(c) === column);
 }
 
 /**
@@ -336,7 +351,7 @@ export function costRows(report: Report): CostRow[] {
       const bytes = firstNumber(cell, 'bytes', ['delivery']);
       rows.push({
         setup: setup.id,
-        transport,
+        transport: cell.transport,
         verdict: cell.verdict,
         events,
         requests,

@@ -6,7 +6,7 @@
 import type { Transport } from '../../observation/types';
 import type { Cell, CheckResult, Fix, MitigationResult } from '../../verdict/types';
 import type { CheckDescription, Report, SetupResult } from '../types';
-import { cellOf, clientDifferenceText, cutOf, fixesOfCell, formatMs, measuredEntries, num, proxyLabel, showsReason, timelineOf, VERDICT_LABELS, VERDICT_SYMBOLS, verdictText } from './common';
+import { cellOf, clientDifferenceText, columnOf, type Column, cutOf, fixesOfCell, formatMs, measuredEntries, num, proxyLabel, showsReason, timelineOf, VERDICT_LABELS, VERDICT_SYMBOLS, verdictText } from './common';
 import { cellAnchor, codeSpans, esc } from './html-escape';
 import { timelineSvg } from './timeline-svg';
 
@@ -19,7 +19,7 @@ function whatHtml(d: CheckDescription | undefined): string {
 
 const STATUS_SYMBOLS: Record<CheckResult['status'], string> = { pass: '✓', fail: '✗', skip: '–', error: '!' };
 
-export function detailsHtml(report: Report, transports: Transport[]): string {
+export function detailsHtml(report: Report, transports: Column[]): string {
   const what = new Map((report.checks ?? []).map((c) => [c.id as string, c]));
   const panels = report.setups.flatMap((setup) =>
     transports.flatMap((t) => {
@@ -36,7 +36,7 @@ export function detailsHtml(report: Report, transports: Transport[]): string {
 }
 
 function detailHtml(setup: SetupResult, cell: Cell, what: CheckWhat): string {
-  const anchor = cellAnchor(setup.id, cell.transport);
+  const anchor = cellAnchor(setup.id, columnOf(cell));
   const out: string[] = [];
   out.push(`<article class="detail v-${cell.verdict}" id="${anchor}" tabindex="-1" aria-labelledby="${anchor}-h">`);
   out.push('<header class="detail-head">');
@@ -44,7 +44,7 @@ function detailHtml(setup: SetupResult, cell: Cell, what: CheckWhat): string {
   out.push(
     `<h3 id="${anchor}-h"><span class="badge v-${cell.verdict}"><span class="sym" aria-hidden="true">${VERDICT_SYMBOLS[cell.verdict]}</span> ${esc(
       VERDICT_LABELS[cell.verdict],
-    )}</span> ${esc(cell.transport)} via ${esc(setup.id)}${showsReason(cell.verdict, cell.reason) ? ` <code class="reason-code">${esc(cell.reason)}</code>` : ''}</h3>`,
+    )}</span> ${esc(columnOf(cell))} via ${esc(setup.id)}${showsReason(cell.verdict, cell.reason) ? ` <code class="reason-code">${esc(cell.reason)}</code>` : ''}</h3>`,
   );
   out.push(`<p class="explanation">${esc(cell.explanation)}</p>`);
   const differs = clientDifferenceText(cell);
@@ -100,7 +100,7 @@ function chartsHtml(setup: SetupResult, cell: Cell, anchor: string): string | un
       checks: [check.id],
       html: (ids) => {
         const svg = timelineSvg(
-          { points, expected, cut, title: `${cell.transport} via ${setup.id}: ${ids.join(', ')} timeline`, idPrefix: `${anchor}-g${i}` },
+          { points, expected, cut, title: `${columnOf(cell)} via ${setup.id}: ${ids.join(', ')} timeline`, idPrefix: `${anchor}-g${i}` },
           esc,
         );
         return `<figure class="chart">${svg}<figcaption>${esc(ids.join(' + '))}: ${chartCaption(check, points.length)}</figcaption></figure>`;

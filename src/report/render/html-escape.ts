@@ -1,5 +1,6 @@
 /** HTML escaping and ids shared by the HTML report's parts. */
 import type { Transport } from '../../observation/types';
+import type { Library } from '../../vocabulary';
 
 /** Escape text for HTML content and double-quoted attributes. */
 export function esc(value: string): string {
@@ -12,8 +13,8 @@ export function slug(value: string): string {
 }
 
 /** The id of a cell's detail panel; `__` cannot occur inside a slug. */
-export function cellAnchor(setupId: string, transport: Transport): string {
-  return `c-${slug(setupId)}__${transport}`;
+export function cellAnchor(setupId: string, column: Transport | Library): string {
+  return `c-${slug(setupId)}__${slug(column)}`;
 }
 
 

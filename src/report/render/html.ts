@@ -12,7 +12,6 @@
  * the keyboard (links are focusable, Enter follows them); the script only
  * marks the selected cell and lets Escape return to the matrix.
  */
-import type { Transport } from '../../observation/types';
 import type { Cell, Verdict } from '../../verdict/types';
 import type { Report, SetupResult } from '../types';
 import {
@@ -32,6 +31,9 @@ import {
   verdictText,
   wireProtocolText,
   fieldSourceText,
+  type Column,
+  columnOf,
+  columnsText,
   type CostRow,
 } from './common';
 import { detailsHtml, snippetHtml } from './html-cell';
@@ -77,7 +79,7 @@ export function renderHtml(report: Report): string {
 
 // ---------------------------------------------------------------- header
 
-function headerHtml(report: Report, transports: Transport[]): string {
+function headerHtml(report: Report, transports: Column[]): string {
   const s = summarize(report);
   const chips = VERDICT_ORDER.filter((v) => s.counts[v] > 0).map(
     (v) => `<li class="chip v-${v}"><span class="sym" aria-hidden="true">${VERDICT_SYMBOLS[v]}</span> ${s.counts[v]} ${esc(VERDICT_LABELS[v])}</li>`,
@@ -91,9 +93,7 @@ function headerHtml(report: Report, transports: Transport[]): string {
     ...(fieldSourceText(report) ? [`<p class="meta field-source">${esc(fieldSourceText(report)!)}</p>`] : []),
     `<p class="meta">Started <time datetime="${esc(report.startedAt)}">${esc(report.startedAt)}</time> · took ${esc(
       formatMs(report.durationMs),
-    )} · ${report.setups.length} setup${report.setups.length === 1 ? '' : 's'} × ${transports.length} transport${
-      transports.length === 1 ? '' : 's'
-    } · pushthrough ${esc(report.version)}</p>`,
+    )} · ${report.setups.length} setup${report.setups.length === 1 ? '' : 's'} × ${columnsText(transports)} · pushthrough ${esc(report.version)}</p>`,
     `<ul class="chips" aria-label="Summary of ${s.cells} cells">${chips.join('')}</ul>`,
     '</header>',
   ].join('\n');
@@ -101,7 +101,7 @@ function headerHtml(report: Report, transports: Transport[]): string {
 
 // ---------------------------------------------------------------- matrix
 
-function matrixHtml(report: Report, transports: Transport[]): string {
+function matrixHtml(report: Report, transports: Column[]): string {
   const head = `<tr><th scope="col" class="corner">Setup</th>${transports.map((t) => `<th scope="col">${esc(t)}</th>`).join('')}</tr>`;
   const rows = report.setups.map((setup) => {
     const cells = transports.map((t) => {
@@ -141,8 +141,8 @@ function setupHeader(setup: SetupResult): string {
 }
 
 function cellLink(setup: SetupResult, cell: Cell): string {
-  const anchor = cellAnchor(setup.id, cell.transport);
-  const label = `${cell.transport} via ${setup.id}: ${verdictText(cell.verdict, cell.reason)}${
+  const anchor = cellAnchor(setup.id, columnOf(cell));
+  const label = `${columnOf(cell)} via ${setup.id}: ${verdictText(cell.verdict, cell.reason)}${
     cell.matches === false && cell.expected ? `, expected ${verdictText(cell.expected.verdict, cell.expected.reason)}` : ''
   }`;
   const reason = showsReason(cell.verdict, cell.reason) ? `<span class="reason">${esc(cell.reason)}</span>` : '';

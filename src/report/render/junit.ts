@@ -20,7 +20,7 @@
  */
 import type { Cell } from '../../verdict/types';
 import type { Report, SetupResult } from '../types';
-import { expectedAndActual, measuredEntries, num, verdictText } from './common';
+import { columnOf, expectedAndActual, measuredEntries, num, verdictText } from './common';
 
 type Outcome = 'passed' | 'failure' | 'error' | 'skipped';
 
@@ -94,7 +94,7 @@ function suite(setup: SetupResult, timestamp: string): string {
 }
 
 function testcase(setup: SetupResult, cell: Cell, outcome: Outcome, ms: number): string {
-  const open = `    <testcase name="${attr(cell.transport)}" classname="pushthrough.${attr(setup.id)}" time="${seconds(ms)}">`;
+  const open = `    <testcase name="${attr(columnOf(cell))}" classname="pushthrough.${attr(setup.id)}" time="${seconds(ms)}">`;
   const body: string[] = [];
   if (outcome === 'failure') {
     const { expected, actual } = expectedAndActual(cell);
@@ -115,7 +115,7 @@ function testcase(setup: SetupResult, cell: Cell, outcome: Outcome, ms: number):
 
 /** Verdict, explanation, every check with its numbers, mitigations. */
 function evidence(cell: Cell): string {
-  const lines = [`${cell.transport}: ${verdictText(cell.verdict, cell.reason)}`, cell.explanation];
+  const lines = [`${columnOf(cell)}: ${verdictText(cell.verdict, cell.reason)}`, cell.explanation];
   for (const check of cell.checks) {
     lines.push(`[${check.status}] ${check.id} (${check.reason}): ${check.detail}`);
     const numbers = measuredEntries(check).map(([k, v]) => `${k}=${v}`);

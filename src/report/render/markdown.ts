@@ -3,7 +3,6 @@
  * degradation with its explanation, evidence, mitigations and fix, written to
  * be pasted into a pull request or an issue (GitHub-flavoured Markdown).
  */
-import type { Transport } from '../../observation/types';
 import type { Cell, CheckResult, Fix, Verdict } from '../../verdict/types';
 import type { Report, SetupResult } from '../types';
 import { ADVICE_LABELS, adviceHeadlines, keepaliveLines, limitRows, measurementSummary, productLine } from './measurement';
@@ -29,6 +28,9 @@ import {
   wireProtocolText,
   clientDifferenceText,
   fieldSourceText,
+  type Column,
+  columnOf,
+  columnsText,
 } from './common';
 
 /** Emoji render in colour on GitHub and GitLab, which is where this output goes. */
@@ -48,7 +50,7 @@ export function renderMarkdown(report: Report): string {
   const transports = reportTransports(report);
   const out: string[] = [];
   out.push('# pushthrough report', '');
-  out.push(header(report, transports.length), '');
+  out.push(header(report, transports), '');
   out.push(summaryLine(report), '');
   out.push(...matrix(report, transports), '');
   out.push(legend(), '');
@@ -83,7 +85,7 @@ export function renderMarkdown(report: Report): string {
     out.push('## Expectation mismatches', '');
     for (const { setup, cell } of mismatches) {
       const { expected, actual } = expectedAndActual(cell);
-      out.push(`- **${cell.transport} via ${inline(setup.id)}**: expected ${expected}, got ${actual}`);
+      out.push(`- **${columnOf(cell)} via ${inline(setup.id)}**: expected ${expected}, got ${actual}`);
     }
     out.push('');
   }
@@ -92,14 +94,14 @@ export function renderMarkdown(report: Report): string {
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 
-function header(report: Report, transports: number): string {
+function header(report: Report, columns: Column[]): string {
   const field = fieldSourceText(report);
   return [
     ...(field ? [text(field)] : []),
     `pushthrough ${text(report.version)}`,
     `started ${text(report.startedAt)}`,
     `took ${formatMs(report.durationMs)}`,
-    `${report.setups.length} setup${report.setups.length === 1 ? '' : 's'} × ${transports} transport${transports === 1 ? '' : 's'}`,
+    `${report.setups.length} setup${report.setups.length === 1 ? '' : 's'} × ${columnsText(columns)}`,
   ].join(' · ');
 }
 
@@ -111,7 +113,7 @@ function summaryLine(report: Report): string {
   return `**${s.cells} cells:** ${parts.join(' · ')}${mismatch}`;
 }
 
-function matrix(report: Report, transports: Transport[]): string[] {
+function matrix(report: Report, transports: Column[]): string[] {
   const rows = [`| Setup | ${transports.join(' | ')} |`, `| --- |${transports.map(() => ' --- |').join('')}`];
   for (const setup of report.setups) {
     const label = `**${tableText(setup.id)}**<br>${tableText(setupLabel(setup))}`;
@@ -141,7 +143,7 @@ function legend(): string {
 
 function problem(setup: SetupResult, cell: Cell): string[] {
   const out: string[] = [];
-  out.push(`### ${MD_SYMBOLS[cell.verdict]} ${cell.transport} via ${text(setup.id)}: ${verdictText(cell.verdict, cell.reason)}`, '');
+  out.push(`### ${MD_SYMBOLS[cell.verdict]} ${columnOf(cell)} via ${text(setup.id)}: ${verdictText(cell.verdict, cell.reason)}`, '');
   if (cell.matches === false && cell.expected) {
     out.push(`> Expected ${verdictText(cell.expected.verdict, cell.expected.reason)}.`, '');
   }
@@ -210,10 +212,10 @@ interface NotRunGroup {
   verdict: Verdict;
   reason: string;
   explanation: string;
-  transports: Transport[];
+  transports: Column[];
 }
 
-function notRunGroups(report: Report, transports: Transport[]): NotRunGroup[] {
+function notRunGroups(report: Report, transports: Column[]): NotRunGroup[] {
   const groups: NotRunGroup[] = [];
   for (const setup of report.setups) {
     for (const t of transports) {

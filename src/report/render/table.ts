@@ -9,10 +9,9 @@
  */
 import Table from 'cli-table3';
 import { createColors } from 'picocolors';
-import type { Transport } from '../../observation/types';
 import type { Cell, Reason, Verdict } from '../../verdict/types';
 import type { Report, SetupResult } from '../types';
-import { clientDifferenceText, expectedAndActual, fieldSourceText, reportTransports, summarize, wireProtocolText } from './common';
+import { cellOf, clientDifferenceText, expectedAndActual, type Column, fieldSourceText, reportTransports, summarize, wireProtocolText } from './common';
 import { renderMeasurementTable } from './measurement-table';
 import { fit, wrap } from './text';
 
@@ -75,7 +74,7 @@ function compactCell(c: Cell, width: number): string {
 /** Setups that did not run because their program is not installed here. */
 const notInstalled = (s: SetupResult): boolean => s.notInstalled !== undefined && s.cells.every((c) => c.verdict === 'skipped');
 
-function compactMatrix(report: Report, transports: Transport[], width: number, paint: Paint, bold: (t: string) => string): string[] {
+function compactMatrix(report: Report, transports: Column[], width: number, paint: Paint, bold: (t: string) => string): string[] {
   const rows = report.setups.filter((s) => !notInstalled(s));
   const gap = 2;
   const idWidth = Math.min(Math.max(5, ...rows.map((s) => s.id.length)), Math.max(12, Math.floor(width * 0.3)));
@@ -85,7 +84,7 @@ function compactMatrix(report: Report, transports: Transport[], width: number, p
   for (const s of rows) {
     let line = pad(fit(s.id, idWidth), idWidth);
     for (const t of transports) {
-      const c = s.cells.find((x) => x.transport === t);
+      const c = cellOf(s, t);
       const text = c ? compactCell(c, colWidth) : '';
       line += ' '.repeat(gap) + (c ? paint(c.verdict, text) : '') + ' '.repeat(colWidth - text.length);
     }
@@ -107,12 +106,12 @@ function wideCell(c: Cell, paint: Paint): string {
   return out;
 }
 
-function wideMatrix(report: Report, transports: Transport[], color: boolean, paint: Paint): string[] {
+function wideMatrix(report: Report, transports: Column[], color: boolean, paint: Paint): string[] {
   const table = new Table({ head: ['setup', ...transports], style: { head: color ? ['bold'] : [], border: [] }, wordWrap: true });
   for (const s of report.setups) {
     if (notInstalled(s)) continue;
     table.push([s.id, ...transports.map((t) => {
-      const c = s.cells.find((x) => x.transport === t);
+      const c = cellOf(s, t);
       return c ? wideCell(c, paint) : '';
     })]);
   }
@@ -159,7 +158,7 @@ function detailLines(report: Report, width: number, paint: Paint, pc: ReturnType
     if (notInstalled(s)) continue;
     for (const c of s.cells) {
       if (c.verdict === 'pass' && c.matches !== false && !c.differsFromNode) continue;
-      out.push(...wrap(`${SYMBOLS[c.verdict]} ${c.transport} via ${s.id}: ${c.explanation}`, width, '    ').map((l, i) => (i === 0 ? paint(c.verdict, l) : l)));
+      out.push(...wrap(`${SYMBOLS[c.verdict]} ${c.library ?? c.transport} via ${s.id}: ${c.explanation}`, width, '    ').map((l, i) => (i === 0 ? paint(c.verdict, l) : l)));
       const keepalive = c.checks.find((k) => k.id === 'keepalive' && (k.measured.controlCut === true || c.matches === false));
       if (keepalive) out.push(...wrap(`keepalive: ${keepalive.detail}`, width, '      ', '    '));
       const rescue = c.mitigations?.find((m) => m.rescued);

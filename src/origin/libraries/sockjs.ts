@@ -1,0 +1,63 @@
+/**
+ * SockJS's server (the `sockjs` package) at /sockjs: every connection is fed
+ * its channel as messages, the same JSON text as /ws sends. SockJS tries
+ * WebSocket first and falls back to streaming and polling transports over
+ * plain HTTP; the server knows which one a session ended on. Its iframe
+ * transports load sockjs-client from `sockjs_url`, which points at the copy
+ * the origin serves (/sockjs/sockjs.min.js), never a CDN.
+ * https://github.com/sockjs/sockjs-node#server-class
+ */
+import fs from 'node:fs';
+import sockjs from 'sockjs';
+import { followFeed, type LibraryServer } from './library';
+
+export const SOCKJS_CLIENT_PATH = '/sockjs/sockjs.min.js';
+
+/** sockjs-client's browser build, served by the origin for pages that use it. */
+function clientScript(): Buffer {
+  return fs.readFileSync(require.resolve('sockjs-client/dist/sockjs.min.js'));
+}
+
+export const sockJs: LibraryServer = {
+  id: 'sockjs',
+  prefix: '/sockjs',
+  mount(host) {
+    const server = sockjs.createServer({ prefix: '/sockjs', sockjs_url: SOCKJS_CLIENT_PATH, log: () => undefined, disconnect_delay: 5000 });
+    const open = new Set<sockjs.Connection>();
+    server.on('connection', (conn) => {
+      if (!conn) return;
+      open.add(conn);
+      const url = new URL(conn.url, 'http://origin.invalid');
+      const feed = host.feed(url.searchParams, { headers: conn.headers, url: conn.url });
+      if (!feed.ok) {
+        conn.close(String(4000 + Math.min(999, feed.status)), feed.error.slice(0, 120));
+        return;
+      }
+      const stop = followFeed(
+        feed,
+        (text) => conn.write(text),
+        () => conn.close('1000', 'done'),
+      );
+      conn.on('close', () => {
+        open.delete(conn);
+        stop();
+      });
+    });
+    let script: Buffer | undefined;
+    // Its own client script first; everything else under /sockjs is the SockJS protocol.
+    host.server.prependListener('request', (req, res) => {
+      if (req.url?.split('?')[0] !== SOCKJS_CLIENT_PATH) return;
+      script ??= clientScript();
+      res.writeHead(200, { 'Content-Type': 'application/javascript; charset=utf-8', 'Content-Length': script.length, 'Cache-Control': 'no-store' });
+      res.end(script);
+    });
+    server.installHandlers(host.server, { prefix: '/sockjs' });
+    return {
+      prefix: '/sockjs',
+      close: async () => {
+        for (const c of open) c.close('1001', 'origin shutting down');
+        open.clear();
+      },
+    };
+  },
+};
