@@ -809,6 +809,227 @@
     };
   }
 
+
+  /**
+   * The real-time libraries the origin mounts (--libraries), run with their own
+   * browser clients, loaded from the origin: Socket.IO's from /socket.io/socket.io.js
+   * (its server serves it), SockJS's from /_lib/sockjs.min.js. Each records a
+   * LibraryObservation (src/observation/types.ts), as the Node clients in
+   * src/client/libraries do, over the same scenario: the series, a silence, one more event.
+   */
+  function LibraryRunner(cfg) {
+    var o = cfg.options;
+    var root = new URL('.', cfg.base);
+    var SOCKJS_KINDS = { websocket: 'websocket' };
+    var transportOf = {
+      'socket.io': function (name) {
+        return name === 'websocket' ? 'websocket' : 'long-poll';
+      },
+      sockjs: function (name) {
+        if (SOCKJS_KINDS[name]) return SOCKJS_KINDS[name];
+        return /streaming|eventsource|htmlfile/.test(name) ? 'sse' : 'long-poll';
+      },
+    };
+    var scripts = { 'socket.io': 'socket.io/socket.io.js', sockjs: '_lib/sockjs.min.js' };
+
+    function loadScript(path) {
+      return new Promise(function (resolve, reject) {
+        var el = document.createElement('script');
+        el.src = new URL(path, root).toString();
+        el.onload = resolve;
+        el.onerror = function () {
+          reject(new Error('could not load ' + path + ' from the origin'));
+        };
+        document.head.appendChild(el);
+      });
+    }
+
+    function recorder(library, scenario) {
+      var t0 = performance.now();
+      var connection = -1;
+      var obs = { library: library, startedAt: Date.now(), durationMs: 0, scenario: scenario, transports: [], arrivals: [], disconnects: [], errors: [], reconnects: 0 };
+      var now = function () {
+        return Math.round((performance.now() - t0) * 10) / 10;
+      };
+      return {
+        obs: obs,
+        connected: function () {
+          connection++;
+          if (connection > 0) obs.reconnects++;
+          if (obs.connectedAtMs === undefined) obs.connectedAtMs = now();
+        },
+        uses: function (name) {
+          var last = obs.transports[obs.transports.length - 1];
+          if (!last || last.name !== name) obs.transports.push({ atMs: now(), name: name, transport: transportOf[library](name) });
+        },
+        message: function (raw) {
+          var ev;
+          try {
+            ev = JSON.parse(raw);
+          } catch (e) {
+            return;
+          }
+          if (!ev || typeof ev.seq !== 'number' || typeof ev.offsetMs !== 'number') return;
+          var payload = typeof ev.payload === 'string' ? ev.payload : '';
+          obs.arrivals.push({ seq: ev.seq, offsetMs: ev.offsetMs, arrivedMs: now(), bytes: raw.length, connection: Math.max(0, connection), intact: payload.length === 16 && payload === makePayload(16, ev.seq) });
+        },
+        disconnected: function (reason) {
+          obs.disconnects.push({ atMs: now(), reason: String(reason) });
+        },
+        error: function (message, status, body) {
+          if (obs.errors.length >= 50) return;
+          var e = { atMs: now(), message: String(message) };
+          if (status) e.status = status;
+          if (body) e.body = String(body).slice(0, 200);
+          obs.errors.push(e);
+        },
+        hasTail: function () {
+          return obs.arrivals.some(function (a) {
+            return a.seq === scenario.count + 1;
+          });
+        },
+        cursor: function () {
+          return obs.arrivals.reduce(function (m, a) {
+            return Math.max(m, a.seq);
+          }, 0);
+        },
+        finish: function () {
+          obs.durationMs = now();
+          return obs;
+        },
+      };
+    }
+
+    function session(library) {
+      var channel = 'lib-' + library + '-' + Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 8);
+      var probe = 'p-' + Math.random().toString(36).slice(2, 10);
+      var scenario = { channel: channel, count: o.deliveryCount, intervalMs: o.deliveryIntervalMs, tailMs: o.idleMs };
+      var query = { channel: channel, count: String(o.deliveryCount), intervalMs: String(o.deliveryIntervalMs), tailMs: String(o.idleMs), probe: probe };
+      if (cfg.token) query.token = cfg.token;
+      var windowMs = Math.max(o.connectTimeoutMs, (o.deliveryCount - 1) * o.deliveryIntervalMs + o.idleMs + 2000);
+      return { scenario: scenario, query: query, windowMs: windowMs, probe: probe };
+    }
+
+    /** Waits until `done()` or the window ends; `poke` re-checks. */
+    function watch(windowMs, done) {
+      var resolve;
+      var timer;
+      var p = new Promise(function (r) {
+        resolve = r;
+        timer = setTimeout(r, windowMs);
+      });
+      return {
+        poke: function () {
+          if (done()) resolve();
+        },
+        settled: p.then(function () {
+          clearTimeout(timer);
+        }),
+      };
+    }
+
+    var runners = {
+      'socket.io': async function () {
+        var x = session('socket.io');
+        var rec = recorder('socket.io', x.scenario);
+        var ours = false;
+        var w = watch(x.windowMs, rec.hasTail);
+        var socket = global.io(root.origin, { path: root.pathname + 'socket.io/', query: x.query, forceNew: true, reconnectionDelay: 250, reconnectionDelayMax: 1000, timeout: o.connectTimeoutMs });
+        var manager = socket.io;
+        manager.on('open', function () {
+          var engine = manager.engine;
+          rec.uses(engine.transport.name);
+          engine.on('upgrade', function (t) {
+            rec.uses(t.name);
+          });
+        });
+        manager.on('error', function (err) {
+          var ctx = err && err.context;
+          var status = typeof err.description === 'number' ? err.description : ctx && ctx.status;
+          rec.error((err && err.message) || String(err), status, ctx && typeof ctx.responseText === 'string' ? ctx.responseText : undefined);
+        });
+        manager.on('reconnect_attempt', function () {
+          manager.opts.query.since = String(rec.cursor());
+        });
+        socket.on('connect', rec.connected);
+        socket.on('event', function (text) {
+          rec.message(String(text));
+          w.poke();
+        });
+        socket.on('refused', function (r) {
+          rec.error('the origin refused the session: ' + ((r && r.error) || ''), r && r.status);
+        });
+        socket.on('disconnect', function (reason) {
+          if (!ours) rec.disconnected(reason);
+        });
+        await w.settled;
+        ours = true;
+        socket.disconnect();
+        return { obs: rec.finish(), probe: x.probe };
+      },
+      sockjs: async function () {
+        var x = session('sockjs');
+        var rec = recorder('sockjs', x.scenario);
+        var closed = false;
+        var w = watch(x.windowMs, function () {
+          return closed || rec.hasTail();
+        });
+        var u = new URL('sockjs', root);
+        Object.keys(x.query).forEach(function (k) {
+          u.searchParams.set(k, x.query[k]);
+        });
+        // SockJS's own per-transport timeouts (from the round trip it measures), as an app gets them.
+        var sock = new global.SockJS(u.toString());
+        sock.onopen = function () {
+          rec.connected();
+          if (sock.transport) rec.uses(sock.transport);
+        };
+        sock.onmessage = function (m) {
+          rec.message(String(m.data));
+          w.poke();
+        };
+        sock.onclose = function (e) {
+          if (closed) return;
+          if (rec.obs.connectedAtMs === undefined) rec.error('SockJS could not connect (close ' + e.code + (e.reason ? ' ' + e.reason : '') + ')', e.code >= 4000 && e.code < 5000 ? e.code - 4000 : undefined);
+          else rec.disconnected('close ' + e.code + (e.reason ? ' ' + e.reason : ''));
+          closed = true;
+          w.poke();
+        };
+        await w.settled;
+        closed = true;
+        sock.close();
+        return { obs: rec.finish(), probe: x.probe };
+      },
+    };
+
+    /** Every library asked for, side by side; each resolves to its observation (a tester error when its client could not load). */
+    this.run = function (libraries) {
+      return Promise.all(
+        libraries.map(async function (library) {
+          try {
+            await loadScript(scripts[library]);
+            var r = await runners[library]();
+            Object.defineProperty(r.obs, 'probeId', { value: r.probe, enumerable: false });
+            return r.obs;
+          } catch (e) {
+            return {
+              library: library,
+              startedAt: Date.now(),
+              durationMs: 0,
+              scenario: { channel: '-', count: o.deliveryCount, intervalMs: o.deliveryIntervalMs, tailMs: o.idleMs },
+              transports: [],
+              arrivals: [],
+              disconnects: [],
+              errors: [],
+              reconnects: 0,
+              testerError: 'the browser could not run ' + library + "'s client: " + String((e && e.message) || e),
+            };
+          }
+        }),
+      );
+    };
+  }
+
   global.PushthroughProbe = {
     checksFor: CHECKS_FOR,
     /**
@@ -818,6 +1039,10 @@
      */
     run: function (cfg) {
       return new Prober(cfg).run(cfg.transports);
+    },
+    /** Runs the libraries' own clients (cfg: { base, token?, libraries, options }); resolves with their observations. */
+    runLibraries: function (cfg) {
+      return new LibraryRunner(cfg).run(cfg.libraries || []);
     },
   };
 })(typeof window !== 'undefined' ? window : globalThis);

@@ -13,9 +13,9 @@
  */
 import fs from 'node:fs';
 import type { Browser, BrowserServer } from 'playwright-core';
-import type { Observation, Transport } from '../observation/types';
+import type { LibraryObservation, Observation, Transport } from '../observation/types';
 import { runRegistry } from '../util/run-registry';
-import { CONNECT_REFUSED } from '../vocabulary';
+import { CONNECT_REFUSED, type Library } from '../vocabulary';
 import { fetchSeen } from './http';
 import { uniqueId, type ProbeTarget } from './target';
 
@@ -40,13 +40,13 @@ export interface PageProbeOptions {
 }
 
 /** What a browser's run of one setup gave: observations, or why there are none (the tester's problem, one sentence). */
-export type BrowserProbe = { observations: Observation[] } | { testerError: string };
+export type BrowserProbe = { observations: Observation[]; libraries?: LibraryObservation[] } | { testerError: string };
 
 export interface ChromiumClient {
   /** the browser's version, e.g. "156.0.7488.0" */
   version: string;
   /** `originUrl`: the origin itself, to ask what reached it without the path in between */
-  probe(target: ProbeTarget, transports: Transport[], options: PageProbeOptions, originUrl?: string): Promise<BrowserProbe>;
+  probe(target: ProbeTarget, transports: Transport[], options: PageProbeOptions, originUrl?: string, libraries?: readonly Library[]): Promise<BrowserProbe>;
   close(): Promise<void>;
 }
 
@@ -76,8 +76,9 @@ function pageRefused(message: string): { code: string; message: string } | undef
 }
 
 /** The longest a page's probe may take: its longest check and the seven-stream check after it, with room for a slow start. */
-function pageDeadlineMs(o: PageProbeOptions): number {
-  return Math.max(o.idleMs, o.holdMs) + o.graceMs + o.connectTimeoutMs + o.deliveryCount * o.deliveryIntervalMs * 3 + 30_000;
+function pageDeadlineMs(o: PageProbeOptions, libraries: number): number {
+  const librariesMs = libraries ? o.deliveryCount * o.deliveryIntervalMs + o.idleMs + o.connectTimeoutMs + 2000 : 0;
+  return Math.max(o.idleMs, o.holdMs) + o.graceMs + o.connectTimeoutMs + o.deliveryCount * o.deliveryIntervalMs * 3 + librariesMs + 30_000;
 }
 
 export async function launchChromium(): Promise<ChromiumClient> {
@@ -95,7 +96,7 @@ export async function launchChromium(): Promise<ChromiumClient> {
   }
   return {
     version: browser.version(),
-    async probe(target, transports, options, originUrl) {
+    async probe(target, transports, options, originUrl, libraries = []) {
       const insecure = target.tls?.insecure === true || (target.tls?.ca?.length ?? 0) > 0;
       const context = await browser.newContext({
         // The run's own CA (or --insecure): Chromium has no --ca; it trusts what the Node clients were told to trust.
@@ -127,28 +128,38 @@ export async function launchChromium(): Promise<ChromiumClient> {
         }
         const ready = await page.evaluate(() => typeof (globalThis as { PushthroughProbe?: unknown }).PushthroughProbe === 'object').catch(() => false);
         if (!ready) return { testerError: `Chromium got HTTP ${status ?? '?'} for the origin's page through this setup, not the page itself: its checks need the page served through the path` };
-        const deadline = pageDeadlineMs(options);
+        const deadline = pageDeadlineMs(options, libraries.length);
+        type Probed = { obs: Observation; probe?: string };
+        type Page = {
+          PushthroughProbe: { run(cfg: unknown): Promise<Array<Observation & { probeId?: string }>>; runLibraries(cfg: unknown): Promise<Array<LibraryObservation & { probeId?: string }>> };
+          location: { href: string };
+        };
         const run = page
           .evaluate(
-            ({ transports, options }) => {
-              const g = globalThis as unknown as { PushthroughProbe: { run(cfg: unknown): Promise<Array<Observation & { probeId?: string }>> }; location: { href: string } };
-              return g.PushthroughProbe.run({ base: g.location.href, token: new URL(g.location.href).searchParams.get('token') ?? undefined, transports, options }).then((list) =>
-                list.map((obs) => ({ obs, probe: obs.probeId })),
-              );
+            async ({ transports, options, libraries }) => {
+              const g = globalThis as unknown as Page;
+              const cfg = { base: g.location.href, token: new URL(g.location.href).searchParams.get('token') ?? undefined, transports, options, libraries };
+              const observations = (await g.PushthroughProbe.run(cfg)).map((obs) => ({ obs, probe: obs.probeId }));
+              // The libraries after the transports' checks, as the Node clients run them.
+              const libs = libraries.length ? (await g.PushthroughProbe.runLibraries(cfg)).map((obs) => ({ obs, probe: obs.probeId })) : [];
+              return { observations, libs };
             },
-            { transports, options },
+            { transports, options, libraries: [...libraries] },
           )
-          .then(async (list) => {
+          .then(async ({ observations, libs }) => {
             // What reached the origin, asked of the origin itself as the Node clients do: a path that refuses requests would refuse the page's question too.
-            if (originUrl) await Promise.all(list.map(async (x) => x.probe && (x.obs.seen = await fetchSeen(target, x.probe, originUrl))));
-            return list.map((x) => x.obs);
+            const withSeen = async <T extends { seen?: unknown }>(list: Array<{ obs: T; probe?: string }>): Promise<T[]> => {
+              if (originUrl) await Promise.all(list.map(async (x) => x.probe && (x.obs.seen = await fetchSeen(target, x.probe, originUrl))));
+              return list.map((x) => x.obs);
+            };
+            return { observations: await withSeen(observations as Probed[]), libraries: await withSeen(libs) };
           });
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<BrowserProbe>((resolve) => {
           timer = setTimeout(() => resolve({ testerError: `Chromium's checks did not finish within ${Math.round(deadline / 1000)} s` }), deadline);
         });
         try {
-          return await Promise.race([run.then((observations) => ({ observations })), timeout]);
+          return await Promise.race([run, timeout]);
         } catch (err) {
           return { testerError: `Chromium's checks crashed in the page: ${(err as Error).message.split('\n')[0]}` };
         } finally {

@@ -126,6 +126,8 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
   const ctx: OriginContext = { limits, log: opts.log ?? (() => undefined), unread: new UnreadLedger(limits) };
   const channels = new ChannelRegistry({ maxChannels: limits.maxChannels, idleMs: limits.channelIdleMs, history: { events: limits.historyEvents, bytes: limits.historyBytes, shared: new SharedBudget(limits.historyTotalBytes) } });
   const seen = new SeenLog();
+  /** the mounted libraries' browser clients, served to anyone (public code, no token) */
+  const assets = new Map((opts.libraries ?? []).flatMap((id) => Object.entries(LIBRARY_SERVERS[id].assets ?? {})));
   const sockets = new Set<Socket>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD_BYTES, perMessageDeflate: false });
   wss.on('headers', (headers) => headers.push(`X-Pushthrough-Instance: ${instance}`));
@@ -179,6 +181,13 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
       url = new URL(req.url ?? '/', 'http://origin.invalid');
     } catch {
       json(res, 400, { error: 'invalid request target' });
+      return;
+    }
+    const asset = assets.get(url.pathname);
+    if (asset) {
+      const body = asset.read();
+      res.writeHead(200, { 'Content-Type': asset.type, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
     if (url.pathname === '/health') {

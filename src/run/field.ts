@@ -21,12 +21,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Ajv from 'ajv';
 import { DEFAULT_PROBE_OPTIONS, type ProbeOptions } from '../checks/check';
 import type { PageProbeOptions } from '../client/chromium';
-import type { Observation } from '../observation/types';
+import type { LibraryObservation, Observation } from '../observation/types';
 import type { OriginRoutes } from '../origin/server';
 import type { Report } from '../report/types';
 import { validateReport } from '../report/validate';
 import { PROJECT_ROOT } from '../util/paths';
-import { CHECK_IDS, TRANSPORTS } from '../vocabulary';
+import { CHECK_IDS, LIBRARIES, TRANSPORTS, type Library } from '../vocabulary';
 import { VERSION } from '../version';
 import { buildClientResult } from './result';
 import type { Setup } from '../setup/types';
@@ -43,10 +43,12 @@ export function pageOptionsOf(p: ProbeOptions): PageProbeOptions {
 /** The field page's probe: the Node probe's defaults. */
 export const FIELD_PROBE_OPTIONS = pageOptionsOf(DEFAULT_PROBE_OPTIONS);
 
-let page: string | undefined;
+const pages = new Map<string, string>();
 
-/** The page with its script and options inlined. */
-export function fieldPage(): string {
+/** The page with its script and options inlined, and the libraries the origin mounts (the page runs their clients too). */
+export function fieldPage(libraries: readonly Library[] = []): string {
+  const key = libraries.join(',');
+  let page = pages.get(key);
   if (page === undefined) {
     const html = fs.readFileSync(path.join(PROJECT_ROOT, 'web', 'field.html'), 'utf8');
     const script = fs.readFileSync(path.join(PROJECT_ROOT, 'web', 'probe.js'), 'utf8');
@@ -55,7 +57,9 @@ export function fieldPage(): string {
       .replace('/*PROBE_SCRIPT*/', () => script.replace(/<\/script/gi, '<\\/script'))
       .replace('/*PROBE_OPTIONS*/', () => JSON.stringify(FIELD_PROBE_OPTIONS))
       .replace('/*TRANSPORTS*/', () => JSON.stringify(TRANSPORTS))
+      .replace('/*LIBRARIES*/', () => JSON.stringify(libraries))
       .replace(/\{\{VERSION\}\}/g, VERSION);
+    pages.set(key, page);
   }
   return page;
 }
@@ -84,8 +88,40 @@ const OBSERVATIONS_SCHEMA = {
   },
 } as const;
 
+/** A library's observation (LibraryObservation), as a browser sends it. */
+const LIBRARY_OBSERVATIONS_SCHEMA = {
+  type: 'array',
+  maxItems: LIBRARIES.length,
+  items: {
+    type: 'object',
+    required: ['library', 'startedAt', 'durationMs', 'scenario', 'transports', 'arrivals', 'disconnects', 'errors', 'reconnects'],
+    properties: {
+      library: { enum: LIBRARIES },
+      startedAt: { type: 'number' },
+      durationMs: { type: 'number', minimum: 0 },
+      scenario: { type: 'object', required: ['channel', 'count', 'intervalMs'], properties: { count: { type: 'integer', minimum: 0, maximum: 10_000 }, intervalMs: { type: 'number' }, tailMs: { type: 'number' } } },
+      connectedAtMs: { type: 'number' },
+      transports: { type: 'array', maxItems: 1000, items: { type: 'object', required: ['atMs', 'name', 'transport'], properties: { atMs: { type: 'number' }, name: { type: 'string', maxLength: 40 }, transport: { enum: TRANSPORTS } } } },
+      arrivals: OBSERVATIONS_SCHEMA.items.properties.arrivals,
+      disconnects: { type: 'array', maxItems: 1000, items: { type: 'object', required: ['atMs', 'reason'], properties: { atMs: { type: 'number' }, reason: { type: 'string' } } } },
+      errors: { type: 'array', maxItems: 1000, items: { type: 'object', required: ['atMs', 'message'], properties: { atMs: { type: 'number' }, message: { type: 'string' }, status: { type: 'integer' }, body: { type: 'string' } } } },
+      reconnects: { type: 'integer', minimum: 0 },
+      seen: OBSERVATIONS_SCHEMA.items.properties.seen,
+      testerError: { type: 'string' },
+    },
+  },
+} as const;
+
 const ajv = new Ajv({ strict: false, allErrors: false });
 const validObservations = ajv.compile(OBSERVATIONS_SCHEMA);
+const validLibraries = ajv.compile(LIBRARY_OBSERVATIONS_SCHEMA);
+
+/** Why a browser's library observations cannot be graded, in one line, or null. */
+export function libraryObservationsProblem(x: unknown): string | null {
+  if (x === undefined || validLibraries(x)) return null;
+  const e = validLibraries.errors![0];
+  return `libraries${e.instancePath} ${e.message ?? 'is invalid'}`;
+}
 
 /** Why a list of observations cannot be graded, in one line, or null. */
 export function observationsProblem(x: unknown): string | null {
@@ -98,8 +134,8 @@ export function observationsProblem(x: unknown): string | null {
 const FIELD_SETUP: Setup = { id: 'field', kind: 'external', description: 'the path between this browser and the origin, whatever stands on it' };
 
 /** A field report from one browser's observations. */
-export function fieldReport(observations: Observation[], source: { userAgent: string; pageUrl: string }, startedAt: Date): Report {
-  const setup = buildClientResult({ setup: FIELD_SETUP }, 'browser', [...TRANSPORTS], {}, { observations });
+export function fieldReport(observations: Observation[], source: { userAgent: string; pageUrl: string }, startedAt: Date, libraries: LibraryObservation[] = []): Report {
+  const setup = buildClientResult({ setup: FIELD_SETUP }, 'browser', [...TRANSPORTS], {}, { observations, libraries });
   const durationMs = Math.max(0, ...observations.map((o) => o.startedAt + o.durationMs)) - Math.min(...observations.map((o) => o.startedAt));
   return {
     tool: 'pushthrough',
@@ -194,18 +230,19 @@ const PAGE_HEADERS = {
   'Content-Type': 'text/html; charset=utf-8',
   'Cache-Control': 'no-store',
   // Nothing but the origin itself: no script, style or image from anywhere else.
-  'Content-Security-Policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy': "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
 };
 
 /** The field page and its report store as origin routes. */
-export function fieldRoutes(store = new ReportStore()): OriginRoutes {
+export function fieldRoutes(opts: { libraries?: readonly Library[]; store?: ReportStore } = {}): OriginRoutes {
+  const store = opts.store ?? new ReportStore();
   return (req, res, url) => {
     const p = url.pathname;
     if (p === '/' || p === '/index.html') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-      const html = fieldPage();
+      const html = fieldPage(opts.libraries);
       res.writeHead(200, { ...PAGE_HEADERS, 'Content-Length': Buffer.byteLength(html) });
       res.end(req.method === 'HEAD' ? undefined : html);
       return true;
@@ -218,11 +255,12 @@ export function fieldRoutes(store = new ReportStore()): OriginRoutes {
     }
     if (p === '/_field/grade' && req.method === 'POST') {
       readJson(req, res, (body) => {
-        const b = body as { observations?: unknown; userAgent?: unknown; pageUrl?: unknown; startedAt?: unknown };
-        const problem = observationsProblem(b?.observations);
+        const b = body as { observations?: unknown; libraries?: unknown; userAgent?: unknown; pageUrl?: unknown; startedAt?: unknown };
+        const problem = observationsProblem(b?.observations) ?? libraryObservationsProblem(b?.libraries);
         if (problem) return send(res, 400, { error: problem });
         const started = typeof b.startedAt === 'number' ? new Date(b.startedAt) : new Date();
-        send(res, 200, fieldReport(b.observations as Observation[], { userAgent: String(b.userAgent ?? ''), pageUrl: String(b.pageUrl ?? '') }, Number.isNaN(started.getTime()) ? new Date() : started));
+        const source = { userAgent: String(b.userAgent ?? ''), pageUrl: String(b.pageUrl ?? '') };
+        send(res, 200, fieldReport(b.observations as Observation[], source, Number.isNaN(started.getTime()) ? new Date() : started, (b.libraries ?? []) as LibraryObservation[]));
       });
       return true;
     }

@@ -134,7 +134,7 @@ export async function probeSetup(setup: Setup, origins: RunningOrigin[], runOpts
     if (runOpts.libraries?.length) out.libraries = await Promise.all(runOpts.libraries.map((library) => runLibrary(library, active, probe)));
     // The browser after the Node clients, never beside them: both on one path would change what each measures (a connection limit, a shared buffer).
     const browser = runOpts.browser;
-    if (browser) out.browser = await browser.slots.run(() => browser.client.probe(active.target, runOpts.transports, pageOptionsOf(probe), active.originUrl));
+    if (browser) out.browser = await browser.slots.run(() => browser.client.probe(active.target, runOpts.transports, pageOptionsOf(probe), active.originUrl, runOpts.libraries));
   } finally {
     out.logs = active.logs();
     // Something of ours broke under the probe (a firewall's upstream refused, its hop died): every cell is an error, not a finding.

@@ -16,7 +16,7 @@ import { keepaliveAdvice, keepaliveOfCell } from '../verdict/keepalive';
 import { mitigationsOf, triedMitigation } from '../verdict/mitigations';
 import type { SetupObservations } from './probe-setup';
 import { SetupUnavailable } from './bring-up';
-import type { Observation } from '../observation/types';
+import type { LibraryObservation, Observation } from '../observation/types';
 import type { Client } from '../vocabulary';
 import { compareWithNode } from '../verdict/clients';
 import { gradeLibrary, libraryNotRun } from '../verdict/library';
@@ -101,7 +101,7 @@ export function buildClientResult(
   client: Client,
   transports: Transport[],
   ctx: GradeContext,
-  got: { observations: Observation[] } | { unavailable: { verdict: 'skipped' | 'error'; message: string; notInstalled?: SetupResult['notInstalled'] } },
+  got: { observations: Observation[]; libraries?: LibraryObservation[] } | { unavailable: { verdict: 'skipped' | 'error'; message: string; notInstalled?: SetupResult['notInstalled'] } },
   node?: SetupResult,
 ): SetupResult {
   const setup = { ...o.setup, expect: undefined, expectHttp1: undefined, keepalive: undefined };
@@ -110,7 +110,8 @@ export function buildClientResult(
   const u = 'unavailable' in got ? got.unavailable : undefined;
   const unavailable = u ? new SetupUnavailable(u.message, u.verdict, [], u.notInstalled) : undefined;
   const present = 'observations' in got ? transports.filter((t) => byTransport[t]) : transports;
-  const result = buildSetupResult({ setup, observations: byTransport, mitigations: [], logs: [], product: o.product, unavailable }, present, ctx);
+  const libraries = 'observations' in got ? (got.libraries ?? []).map((observation) => ({ library: observation.library, observation })) : [];
+  const result = buildSetupResult({ setup, observations: byTransport, mitigations: [], logs: [], product: o.product, unavailable, libraries }, present, ctx);
   result.id = node ? `${node.id}@${client}` : o.setup.id;
   result.client = client;
   if (node) result.clientOf = node.id;

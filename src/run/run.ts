@@ -134,9 +134,9 @@ export async function runMatrix(opts: RunOptions): Promise<Report> {
   let browser: Awaited<ReturnType<typeof startBrowser>>;
   try {
     browser = await startBrowser(opts.clients);
-    const probeOpts: RunOptions = browser?.client ? { ...opts, browser: { client: browser.client, slots: new Slots(BROWSER_PAGES), originRoutes: fieldRoutes() } } : opts;
+    const probeOpts: RunOptions = browser?.client ? { ...opts, browser: { client: browser.client, slots: new Slots(BROWSER_PAGES), originRoutes: fieldRoutes({ libraries: opts.libraries }) } } : opts;
     // The field page at `/`: what a browser client loads through each setup.
-    for (let i = 0; i < originCount; i++) origins.push(await startOrigin({ port: 0, routes: fieldRoutes(), libraries: opts.libraries }));
+    for (let i = 0; i < originCount; i++) origins.push(await startOrigin({ port: 0, routes: fieldRoutes({ libraries: opts.libraries }), libraries: opts.libraries }));
     await warmUp(origins[0], opts);
     let done = 0;
     const limit = Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY);
@@ -189,7 +189,7 @@ export async function runMatrix(opts: RunOptions): Promise<Report> {
         const got = browser.unavailable
           ? { unavailable: browser.unavailable }
           : o.browser && 'observations' in o.browser
-            ? { observations: o.browser.observations }
+            ? { observations: o.browser.observations, libraries: o.browser.libraries }
             : { unavailable: { verdict: 'error' as const, message: o.browser?.testerError ?? 'the browser did not probe this setup' } };
         return [node, buildClientResult(o, 'chromium', opts.transports, browserCtx, got, node)];
       }),

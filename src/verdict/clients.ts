@@ -33,10 +33,11 @@ export interface PathFacts {
   forwardProxy?: boolean;
 }
 
-/** Marks every browser cell whose verdict or reason differs from the Node client's cell of the same transport. */
+/** Marks every browser cell whose verdict or reason differs from the Node client's cell of the same transport (or library). */
 export function compareWithNode(browserCells: Cell[], nodeCells: Cell[], path: PathFacts = {}): void {
   for (const cell of browserCells) {
-    const node = nodeCells.find((c) => c.transport === cell.transport);
+    // A library's cell beside the same library's; a transport's beside the same transport's.
+    const node = nodeCells.find((c) => (cell.library ? c.library === cell.library : !c.library && c.transport === cell.transport));
     if (!node || node.verdict === 'skipped' || cell.verdict === 'skipped') continue;
     if (node.verdict === cell.verdict && node.reason === cell.reason) continue;
     cell.differsFromNode = { verdict: node.verdict, reason: node.reason, why: whyClientsDiffer(cell, node, path) };

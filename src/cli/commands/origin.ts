@@ -90,7 +90,7 @@ export async function originCommand(opts: OriginCliOptions): Promise<void> {
   const tls = await tlsFrom(opts);
   let origin;
   try {
-    origin = await startOrigin({ port, host: opts.host, token: opts.token, limits, tls, routes: fieldRoutes(), libraries, log: (line) => process.stderr.write(`origin: ${line}\n`) });
+    origin = await startOrigin({ port, host: opts.host, token: opts.token, limits, tls, routes: fieldRoutes({ libraries }), libraries, log: (line) => process.stderr.write(`origin: ${line}\n`) });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${opts.host} is in use (pick another with --port, or --port 0 for any free port)`);

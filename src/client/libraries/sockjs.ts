@@ -35,7 +35,8 @@ export const sockJsClient: LibraryClient = {
     let closed = false;
     const cond = new Condition(() => closed || rec.hasTail(), { deadlineMs: windowMs(o) });
     try {
-      sock = new SockJS(url.toString(), undefined, { timeout: o.connectTimeoutMs }) as unknown as WebSocket;
+      // SockJS's own per-transport timeouts (from the round trip it measures), as an app gets them.
+      sock = new SockJS(url.toString()) as unknown as WebSocket;
       const s = sock as unknown as { transport?: string; onopen: () => void; onmessage: (m: { data: unknown }) => void; onclose: (e: { code: number; reason: string }) => void };
       s.onopen = () => {
         rec.connected();

@@ -32,6 +32,8 @@ export interface LibraryServer {
   id: string;
   /** its usual mount path */
   prefix: string;
+  /** files the origin serves for it outside its prefix (its browser client), by path */
+  assets?: Record<string, { type: string; read: () => Buffer }>;
   mount(host: LibraryHost): MountedLibrary;
 }
 

@@ -4,23 +4,28 @@
  * WebSocket first and falls back to streaming and polling transports over
  * plain HTTP; the server knows which one a session ended on. Its iframe
  * transports load sockjs-client from `sockjs_url`, which points at the copy
- * the origin serves (/sockjs/sockjs.min.js), never a CDN.
+ * the origin serves (/_lib/sockjs.min.js), never a CDN.
  * https://github.com/sockjs/sockjs-node#server-class
  */
 import fs from 'node:fs';
 import sockjs from 'sockjs';
 import { followFeed, type LibraryServer } from './library';
 
-export const SOCKJS_CLIENT_PATH = '/sockjs/sockjs.min.js';
+/** Outside /sockjs: everything under it is the SockJS protocol's. */
+export const SOCKJS_CLIENT_PATH = '/_lib/sockjs.min.js';
+
+let script: Buffer | undefined;
 
 /** sockjs-client's browser build, served by the origin for pages that use it. */
 function clientScript(): Buffer {
-  return fs.readFileSync(require.resolve('sockjs-client/dist/sockjs.min.js'));
+  script ??= fs.readFileSync(require.resolve('sockjs-client/dist/sockjs.min.js'));
+  return script;
 }
 
 export const sockJs: LibraryServer = {
   id: 'sockjs',
   prefix: '/sockjs',
+  assets: { [SOCKJS_CLIENT_PATH]: { type: 'application/javascript; charset=utf-8', read: clientScript } },
   mount(host) {
     const server = sockjs.createServer({ prefix: '/sockjs', sockjs_url: SOCKJS_CLIENT_PATH, log: () => undefined, disconnect_delay: 5000 });
     const open = new Set<sockjs.Connection>();
@@ -42,14 +47,6 @@ export const sockJs: LibraryServer = {
         open.delete(conn);
         stop();
       });
-    });
-    let script: Buffer | undefined;
-    // Its own client script first; everything else under /sockjs is the SockJS protocol.
-    host.server.prependListener('request', (req, res) => {
-      if (req.url?.split('?')[0] !== SOCKJS_CLIENT_PATH) return;
-      script ??= clientScript();
-      res.writeHead(200, { 'Content-Type': 'application/javascript; charset=utf-8', 'Content-Length': script.length, 'Cache-Control': 'no-store' });
-      res.end(script);
     });
     server.installHandlers(host.server, { prefix: '/sockjs' });
     return {

@@ -75,11 +75,33 @@ it.each([
   ['not JSON', '{"observations": [', /not JSON/],
   ['no observations', {}, /^observations must be array$/],
   ['an unknown check', { observations: [{ ...observationsOfAWorkingPath()[0], check: 'teleport' }] }, /^observations\/0\/check must be equal to one of the allowed values$/],
+  ['a library that is not one', { observations: observationsOfAWorkingPath(), libraries: [{ library: 'signalr', startedAt: 0, durationMs: 1, scenario: { channel: 'c', count: 1, intervalMs: 1 }, transports: [], arrivals: [], disconnects: [], errors: [], reconnects: 0 }] }, /^libraries\/0\/library must be equal to one of the allowed values$/],
   ['an arrival without its seq', { observations: [{ ...observationsOfAWorkingPath()[1], arrivals: [{ offsetMs: 1, arrivedMs: 2, bytes: 3, connection: 0, intact: true }] }] }, /^observations\/0\/arrivals\/0 must have required property 'seq'$/],
 ])('answers %s with 400 and one line naming it', async (_what, body, message) => {
   const res = await post(`${origin.url}/_field/grade`, body);
   expect(res.status).toBe(400);
   expect(((await res.json()) as { error: string }).error).toMatch(message);
+});
+
+it('grades a browser’s library observations beside its transports', async () => {
+  const started = Date.now();
+  const libraries = [
+    {
+      library: 'socket.io',
+      startedAt: started,
+      durationMs: 3000,
+      scenario: { channel: 'l', count: 2, intervalMs: 250, tailMs: 1000 },
+      connectedAtMs: 12,
+      transports: [{ atMs: 12, name: 'polling', transport: 'long-poll' }],
+      arrivals: [1, 2, 3].map((seq) => ({ seq, offsetMs: seq * 250, arrivedMs: seq * 250 + 20, bytes: 90, connection: 0, intact: true })),
+      disconnects: [],
+      errors: [],
+      reconnects: 0,
+    },
+  ];
+  const report = (await (await post(`${origin.url}/_field/grade`, { observations: observationsOfAWorkingPath(), libraries, userAgent: 'T/1', pageUrl: origin.url })).json()) as Report;
+  expect(validateReport(report)).toBeNull();
+  expect(report.setups[0]!.cells.find((c) => c.library === 'socket.io')).toMatchObject({ client: 'browser', transport: 'long-poll', verdict: 'degraded', reason: 'upgrade-rejected' });
 });
 
 it('keeps a field report sent back, lists it newest first, and serves it by id; refuses anything else', async () => {

@@ -2,8 +2,8 @@
  * The field page in a real browser (Debian's headless Chromium, driven by
  * playwright-core), opened through simulated setups as a user behind that
  * network would open the origin's public URL:
- *  - through strip-upgrade, the page shows WebSocket broken and why, and the
- *    rest working;
+ *  - through strip-upgrade, the page shows WebSocket broken and why, the rest
+ *    working, and Socket.IO and SockJS (mounted on the origin) falling back;
  *  - through nginx-default-like, it shows the matrix the setup's expectations
  *    name, and the report it sends back is schema-valid and what
  *    `pushthrough reports` retrieves.
@@ -46,7 +46,8 @@ describeWith([needChromium()], 'the field page in headless Chromium, through a s
 
   beforeAll(async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    origin = await startOrigin({ port: 0, routes: fieldRoutes() });
+    // The libraries mounted, as `pushthrough origin --libraries socket.io,sockjs` does: the page runs their clients too.
+    origin = await startOrigin({ port: 0, routes: fieldRoutes({ libraries: ['socket.io', 'sockjs'] }), libraries: ['socket.io', 'sockjs'] });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 60_000 });
   });
   afterAll(async () => {
@@ -98,7 +99,14 @@ describeWith([needChromium()], 'the field page in headless Chromium, through a s
       const sse = await row(page, 'sse');
       expect(sse.verdict).toBe('◐ Works with problems');
       expect(sse.why).toMatch(/6 of 7 streams to one host delivered/);
-      expect(await page.locator('#status').innerText()).toMatch(/^Done: Server-Sent Events, WebSocket have problems on this network/);
+      // Socket.IO and SockJS, their own browser clients loaded from the origin, fall back from the broken WebSocket.
+      for (const l of ['socket.io', 'sockjs']) {
+        const lib = await row(page, l);
+        expect(lib.verdict).toBe('◐ Works with problems');
+        expect(lib.why).toMatch(/It ended on (polling|xhr-streaming|xhr-polling)\./);
+        expect(lib.why).toMatch(/fell back because WebSocket fails here \(upgrade-stripped\)/);
+      }
+      expect(await page.locator('#status').innerText()).toMatch(/^Done: Server-Sent Events, WebSocket, Socket\.IO, SockJS have problems on this network/);
       await page.screenshot({ path: path.join(ARTIFACTS, 'field-page-strip-upgrade.png'), fullPage: true });
       await page.setViewportSize({ width: 390, height: 844 });
       // A phone: no sideways scrolling.
@@ -126,7 +134,9 @@ describeWith([needChromium()], 'the field page in headless Chromium, through a s
       // The browser's cells are what the Node clients measure through this setup (its expectations file).
       const setup = simulatedSetups().find((s) => s.id === 'nginx-default-like')!;
       const cells = report.setups[0]!.cells;
-      expect(Object.fromEntries(cells.map((c) => [c.transport, { verdict: c.verdict, reason: c.reason }]))).toEqual(setup.expect);
+      expect(Object.fromEntries(cells.filter((c) => !c.library).map((c) => [c.transport, { verdict: c.verdict, reason: c.reason }]))).toEqual(setup.expect);
+      // The libraries: Socket.IO falls back to polling, SockJS to one of its HTTP transports, as the websocket cell foretells.
+      for (const l of ['socket.io', 'sockjs']) expect(cells.find((c) => c.library === l)).toMatchObject({ client: 'browser', measured: { connected: true, reachedWebsocket: false, consistentWithTransports: true } });
       expect(cells.every((c) => c.client === 'browser')).toBe(true);
       await page.screenshot({ path: path.join(ARTIFACTS, 'field-page-nginx-default-like.png'), fullPage: true });
 
@@ -138,7 +148,7 @@ describeWith([needChromium()], 'the field page in headless Chromium, through a s
       const list = await runCli(['reports', origin.url]);
       expect(list.code).toBe(0);
       expect(list.stdout).toContain(id);
-      expect(list.stdout).toMatch(/sse fail \(buffered\), websocket fail \(upgrade-stripped\)/);
+      expect(list.stdout).toMatch(/sse fail \(buffered\), websocket fail \(upgrade-stripped\), long-poll degraded/);
       const one = await runCli(['reports', origin.url, 'latest', '--format', 'json']);
       expect(one.code).toBe(0);
       const fetched = JSON.parse(one.stdout) as Report;
@@ -146,7 +156,8 @@ describeWith([needChromium()], 'the field page in headless Chromium, through a s
       expect(fetched.field).toMatchObject({ id, userAgent: report.field!.userAgent });
       expect(fetched.setups).toEqual(report.setups);
       const table = await runCli(['reports', origin.url, id]);
-      expect(table.stdout).toMatch(/field\s+✔\s+▲ idle-timeout 1\.\ds\s+✘ buffered\s+✘ upgrade-stripped/);
+      expect(table.stdout).toMatch(/^field\s+✔\s+▲ idle cut\s+✘ buffered\s+✘ no upgrade\s+▲ \S+ \S+\s+▲ \S+ \S+$/m);
+      expect(table.stdout).toMatch(/^Field report from a browser that opened http:\/\/127\.0\.0\.1:\d+\/, received /);
     } finally {
       await page.close();
     }

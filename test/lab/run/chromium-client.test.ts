@@ -6,7 +6,8 @@
  *  - a stripped Upgrade is found by the browser too, from what reached the origin
  *    (a page never sees the handshake's status);
  *  - the report is schema-valid, and the browser's entries carry no expectations
- *    of their own.
+ *    of their own;
+ *  - Socket.IO and SockJS run with their own browser clients too.
  */
 import { DEFAULT_PROBE_OPTIONS } from '../../../src/checks';
 import { runMatrix } from '../../../src/run/run';
@@ -30,6 +31,7 @@ describeWith([needChromium()], 'headless Chromium as a client of the matrix', ()
       transports: [...TRANSPORTS],
       probe: { ...DEFAULT_PROBE_OPTIONS, idleMs: 4000, holdMs: 4000 },
       clients: ['node', 'chromium'],
+      libraries: ['socket.io', 'sockjs'],
     });
   });
 
@@ -38,7 +40,7 @@ describeWith([needChromium()], 'headless Chromium as a client of the matrix', ()
     expect(report.setups.map((s) => s.id)).toEqual(expect.arrayContaining(['direct', 'direct@chromium', 'direct-h2', 'direct-h2@chromium', 'strip-upgrade', 'strip-upgrade@chromium']));
     for (const s of report.setups.filter((x) => x.client === 'chromium')) {
       expect(report.setups[report.setups.indexOf(s) - 1]!.id).toBe(s.clientOf);
-      expect(s.cells.map((c) => c.transport)).toEqual([...TRANSPORTS]);
+      expect(s.cells.map((c) => c.library ?? c.transport)).toEqual([...TRANSPORTS, 'socket.io', 'sockjs']);
       expect(s.cells.every((c) => c.client === 'chromium' && c.expected === undefined && c.matches === undefined)).toBe(true);
       // The browser ran the checks a browser can: never an error of its own here.
       expect(s.cells.filter((c) => c.verdict === 'error')).toEqual([]);
@@ -70,6 +72,16 @@ describeWith([needChromium()], 'headless Chromium as a client of the matrix', ()
       const node = cell('idle-timeout', t);
       const browser = cell('idle-timeout@chromium', t);
       expect([t, browser.verdict, browser.reason]).toEqual([t, node.verdict, node.reason]);
+    }
+  });
+
+  it('runs Socket.IO and SockJS with their own browser clients: a WebSocket where it works, a fallback where the Upgrade is stripped', () => {
+    for (const l of ['socket.io', 'sockjs']) {
+      expect(entry('direct@chromium').cells.find((c) => c.library === l)).toMatchObject({ verdict: 'pass', transport: 'websocket', client: 'chromium' });
+      const strip = entry('strip-upgrade@chromium').cells.find((c) => c.library === l)!;
+      expect(strip).toMatchObject({ verdict: 'degraded', reason: 'upgrade-stripped', measured: { reachedWebsocket: false, consistentWithTransports: true } });
+      // The same as Node's client of the same library: nothing to explain.
+      expect(strip.differsFromNode).toBeUndefined();
     }
   });
 });
