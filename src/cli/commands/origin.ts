@@ -99,8 +99,8 @@ export async function originCommand(opts: OriginCliOptions): Promise<void> {
   }
   onShutdown(() => origin.close());
   process.stdout.write(`listening on ${origin.url}\n`);
-  process.stdout.write(`field page: ${origin.url}/${opts.token ? '?token=<token>' : ''} — open it in any browser behind the network to test; reports sent back: pushthrough reports ${origin.url}\n`);
   if (tls?.caFile) process.stdout.write(`${trustLine(tls.caFile)}\n`);
+  process.stdout.write(`field page: ${origin.url}/${opts.token ? '?token=<token>' : ''} — open it in any browser behind the network to test; reports sent back: pushthrough reports ${origin.url}\n`);
   // Runs until SIGINT/SIGTERM; the signal handler closes every connection.
   await new Promise<void>(() => {});
 }
