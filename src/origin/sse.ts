@@ -70,6 +70,8 @@ export function handleSse(req: IncomingMessage, res: ServerResponse, ch: Channel
   unsubscribe = ch.follow(
     backlog,
     (e) => {
+      // A backlog that already holds events past endAfter (a reader that came late) must still end the stream there.
+      if (p.endAfter !== undefined && e.seq > p.endAfter) return;
       write(`id: ${e.seq}\ndata: `, ...e.pieces, '\n\n');
       if (p.endAfter !== undefined && e.seq === p.endAfter) setImmediate(end);
     },

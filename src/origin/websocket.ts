@@ -86,6 +86,8 @@ export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel,
   unsubscribe = ch.follow(
     backlog,
     (e) => {
+      // A backlog that already holds events past endAfter (a reader that came late) must still end the stream there.
+      if (p.endAfter !== undefined && e.seq > p.endAfter) return;
       send(e.joined, false);
       if (p.endAfter !== undefined && e.seq === p.endAfter) setImmediate(closeDone);
     },
