@@ -67,11 +67,13 @@ export function handleSse(req: IncomingMessage, res: ServerResponse, ch: Channel
   };
   if (p.pad) write(`:${' '.repeat(PAD_BYTES)}\n\n`);
   write(`retry: ${p.retryMs}\n\n`);
+  const endsAt = p.endAfter !== undefined && backlog.since < p.endAfter ? p.endAfter : undefined;
   unsubscribe = ch.follow(
     backlog,
     (e) => {
-      // A backlog that already holds events past endAfter (a reader that came late) must still end the stream there.
-      if (p.endAfter !== undefined && e.seq > p.endAfter) return;
+      // A backlog that already holds events past endAfter (a reader that came late) must still end the stream there;
+      // a stream that starts past it (the reconnect after that end, with Last-Event-ID or since) is not ended by it.
+      if (endsAt !== undefined && e.seq > endsAt) return;
       write(`id: ${e.seq}\ndata: `, ...e.pieces, '\n\n');
       if (p.endAfter !== undefined && e.seq === p.endAfter) setImmediate(end);
     },

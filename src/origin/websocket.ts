@@ -83,11 +83,13 @@ export function serveWebSocket(ws: WebSocket, req: IncomingMessage, ch: Channel,
   ws.on('error', () => ws.terminate());
   ws.on('close', finish);
   let unsubscribe: () => void = () => {};
+  const endsAt = p.endAfter !== undefined && backlog.since < p.endAfter ? p.endAfter : undefined;
   unsubscribe = ch.follow(
     backlog,
     (e) => {
-      // A backlog that already holds events past endAfter (a reader that came late) must still end the stream there.
-      if (p.endAfter !== undefined && e.seq > p.endAfter) return;
+      // A backlog that already holds events past endAfter (a reader that came late) must still end the stream there;
+      // a stream that starts past it (the reconnect after that end, with Last-Event-ID or since) is not ended by it.
+      if (endsAt !== undefined && e.seq > endsAt) return;
       send(e.joined, false);
       if (p.endAfter !== undefined && e.seq === p.endAfter) setImmediate(closeDone);
     },
