@@ -67,10 +67,11 @@ export function chromiumMissing(): string | undefined {
  * errors are the tester's. ERR_CONNECTION_REFUSED is nothing listening: the
  * tester's problem, as for the Node clients (src/verdict/answers.ts).
  */
-function pageRefused(message: string): { code: string; message: string } | undefined {
+export function pageRefused(message: string): { code: string; message: string } | undefined {
   const err = /net::(ERR_[A-Z_]+)/.exec(message)?.[1];
   if (err === 'ERR_TUNNEL_CONNECTION_FAILED') return { code: CONNECT_REFUSED, message: `the forward proxy refused the CONNECT tunnel (Chromium: net::${err}; a browser does not show its status)` };
-  if (err === 'ERR_CONNECTION_RESET') return { code: 'ECONNRESET', message: `the connection was reset loading the page (Chromium: net::${err})` };
+  // A RST while connecting or at the first request: Chromium names it one of these, depending on when it came.
+  if (err === 'ERR_CONNECTION_RESET' || err === 'ERR_SOCKET_NOT_CONNECTED' || err === 'ERR_CONNECTION_ABORTED') return { code: 'ECONNRESET', message: `the connection was reset loading the page (Chromium: net::${err})` };
   if (err === 'ERR_CONNECTION_REFUSED') return { code: 'ECONNREFUSED', message: `nothing accepted the connection for the page (Chromium: net::${err})` };
   return undefined;
 }

@@ -10,7 +10,8 @@ import type { Observation, SeenRequest } from '../../../src/observation/types';
 import { compareWithNode } from '../../../src/verdict/clients';
 import type { Cell } from '../../../src/verdict/types';
 import { parseClients } from '../../../src/cli/options';
-import { BROWSER_WS_FAILED } from '../../../src/vocabulary';
+import { BROWSER_WS_FAILED, CONNECT_REFUSED } from '../../../src/vocabulary';
+import { pageRefused } from '../../../src/client/chromium';
 
 const seen = (upgraded: boolean, headers: Record<string, string> = {}, httpVersion = '1.1'): SeenRequest => ({ at: 1, method: 'GET', path: '/ws?probe=p', httpVersion, headers, upgraded });
 
@@ -89,4 +90,20 @@ it('--clients: Node always, Chromium when asked', () => {
   expect(parseClients('node,chromium')).toEqual(['node', 'chromium']);
   expect(parseClients('chromium')).toEqual(['node', 'chromium']);
   expect(() => parseClients('browser')).toThrow("--clients must be a comma-separated list of node, chromium, got 'browser'");
+});
+
+describe('a page the path refused, as Chromium names it', () => {
+  it.each([
+    ['page.goto: net::ERR_TUNNEL_CONNECTION_FAILED at https://localhost:1/', CONNECT_REFUSED],
+    ['page.goto: net::ERR_CONNECTION_RESET at http://127.0.0.1:1/', 'ECONNRESET'],
+    ['page.goto: net::ERR_SOCKET_NOT_CONNECTED at http://127.0.0.1:1/', 'ECONNRESET'],
+    ['page.goto: net::ERR_CONNECTION_REFUSED at http://127.0.0.1:1/', 'ECONNREFUSED'],
+  ])('%s → %s, graded by the same rules as the Node clients’ refusals', (message, code) => {
+    expect(pageRefused(message)?.code).toBe(code);
+  });
+
+  it('anything else is not the path’s refusal (the tester reports it as its own error)', () => {
+    expect(pageRefused('page.goto: Timeout 10000ms exceeded.')).toBeUndefined();
+    expect(pageRefused('page.goto: net::ERR_NAME_NOT_RESOLVED at http://x/')).toBeUndefined();
+  });
 });
