@@ -29,7 +29,7 @@ import { serveWebSocket } from './websocket';
 import { VERSION } from '../version';
 import { listen } from '../util/net';
 import type { Library } from '../vocabulary';
-import { LIBRARY_SERVERS, type Feed, type LibraryHost, type MountedLibrary } from './libraries';
+import { libraryServer, type Feed, type LibraryHost, type MountedLibrary } from './libraries';
 
 export interface OriginOptions {
   port?: number;
@@ -127,7 +127,7 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
   const channels = new ChannelRegistry({ maxChannels: limits.maxChannels, idleMs: limits.channelIdleMs, history: { events: limits.historyEvents, bytes: limits.historyBytes, shared: new SharedBudget(limits.historyTotalBytes) } });
   const seen = new SeenLog();
   /** the mounted libraries' browser clients, served to anyone (public code, no token) */
-  const assets = new Map((opts.libraries ?? []).flatMap((id) => Object.entries(LIBRARY_SERVERS[id].assets ?? {})));
+  const assets = new Map((opts.libraries ?? []).flatMap((id) => Object.entries(libraryServer(id).assets ?? {})));
   const sockets = new Set<Socket>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD_BYTES, perMessageDeflate: false });
   wss.on('headers', (headers) => headers.push(`X-Pushthrough-Instance: ${instance}`));
@@ -324,7 +324,7 @@ export async function startOrigin(opts: OriginOptions = {}): Promise<RunningOrig
       return { ok: false, status: r.status, error: String(r.body.error) };
     }
   };
-  const mounted: MountedLibrary[] = (opts.libraries ?? []).map((id) => LIBRARY_SERVERS[id].mount({ server, feed, log: ctx.log }));
+  const mounted: MountedLibrary[] = (opts.libraries ?? []).map((id) => libraryServer(id).mount({ server, feed, log: ctx.log }));
   const mountedPath = (pathname: string): boolean => mounted.some((m) => pathname === m.prefix.replace(/\/$/, '') || pathname.startsWith(m.prefix.endsWith('/') ? m.prefix : `${m.prefix}/`));
 
   // Garbage on the wire: answer 400 and drop the connection; never crash.

@@ -9,7 +9,7 @@ import type { CheckId, LibraryObservation, Observation, Transport } from '../obs
 import type { BrowserProbe, ChromiumClient } from '../client/chromium';
 import { uniqueId, type TlsTrust } from '../client/target';
 import { fetchSeen } from '../client/http';
-import { LIBRARY_CLIENTS } from '../client/libraries';
+import { libraryClient } from '../client/libraries';
 import type { Library } from '../vocabulary';
 import type { Slots } from '../util/slots';
 import type { OriginRoutes, RunningOrigin } from '../origin/server';
@@ -80,7 +80,7 @@ export function windowsFor(setup: Setup, probe: ProbeOptions): ProbeOptions {
 
 /** One library's client through the setup, for as long as the idle window, and what reached the origin for it. */
 async function runLibrary(library: Library, active: ActiveSetup, probe: ProbeOptions): Promise<NonNullable<SetupObservations['libraries']>[number]> {
-  const client = LIBRARY_CLIENTS[library];
+  const client = libraryClient(library);
   const unsupported = client.unsupported(active.target);
   if (unsupported) return { library, unsupported };
   const probeId = uniqueId('p');
