@@ -19,7 +19,7 @@ import { SetupUnavailable } from './bring-up';
 import type { LibraryObservation, Observation } from '../observation/types';
 import type { Client } from '../vocabulary';
 import { compareWithNode } from '../verdict/clients';
-import { gradeLibrary, libraryNotRun } from '../verdict/library';
+import { gradeLibrary, libraryFix, libraryNotRun } from '../verdict/library';
 
 const sameKinds = (a: KeepaliveKind[], b: KeepaliveKind[]): boolean => a.length === b.length && a.every((k) => b.includes(k));
 
@@ -74,14 +74,8 @@ export function buildSetupResult(o: SetupObservations, transports: Transport[], 
   // The libraries last: judged beside the transport cells (why one fell back, and whether it agrees with them).
   for (const l of o.libraries ?? []) {
     const cell = 'observation' in l ? gradeLibrary(l.observation, result.cells) : libraryNotRun(l.library, l.unsupported);
-    if (cell.verdict === 'degraded' || cell.verdict === 'fail') {
-      // A fallback is WebSocket's problem, whatever the library ended on; a cut is the transport's it ended on, with that cell's measured cut.
-      const about = ['upgrade-rejected', 'upgrade-stripped', 'protocol-downgrade'].includes(cell.reason) ? 'websocket' : cell.transport;
-      const cutCell = result.cells.find((c) => c.transport === cell.transport && !c.library);
-      const idleCutMs = cutCell ? quietBeforeCutMs(cutCell) : undefined;
-      const fix = fixFor(cell.reason, about, product, idleCutMs !== undefined ? { idleCutMs } : {});
-      if (fix) cell.fix = fix;
-    }
+    const fix = libraryFix(cell, result.cells, product);
+    if (fix) cell.fix = fix;
     result.cells.push(cell);
   }
   return result;

@@ -11,7 +11,8 @@
 import type { LibraryObservation, Transport } from '../observation/types';
 import type { Library } from '../vocabulary';
 import { s } from './answers';
-import type { Cell, Reason, Verdict } from './types';
+import { fixFor, quietBeforeCutMs } from './fixes';
+import type { Cell, Fix, Reason, Verdict } from './types';
 
 /** What the library's client measured, as a cell keeps it. */
 export interface LibraryMeasured {
@@ -143,4 +144,17 @@ export function gradeLibrary(obs: LibraryObservation, transportCells: Cell[]): C
     return cell('degraded', reason, `${name} delivered all ${m.expected} events, in order, ${over}: it fell back because ${because}`);
   }
   return cell('pass', 'none', `${name} connected in ${Math.round(m.connectedAtMs ?? 0)} ms and delivered all ${m.expected} events in order ${over}${m.transports.length > 1 ? ` (${m.transports.map((t) => t.name).join(' → ')})` : ''}`);
+}
+
+/**
+ * The fix for a degraded or failed library cell: a fallback is WebSocket's
+ * problem, whatever the library ended on; a cut is the problem of the
+ * transport it ended on, with that cell's measured cut for the heartbeat.
+ */
+export function libraryFix(cell: Cell, transportCells: Cell[], product: string | undefined): Fix | undefined {
+  if (cell.verdict !== 'degraded' && cell.verdict !== 'fail') return undefined;
+  const about: Transport = ['upgrade-rejected', 'upgrade-stripped', 'protocol-downgrade'].includes(cell.reason) ? 'websocket' : cell.transport;
+  const cutCell = transportCells.find((c) => c.transport === cell.transport && !c.library);
+  const idleCutMs = cutCell ? quietBeforeCutMs(cutCell) : undefined;
+  return fixFor(cell.reason, about, product, idleCutMs !== undefined ? { idleCutMs } : {});
 }
