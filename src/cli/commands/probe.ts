@@ -43,7 +43,12 @@ export async function probeCommand(rawUrl: string, opts: ProbeCliOptions): Promi
   await checkIsOrigin({ baseUrl: url, via, token: opts.originToken, tls });
   const setup: Setup = { id: new URL(url).host, kind: 'external', description: `origin at ${url}${via ? ` via ${via}` : ''}`, url };
   const progress = new Progress(1);
-  process.stderr.write(`probing ${transports.join(', ')} at ${url} (about ${Math.ceil((Math.max(idleMs, holdMs) + 2000) / 1000)} s)…\n`);
+  // The transports' longest wait; the libraries' series and silence after it; the browser's page then does both again, with its seven-stream check.
+  const checksMs = Math.max(idleMs, holdMs) + 2000;
+  const librariesMs = libraries.length ? DEFAULT_PROBE_OPTIONS.deliveryCount * DEFAULT_PROBE_OPTIONS.deliveryIntervalMs + idleMs + 2000 : 0;
+  const browserMs = clients.includes('chromium') ? checksMs + librariesMs + 5000 : 0;
+  const who = [...clients, ...libraries].join(', ');
+  process.stderr.write(`probing ${transports.join(', ')} at ${url}${clients.length > 1 || libraries.length ? ` with ${who}` : ''} (about ${Math.ceil((checksMs + librariesMs + browserMs) / 1000)} s)…\n`);
   const report = await runMatrix({
     setups: [setup],
     transports,
