@@ -35,6 +35,10 @@ export type Client = (typeof CLIENTS)[number];
 export const LIBRARIES = ['socket.io', 'sockjs'] as const;
 export type Library = (typeof LIBRARIES)[number];
 
+/** The transports `pushthrough load` holds open: the ones that are streams (a short poll holds nothing). */
+export const LOAD_TRANSPORTS = ['sse', 'websocket', 'long-poll'] as const;
+export type LoadTransport = (typeof LOAD_TRANSPORTS)[number];
+
 /**
  * The error code a browser's client records for a WebSocket that closed
  * before it opened: a page sees close code 1006 and never the handshake's

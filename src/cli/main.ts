@@ -10,6 +10,7 @@
  *   pushthrough setups
  *   pushthrough diff old.json new.json
  *   pushthrough reports <origin-url> [id|latest] [--format ...]
+ *   pushthrough load <url> | --setup ID | --real nginx=naive [--streams 1000] [--threshold 'p99<500ms']
  *
  * Exit codes (src/util/errors.ts EXIT): 0 as expected, 1 not as expected /
  * something worse, 2 usage or configuration error, 4 the tester could not run
@@ -133,6 +134,24 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('load')
+    .description('hold many streams through a path and find where it gives out: how many stay open, how the rest fail, at what latency')
+    .argument('[url]', 'a pushthrough origin someone deployed (or give --setup / --real)')
+    .option('--setup <id>', 'a built-in simulated setup in front of an origin started for the run')
+    .option('--real <product=variant>', 'a real proxy with a shipped template, e.g. nginx=naive')
+    .option('--transports <list>', 'comma-separated: sse,websocket,long-poll', 'sse,websocket')
+    .option('--streams <n>', 'streams in all, spread over the transports', '1000')
+    .option('--ramp <seconds>', 'open them evenly over this long', '10')
+    .option('--duration <seconds>', 'hold them this long after the ramp', '30')
+    .option('--interval <seconds>', 'an event on every stream this often', '1')
+    .option('--threshold <expr...>', "fail (exit 1) unless it holds, as in k6: 'p99<500ms', 'failed<1%', 'open>=900'")
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('--out <file>', 'write the report to a file instead of stdout')
+    .option('--origin-token <token>', 'token of an origin started with --token')
+    .option('--insecure', 'do not verify the server certificate (https/wss)')
+    .action((url: string | undefined, opts: import('./commands/load').LoadCliOptions) => (require('./commands/load') as typeof import('./commands/load')).loadCommand(url, opts));
+
+  program
     .command('reports')
     .description("list the field reports browsers sent back to an origin's page, or render one")
     .argument('<origin-url>', 'the origin whose page the browsers opened, e.g. https://rt-check.example.com')
@@ -154,7 +173,7 @@ export function buildProgram(): Command {
 
   // Commands that start proxies first reap what SIGKILLed runs left behind.
   program.hook('preAction', (_program, action) => {
-    if (['run', 'probe', 'proxy', 'origin'].includes(action.name())) reapEarlierRuns();
+    if (['run', 'probe', 'proxy', 'origin', 'load'].includes(action.name())) reapEarlierRuns();
   });
 
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(oneLineErrors);

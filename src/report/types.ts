@@ -1,4 +1,7 @@
 import type { Measurement } from '../measure/types';
+import type { LoadMeasurement } from '../observation/load';
+import type { CapacityFact, ThresholdResult } from '../verdict/load';
+import type { Fix } from '../verdict/types';
 import type { SetupKind } from '../setup/types';
 import type { Cell } from '../verdict/types';
 import type { CheckId, Client, Transport } from '../vocabulary';
@@ -33,6 +36,15 @@ export interface SetupResult {
   measurement?: Measurement;
 }
 
+/** `pushthrough load`: what was held through which path, the limit found, and the thresholds. */
+export interface LoadSection {
+  /** the URL, or the setup, the streams went through */
+  target: string;
+  measurement: LoadMeasurement;
+  limit?: { sentence: string; fix?: Fix; capacity?: CapacityFact };
+  thresholds: ThresholdResult[];
+}
+
 /** Where a field report came from. */
 export interface FieldSource {
   userAgent: string;
@@ -47,9 +59,11 @@ export interface FieldSource {
 export interface Report {
   tool: 'pushthrough';
   /** run (absent): pushthrough probed setups itself; field: a browser that opened the origin's page probed its own path */
-  kind?: 'run' | 'field';
+  kind?: 'run' | 'field' | 'load';
   /** kind field: the browser that produced the report */
   field?: FieldSource;
+  /** kind load: the load run (`pushthrough load`) */
+  load?: LoadSection;
   version: string;
   startedAt: string;
   durationMs: number;

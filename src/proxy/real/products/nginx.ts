@@ -58,6 +58,10 @@ export const nginx: Product = {
     cached: location(`${PROXY_DOC}#proxy_cache`, ['proxy_cache off;']),
     'protocol-downgrade': location(`${PROXY_DOC}#proxy_http_version`, ['proxy_http_version 1.1;   # the default only since nginx 1.29.7', 'proxy_set_header Connection "";']),
     'no-resume': location(`${PROXY_DOC}#proxy_set_header`, ['proxy_set_header Last-Event-ID $http_last_event_id;']),
+    'connection-limit': {
+      doc: 'https://nginx.org/en/docs/ngx_core_module.html#worker_connections',
+      lines: ['worker_rlimit_nofile 40000;   # the open files the workers need for them', 'events {', '    worker_connections 16384;   # per worker; each proxied stream holds 2 (client and upstream)', '}'],
+    },
     'not-sticky': {
       doc: 'https://nginx.org/en/docs/http/ngx_http_upstream_module.html#ip_hash',
       lines: ['upstream backend {', '    ip_hash;   # or "sticky" (open-source nginx since 1.29.6)', '    server 10.0.0.1:8080;', '    server 10.0.0.2:8080;', '}'],

@@ -1,0 +1,120 @@
+/**
+ * `pushthrough load <url> | --setup ID | --real PRODUCT=VARIANT`: holds many
+ * streams through the path and says how many it held, how the rest failed,
+ * at what latency, and which limit it met with the fix. Progress goes to
+ * stderr once a second; `--threshold` gates the exit code as in k6 (1 when
+ * one breaks); the generator's own limit is exit 4, never the path's failure.
+ */
+import type { Report } from '../../report/types';
+import { renderLoadText } from '../../report/render/load';
+import { runLoad } from '../../measure/load';
+import { LOAD_TRANSPORTS, type LoadTransport } from '../../vocabulary';
+import { loadThroughSetup, type LoadRun } from '../../run/load';
+import { builtInSetups } from '../../run/setups';
+import { SetupUnavailable } from '../../run/bring-up';
+import { EXIT, UsageError } from '../../util/errors';
+import { fixFor } from '../../verdict/fixes';
+import { checkThresholds, limitSentence, parseThreshold, type Threshold } from '../../verdict/load';
+import { VERSION } from '../../version';
+import { onShutdown } from '../cleanup';
+import { parseHttpUrl, parseSeconds } from '../options';
+import { checkWritable, writeFileOrFail } from '../output';
+
+export interface LoadCliOptions {
+  setup?: string;
+  real?: string;
+  transports: string;
+  streams: string;
+  ramp: string;
+  duration: string;
+  interval: string;
+  threshold?: string[];
+  format: string;
+  out?: string;
+  originToken?: string;
+  insecure?: boolean;
+}
+
+
+function parseLoadTransports(raw: string): LoadTransport[] {
+  const list = raw.split(',').map((t) => t.trim()).filter(Boolean);
+  const bad = list.find((t) => !(LOAD_TRANSPORTS as readonly string[]).includes(t));
+  if (bad !== undefined || list.length === 0) throw new UsageError(`--transports must be a comma-separated list of ${LOAD_TRANSPORTS.join(', ')}, got '${raw}'`);
+  return [...new Set(list)] as LoadTransport[];
+}
+
+function parseStreams(raw: string): number {
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > 200_000) throw new UsageError(`--streams must be an integer from 1 to 200000, got '${raw}'`);
+  return Number(raw);
+}
+
+export async function loadCommand(url: string | undefined, opts: LoadCliOptions): Promise<void> {
+  const targets = [url, opts.setup, opts.real].filter((x) => x !== undefined).length;
+  if (targets !== 1) throw new UsageError('load needs exactly one target: a URL, --setup ID or --real PRODUCT=VARIANT');
+  const transports = parseLoadTransports(opts.transports);
+  const streams = parseStreams(opts.streams);
+  const rampMs = parseSeconds('ramp', opts.ramp, { min: 0, max: 3600 });
+  const durationMs = parseSeconds('duration', opts.duration, { min: 1, max: 86_400 });
+  const intervalMs = parseSeconds('interval', opts.interval, { min: 0.05, max: 3600 });
+  if (!['table', 'json'].includes(opts.format)) throw new UsageError(`--format must be table or json, got '${opts.format}'`);
+  const thresholds: Threshold[] = (opts.threshold ?? []).map((t) => {
+    const p = parseThreshold(t);
+    if (typeof p === 'string') throw new UsageError(p);
+    return p;
+  });
+  if (opts.out) checkWritable(opts.out);
+  let setupId: string | undefined;
+  if (opts.real) {
+    const m = /^([a-z0-9-]+)=([a-z0-9-]+)$/.exec(opts.real);
+    if (!m) throw new UsageError(`--real must be PRODUCT=VARIANT of a shipped template (e.g. nginx=naive), got '${opts.real}'`);
+    setupId = `${m[1]}-${m[2]}`;
+  } else setupId = opts.setup;
+  const setup = setupId ? builtInSetups().find((s) => s.id === setupId) : undefined;
+  if (setupId && !setup) throw new UsageError(`no built-in setup '${setupId}' (see \`pushthrough setups\`)`);
+  if (setup && (setup.kind === 'firewall' || setup.real?.forward)) throw new UsageError(`setup '${setup.id}' is a ${setup.kind === 'firewall' ? 'kernel firewall' : 'forward proxy'}: load runs through reverse proxies and simulated setups`);
+  const target = url ? parseHttpUrl('<url>', url) : `setup ${setup!.id}`;
+
+  const stop = new AbortController();
+  const unregister = onShutdown(async () => stop.abort());
+  const started = new Date();
+  const onSecond = (s: { t: number; open: number; pending: number; failed: number; cut: number; p99?: number }): void => {
+    process.stderr.write(`  [${String(s.t).padStart(3)} s] open ${s.open}/${streams}${s.pending ? ` (+${s.pending} waiting)` : ''} · failed ${s.failed} · cut ${s.cut}${s.p99 !== undefined ? ` · p99 ${s.p99} ms` : ''}\n`);
+  };
+  process.stderr.write(`load: ${streams} ${transports.join(' + ')} streams through ${target}, ramp ${rampMs / 1000} s, held ${durationMs / 1000} s…\n`);
+  let run: LoadRun;
+  try {
+    const o = { transports, streams, rampMs, durationMs, intervalMs, token: opts.originToken, insecure: opts.insecure, onSecond, signal: stop.signal };
+    run = setup ? await loadThroughSetup(setup, o) : { measurement: await runLoad({ ...o, url: target }) };
+  } catch (err) {
+    if (err instanceof SetupUnavailable) throw new UsageError(`setup '${setup!.id}' cannot run here: ${err.message}`);
+    throw err;
+  } finally {
+    unregister();
+  }
+  const m = run.measurement;
+  const label = setup?.id ?? new URL(target).host;
+  const sentence = limitSentence(m, label, run.capacity);
+  const product = setup?.real?.product ?? setup?.imitates ?? run.product;
+  // A capacity met (some streams opened first) has the connection-limit fix; a transport that never opened is the matrix's to explain.
+  const capacityMet = sentence !== undefined && ((m.peakOpen[m.firstFailure!.transport] ?? 0) > 0 || m.firstFailure!.held > 1);
+  // The product's own setting: the app-side advice for a connection limit is about browsers, not capacity.
+  const proxyFix = capacityMet ? fixFor('connection-limit', m.firstFailure!.transport, product)?.proxy : undefined;
+  const fix = proxyFix ? { proxy: proxyFix, app: 'Raise the limit in front of the streams (above), or spread them over more instances; every open stream holds its connections for as long as it lives.' } : undefined;
+  const results = checkThresholds(thresholds, m);
+  const report: Report = {
+    tool: 'pushthrough',
+    kind: 'load',
+    version: VERSION,
+    startedAt: started.toISOString(),
+    durationMs: Date.now() - started.getTime(),
+    options: { command: 'load', target, transports, streams, rampMs, durationMs, intervalMs, thresholds: thresholds.map((t) => t.text) },
+    setups: [],
+    load: { target, measurement: m, ...(sentence ? { limit: { sentence, ...(fix ? { fix } : {}), ...(run.capacity ? { capacity: run.capacity } : {}) } } : {}), thresholds: results },
+  };
+  const text = opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderLoadText(report.load!);
+  if (opts.out) {
+    writeFileOrFail(opts.out, text);
+    process.stderr.write(`wrote ${opts.format} load report to ${opts.out}\n`);
+  } else process.stdout.write(text);
+  process.exitCode = results.some((r) => !r.ok) ? EXIT.mismatch : m.testerError ? EXIT.testerError : EXIT.ok;
+}

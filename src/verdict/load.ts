@@ -1,0 +1,112 @@
+/**
+ * What a load run means: the thresholds a user gates on (k6's syntax, e.g.
+ * `p99<500ms`, `failed<1%`), and the limit the path showed — how many streams
+ * were open when the next one was refused, why (from the product's own
+ * configuration where it names one), and the fix.
+ * https://grafana.com/docs/k6/latest/using-k6/thresholds/
+ */
+import type { LoadMeasurement } from '../observation/load';
+import type { Fix } from './types';
+
+export type LoadMetric = 'p50' | 'p95' | 'p99' | 'failed' | 'cut' | 'open';
+
+export interface Threshold {
+  /** as the user wrote it */
+  text: string;
+  metric: LoadMetric;
+  op: '<' | '<=' | '>' | '>=';
+  /** ms for latencies; a share (0–1) or a count for failed and cut; a count for open */
+  value: number;
+  share: boolean;
+}
+
+export interface ThresholdResult extends Threshold {
+  actual: number;
+  ok: boolean;
+}
+
+const RE = /^\s*(p50|p95|p99|failed|cut|open)\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s*(ms|s|%)?\s*$/;
+
+/** Parses one --threshold; a message naming what is wrong, or the threshold. */
+export function parseThreshold(text: string): Threshold | string {
+  const m = RE.exec(text);
+  if (!m) return `--threshold '${text}' is not one: expected METRIC<VALUE, e.g. 'p99<500ms', 'failed<1%', 'open>=900' (metrics p50, p95, p99, failed, cut, open)`;
+  const metric = m[1] as LoadMetric;
+  const unit = m[4];
+  const latency = metric.startsWith('p');
+  if (latency && unit === '%') return `--threshold '${text}': a latency is in ms or s, not %`;
+  if (!latency && (unit === 'ms' || unit === 's')) return `--threshold '${text}': ${metric} is a count or a share (%), not a time`;
+  const value = Number(m[3]) * (unit === 's' ? 1000 : unit === '%' ? 0.01 : 1);
+  return { text: text.trim(), metric, op: m[2] as Threshold['op'], value, share: unit === '%' };
+}
+
+function actualOf(t: Threshold, r: LoadMeasurement): number {
+  const attempted = Math.max(1, r.opened + Object.values(r.failed).reduce((a, b) => a + b, 0));
+  const failed = Object.values(r.failed).reduce((a, b) => a + b, 0);
+  const cut = Object.values(r.cut).reduce((a, b) => a + b, 0);
+  switch (t.metric) {
+    case 'p50':
+    case 'p95':
+    case 'p99':
+      return r.latency[t.metric] ?? Infinity;
+    case 'failed':
+      return t.share ? failed / attempted : failed;
+    case 'cut':
+      return t.share ? cut / attempted : cut;
+    case 'open':
+      return r.peakOpen.all ?? 0;
+  }
+}
+
+export function checkThresholds(thresholds: Threshold[], r: LoadMeasurement): ThresholdResult[] {
+  return thresholds.map((t) => {
+    const actual = actualOf(t, r);
+    const ok = t.op === '<' ? actual < t.value : t.op === '<=' ? actual <= t.value : t.op === '>' ? actual > t.value : actual >= t.value;
+    return { ...t, actual, ok };
+  });
+}
+
+/** What a product's configuration says about how many streams it holds, from its own words. */
+export interface CapacityFact {
+  streams: number;
+  why: string;
+  doc: string;
+}
+
+/**
+ * nginx: every worker holds at most worker_connections connections, and a
+ * proxied stream holds two (the client's and the upstream one): "this number
+ * includes all connections (e.g. connections with proxied servers, among
+ * others)". https://nginx.org/en/docs/ngx_core_module.html#worker_connections
+ */
+export function nginxCapacity(config: string): CapacityFact | undefined {
+  const wc = /^\s*events\s*\{[^}]*worker_connections\s+(\d+)/m.exec(config) ?? /worker_connections\s+(\d+)/.exec(config);
+  if (!wc) return undefined;
+  const wpRaw = /^\s*worker_processes\s+(\w+)/m.exec(config)?.[1];
+  const workers = wpRaw && /^\d+$/.test(wpRaw) ? Number(wpRaw) : 1;
+  const per = Number(wc[1]);
+  return {
+    streams: Math.floor((workers * per) / 2),
+    why: `worker_connections ${per} × worker_processes ${workers}; each proxied stream holds 2 connections (the client's and the upstream one), and the listening socket counts too`,
+    doc: 'https://nginx.org/en/docs/ngx_core_module.html#worker_connections',
+  };
+}
+
+/** The limit the run found, in one sentence, or undefined when every stream opened. */
+export function limitSentence(r: LoadMeasurement, label: string, capacity?: CapacityFact): string | undefined {
+  const f = r.firstFailure;
+  if (!f) return undefined;
+  const noun = f.transport === 'websocket' ? 'WebSocket' : f.transport === 'sse' ? 'SSE stream' : 'long poll';
+  // Nothing ever opened: not a capacity, the transport does not go through this path at all.
+  if ((r.peakOpen[f.transport] ?? 0) === 0 && f.held <= 1) return `${label}: no ${noun} opened at all (the first answered ${f.detail}): the path does not carry this transport, whatever the load — \`pushthrough run\` says why`;
+  const because = capacity ? ` (${capacity.why}: about ${capacity.streams} streams)` : '';
+  const how = f.kind.startsWith('status') ? `answered ${f.detail}` : f.kind === 'timeout' ? `left without an answer (${f.detail})` : f.kind === 'refused' ? 'refused' : f.kind === 'reset' ? 'reset' : `ended (${f.detail})`;
+  // Streams whose answer the path holds (a buffered response head) still hold a connection through it: they count.
+  // The most it held at once, not the count at the first refusal: connections still being set up when it came are counted by the path too.
+  const most = Math.max(r.peakHeld?.[f.transport] ?? 0, f.held);
+  const open = r.peakOpen[f.transport] ?? f.open;
+  const held = most > open ? `at most ${most} ${noun}s held (${open} of them answered; the path holds the others' response heads)` : `${open} ${noun}${open === 1 ? '' : 's'} open at most`;
+  return `${label}: ${held}; the rest ${how === 'refused' || how === 'reset' ? `were ${how}` : how.replace(/^answered/, 'were answered').replace(/^left/, 'were left').replace(/^ended/, 'ended')}${because}`;
+}
+
+export type { Fix };
