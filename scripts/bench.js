@@ -12,6 +12,11 @@
  *
  * The simulated proxy against nginx-tuned and haproxy-tuned: scripts/bench-proxy.js.
  *
+ * npm run bench -- --load
+ *
+ * The load mode's scale: 15,000 streams at an origin, 8,000 through the
+ * simulated pass-through, nginx and HAProxy: scripts/bench-load.js.
+ *
  * npm run bench -- --hostile
  *
  * Runs the hostile suite (test/integration/hostile) at the audit's full
@@ -29,6 +34,10 @@ const args = process.argv.slice(2);
 if (args.includes('--hostile')) process.exit(hostile());
 if (args.includes('--proxy')) {
   require('./bench-proxy');
+  return;
+}
+if (args.includes('--load')) {
+  require('./bench-load');
   return;
 }
 

@@ -10,7 +10,7 @@ import { renderLoadText } from '../../report/render/load';
 import { runLoad } from '../../measure/load';
 import { LOAD_TRANSPORTS, type LoadTransport } from '../../vocabulary';
 import { loadThroughSetup, type LoadRun } from '../../run/load';
-import { builtInSetups } from '../../run/setups';
+import { builtInSetups, realSetupFrom } from '../../run/setups';
 import { SetupUnavailable } from '../../run/bring-up';
 import { EXIT, UsageError } from '../../util/errors';
 import { fixFor } from '../../verdict/fixes';
@@ -63,14 +63,9 @@ export async function loadCommand(url: string | undefined, opts: LoadCliOptions)
     return p;
   });
   if (opts.out) checkWritable(opts.out);
-  let setupId: string | undefined;
-  if (opts.real) {
-    const m = /^([a-z0-9-]+)=([a-z0-9-]+)$/.exec(opts.real);
-    if (!m) throw new UsageError(`--real must be PRODUCT=VARIANT of a shipped template (e.g. nginx=naive), got '${opts.real}'`);
-    setupId = `${m[1]}-${m[2]}`;
-  } else setupId = opts.setup;
-  const setup = setupId ? builtInSetups().find((s) => s.id === setupId) : undefined;
-  if (setupId && !setup) throw new UsageError(`no built-in setup '${setupId}' (see \`pushthrough setups\`)`);
+  // --real: a shipped template (nginx=naive) or your own (nginx=./site.conf.tmpl), as `run --real` takes it.
+  const setup = opts.real ? realSetupFrom(opts.real, '--real') : opts.setup ? builtInSetups().find((s) => s.id === opts.setup) : undefined;
+  if (opts.setup && !setup) throw new UsageError(`no built-in setup '${opts.setup}' (see \`pushthrough setups\`)`);
   if (setup && (setup.kind === 'firewall' || setup.real?.forward)) throw new UsageError(`setup '${setup.id}' is a ${setup.kind === 'firewall' ? 'kernel firewall' : 'forward proxy'}: load runs through reverse proxies and simulated setups`);
   const target = url ? parseHttpUrl('<url>', url) : `setup ${setup!.id}`;
 
