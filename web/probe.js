@@ -58,6 +58,26 @@
     });
   };
 
+  /** One event's arrival from its wire JSON (src/protocol/events.ts parseEvent), or undefined when it is not an origin event. */
+  function arrivalOf(raw, payloadBytes, arrivedMs, connection) {
+    var ev;
+    try {
+      ev = JSON.parse(raw);
+    } catch (e) {
+      return undefined;
+    }
+    if (!ev || typeof ev.seq !== 'number' || typeof ev.offsetMs !== 'number') return undefined;
+    var payload = typeof ev.payload === 'string' ? ev.payload : '';
+    return {
+      seq: ev.seq,
+      offsetMs: ev.offsetMs,
+      arrivedMs: arrivedMs,
+      bytes: new TextEncoder().encode(raw).length,
+      connection: connection,
+      intact: payload.length === payloadBytes && payload === makePayload(payloadBytes, ev.seq),
+    };
+  }
+
   /** An observation under construction, as src/client/recorder.ts keeps it. */
   class Recorder {
     constructor(transport, check, scenario) {
@@ -96,22 +116,8 @@
       this.lastByteAtMs = this.now();
     }
     arrival(raw, connection, payloadBytes) {
-      var ev;
-      try {
-        ev = JSON.parse(raw);
-      } catch (e) {
-        return undefined;
-      }
-      if (!ev || typeof ev.seq !== 'number' || typeof ev.offsetMs !== 'number') return undefined;
-      var payload = typeof ev.payload === 'string' ? ev.payload : '';
-      var a = {
-        seq: ev.seq,
-        offsetMs: ev.offsetMs,
-        arrivedMs: this.now(),
-        bytes: new TextEncoder().encode(raw).length,
-        connection: connection,
-        intact: payload.length === payloadBytes && payload === makePayload(payloadBytes, ev.seq),
-      };
+      var a = arrivalOf(raw, payloadBytes, this.now(), connection);
+      if (!a) return undefined;
       this.received(a.bytes);
       this.arrivals.push(a);
       this.changed();
@@ -151,29 +157,58 @@
     }
   }
 
-  /** Resolves when `until()` holds (checked whenever the recorder changes) or the deadline passes; `extend` moves the deadline. */
-  function waitFor(rec, until, deadlineMs) {
+  /** Resolves when `until()` holds (checked on `poke`) or the deadline passes; `extend` moves the deadline. */
+  function waitUntil(until, deadlineMs) {
     var timer;
     var done;
     var p = new Promise(function (resolve) {
       done = resolve;
     });
-    var check = function () {
-      if (until()) done();
-    };
-    rec.changed = check;
     timer = setTimeout(done, deadlineMs);
-    check();
     return {
+      poke: function () {
+        if (until()) done();
+      },
       settled: p.then(function () {
         clearTimeout(timer);
-        rec.changed = function () {};
       }),
       extend: function (ms) {
         clearTimeout(timer);
         timer = setTimeout(done, ms);
       },
     };
+  }
+
+  /** waitUntil, re-checked whenever the recorder changes. */
+  function waitFor(rec, until, deadlineMs) {
+    var w = waitUntil(until, deadlineMs);
+    rec.changed = w.poke;
+    w.poke();
+    w.settled = w.settled.then(function () {
+      rec.changed = function () {};
+    });
+    return w;
+  }
+
+  /**
+   * A stream's session (src/client/sse.ts runSse's): until `s.until` holds or
+   * `s.deadlineMs` passes; once the first event arrived, `s.deadlineFromFirstEventMs`
+   * from then instead, since a stream that started late must not count against the path.
+   */
+  function session(rec, s) {
+    var started = false;
+    var w = waitFor(
+      rec,
+      function () {
+        if (!started && rec.arrivals.length > 0 && s.deadlineFromFirstEventMs !== undefined) {
+          started = true;
+          if (w) w.extend(s.deadlineFromFirstEventMs);
+        }
+        return s.until(rec);
+      },
+      s.deadlineMs,
+    );
+    return w.settled;
   }
 
   function Prober(cfg) {
@@ -352,19 +387,7 @@
         rec.answer({ error: { code: NETWORK_ERROR, message: 'the EventSource connection failed before any answer' } });
         rec.requests++;
       };
-      var started = false;
-      var w = waitFor(
-        rec,
-        function () {
-          if (!started && rec.arrivals.length > 0 && s.deadlineFromFirstEventMs !== undefined) {
-            started = true;
-            w && w.extend(s.deadlineFromFirstEventMs);
-          }
-          return s.until(rec);
-        },
-        s.deadlineMs,
-      );
-      await w.settled;
+      await session(rec, s);
       if (isOpen) rec.end({ how: 'open', connection: conn });
       es.close();
     }
@@ -408,19 +431,7 @@
         };
       };
       connect(params);
-      var started = false;
-      var w = waitFor(
-        rec,
-        function () {
-          if (!started && rec.arrivals.length > 0 && s.deadlineFromFirstEventMs !== undefined) {
-            started = true;
-            w && w.extend(s.deadlineFromFirstEventMs);
-          }
-          return s.until(rec);
-        },
-        s.deadlineMs,
-      );
-      await w.settled;
+      await session(rec, s);
       finished = true;
       if (current && current.readyState === WebSocket.OPEN) rec.end({ how: 'open', connection: conn });
       if (current) current.close();
@@ -863,15 +874,8 @@
           if (!last || last.name !== name) obs.transports.push({ atMs: now(), name: name, transport: transportOf[library](name) });
         },
         message: function (raw) {
-          var ev;
-          try {
-            ev = JSON.parse(raw);
-          } catch (e) {
-            return;
-          }
-          if (!ev || typeof ev.seq !== 'number' || typeof ev.offsetMs !== 'number') return;
-          var payload = typeof ev.payload === 'string' ? ev.payload : '';
-          obs.arrivals.push({ seq: ev.seq, offsetMs: ev.offsetMs, arrivedMs: now(), bytes: raw.length, connection: Math.max(0, connection), intact: payload.length === 16 && payload === makePayload(16, ev.seq) });
+          var a = arrivalOf(raw, 16, now(), Math.max(0, connection));
+          if (a) obs.arrivals.push(a);
         },
         disconnected: function (reason) {
           obs.disconnects.push({ atMs: now(), reason: String(reason) });
@@ -900,7 +904,7 @@
       };
     }
 
-    function session(library) {
+    function scenarioOf(library) {
       var channel = 'lib-' + library + '-' + Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 8);
       var probe = 'p-' + Math.random().toString(36).slice(2, 10);
       var scenario = { channel: channel, count: o.deliveryCount, intervalMs: o.deliveryIntervalMs, tailMs: o.idleMs };
@@ -910,30 +914,12 @@
       return { scenario: scenario, query: query, windowMs: windowMs, probe: probe };
     }
 
-    /** Waits until `done()` or the window ends; `poke` re-checks. */
-    function watch(windowMs, done) {
-      var resolve;
-      var timer;
-      var p = new Promise(function (r) {
-        resolve = r;
-        timer = setTimeout(r, windowMs);
-      });
-      return {
-        poke: function () {
-          if (done()) resolve();
-        },
-        settled: p.then(function () {
-          clearTimeout(timer);
-        }),
-      };
-    }
-
     var runners = {
       'socket.io': async function () {
-        var x = session('socket.io');
+        var x = scenarioOf('socket.io');
         var rec = recorder('socket.io', x.scenario);
         var ours = false;
-        var w = watch(x.windowMs, rec.hasTail);
+        var w = waitUntil(rec.hasTail, x.windowMs);
         var socket = global.io(root.origin, { path: root.pathname + 'socket.io/', query: x.query, forceNew: true, reconnectionDelay: 250, reconnectionDelayMax: 1000, timeout: o.connectTimeoutMs });
         var manager = socket.io;
         manager.on('open', function () {
@@ -968,12 +954,12 @@
         return { obs: rec.finish(), probe: x.probe };
       },
       sockjs: async function () {
-        var x = session('sockjs');
+        var x = scenarioOf('sockjs');
         var rec = recorder('sockjs', x.scenario);
         var closed = false;
-        var w = watch(x.windowMs, function () {
+        var w = waitUntil(function () {
           return closed || rec.hasTail();
-        });
+        }, x.windowMs);
         var u = new URL('sockjs', root);
         Object.keys(x.query).forEach(function (k) {
           u.searchParams.set(k, x.query[k]);

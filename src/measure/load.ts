@@ -93,6 +93,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadMeasurement> {
   let testerError: string | undefined;
   let second: { opened: number; failed: number; cut: number; lat: number[] } = { opened: 0, failed: 0, cut: 0, lat: [] };
   const heaviest = new Map<number, ProcessUse>();
+  /** A per-generator count summed over every generator, or over those of one transport. */
+  const sumOf = (map: Map<number, number>, t?: LoadTransport): number => [...map].reduce((a, [w, n]) => (t === undefined || openByTransport.get(w) === t ? a + n : a), 0);
   const t0 = Date.now();
 
   const onTick = (i: number, m: WorkerTick): void => {
@@ -111,7 +113,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadMeasurement> {
     for (const v of m.openMs) if (openMs.length < 50_000) openMs.push(v);
     if (m.firstFailure && !firstFailure) {
       // Streams of this transport open at that moment, over every worker.
-      const others = (map: Map<number, number>): number => [...map].filter(([w]) => w !== i && openByTransport.get(w) === m.transport).reduce((a, [, v]) => a + v, 0);
+      const others = (map: Map<number, number>): number => sumOf(map, m.transport) - (map.get(i) ?? 0);
       firstFailure = { transport: m.transport, open: m.firstFailure.open + others(openNow), held: m.firstFailure.held + others(openNow) + others(pendingNow), kind: m.firstFailure.kind, detail: m.firstFailure.detail };
     }
     testerError ??= m.testerError;
@@ -141,18 +143,13 @@ export async function runLoad(o: LoadOptions): Promise<LoadMeasurement> {
     const endAt = t0 + o.rampMs + o.durationMs;
     await new Promise<void>((resolve) => {
       const tick = setInterval(() => {
-        const open = [...openNow.values()].reduce((a, b) => a + b, 0);
-        for (const [w, v] of openNow) {
-          const t = openByTransport.get(w)!;
-          const now = [...openNow].filter(([x]) => openByTransport.get(x) === t).reduce((a, [, n]) => a + n, 0);
-          peakOpen[t] = Math.max(peakOpen[t] ?? 0, now, v);
-        }
+        const open = sumOf(openNow);
+        const pending = sumOf(pendingNow);
         peakOpen.all = Math.max(peakOpen.all ?? 0, open);
         for (const t of o.transports) {
-          const held = [...openNow].filter(([w]) => openByTransport.get(w) === t).reduce((a, [w, n]) => a + n + (pendingNow.get(w) ?? 0), 0);
-          peakHeld[t] = Math.max(peakHeld[t] ?? 0, held);
+          peakOpen[t] = Math.max(peakOpen[t] ?? 0, sumOf(openNow, t));
+          peakHeld[t] = Math.max(peakHeld[t] ?? 0, sumOf(openNow, t) + sumOf(pendingNow, t));
         }
-        const pending = [...pendingNow.values()].reduce((a, b) => a + b, 0);
         const s: LoadSecond = { t: Math.round((Date.now() - t0) / 1000), open, pending, opened: second.opened, failed: second.failed, cut: second.cut };
         if (second.lat.length) Object.assign(s, { p50: Math.round(percentile(second.lat, 50)), p95: Math.round(percentile(second.lat, 95)), p99: Math.round(percentile(second.lat, 99)) });
         timeline.push(s);

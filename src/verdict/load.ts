@@ -6,6 +6,7 @@
  * https://grafana.com/docs/k6/latest/using-k6/thresholds/
  */
 import type { LoadMeasurement } from '../observation/load';
+import { fixFor } from './fixes';
 import type { Fix } from './types';
 
 export type LoadMetric = 'p50' | 'p95' | 'p99' | 'failed' | 'cut' | 'open';
@@ -92,13 +93,19 @@ export function nginxCapacity(config: string): CapacityFact | undefined {
   };
 }
 
+/** Streams of the failing transport got through (or were held waiting) before the first refusal: the refusal is a capacity. */
+function heldAny(r: LoadMeasurement): boolean {
+  const f = r.firstFailure!;
+  return (r.peakOpen[f.transport] ?? 0) > 0 || f.held > 1;
+}
+
 /** The limit the run found, in one sentence, or undefined when every stream opened. */
 export function limitSentence(r: LoadMeasurement, label: string, capacity?: CapacityFact): string | undefined {
   const f = r.firstFailure;
   if (!f) return undefined;
   const noun = f.transport === 'websocket' ? 'WebSocket' : f.transport === 'sse' ? 'SSE stream' : 'long poll';
   // Nothing ever opened: not a capacity, the transport does not go through this path at all.
-  if ((r.peakOpen[f.transport] ?? 0) === 0 && f.held <= 1) return `${label}: no ${noun} opened at all (the first answered ${f.detail}): the path does not carry this transport, whatever the load — \`pushthrough run\` says why`;
+  if (!heldAny(r)) return `${label}: no ${noun} opened at all (the first answered ${f.detail}): the path does not carry this transport, whatever the load — \`pushthrough run\` says why`;
   const because = capacity ? ` (${capacity.why}: about ${capacity.streams} streams)` : '';
   const how = f.kind.startsWith('status') ? `answered ${f.detail}` : f.kind === 'timeout' ? `left without an answer (${f.detail})` : f.kind === 'refused' ? 'refused' : f.kind === 'reset' ? 'reset' : `ended (${f.detail})`;
   // Streams whose answer the path holds (a buffered response head) still hold a connection through it: they count.
@@ -109,4 +116,16 @@ export function limitSentence(r: LoadMeasurement, label: string, capacity?: Capa
   return `${label}: ${held}; the rest ${how === 'refused' || how === 'reset' ? `were ${how}` : how.replace(/^answered/, 'were answered').replace(/^left/, 'were left').replace(/^ended/, 'ended')}${because}`;
 }
 
-export type { Fix };
+/**
+ * The limit a load run met, as the report carries it: the sentence, and,
+ * where streams got through before the rest were refused (a capacity, not a
+ * transport the path does not carry), the product's setting for it.
+ */
+export function loadLimit(r: LoadMeasurement, label: string, product: string | undefined, capacity?: CapacityFact): { sentence: string; fix?: Fix; capacity?: CapacityFact } | undefined {
+  const sentence = limitSentence(r, label, capacity);
+  if (!sentence) return undefined;
+  // The product's own setting; the app-side advice for a connection limit is about browser tabs, not capacity.
+  const proxy = heldAny(r) ? fixFor('connection-limit', r.firstFailure!.transport, product)?.proxy : undefined;
+  const fix: Fix | undefined = proxy ? { proxy, app: 'Raise the limit in front of the streams (above), or spread them over more instances; every open stream holds its connections for as long as it lives.' } : undefined;
+  return { sentence, ...(fix ? { fix } : {}), ...(capacity ? { capacity } : {}) };
+}

@@ -13,8 +13,7 @@ import { loadThroughSetup, type LoadRun } from '../../run/load';
 import { builtInSetups, realSetupFrom } from '../../run/setups';
 import { SetupUnavailable } from '../../run/bring-up';
 import { EXIT, UsageError } from '../../util/errors';
-import { fixFor } from '../../verdict/fixes';
-import { checkThresholds, limitSentence, parseThreshold, type Threshold } from '../../verdict/load';
+import { checkThresholds, loadLimit, parseThreshold, type Threshold } from '../../verdict/load';
 import { VERSION } from '../../version';
 import { onShutdown } from '../cleanup';
 import { parseHttpUrl, parseSeconds } from '../options';
@@ -70,46 +69,49 @@ export async function loadCommand(url: string | undefined, opts: LoadCliOptions)
   const target = url ? parseHttpUrl('<url>', url) : `setup ${setup!.id}`;
 
   const stop = new AbortController();
-  const unregister = onShutdown(async () => stop.abort());
   const started = new Date();
   const onSecond = (s: { t: number; open: number; pending: number; failed: number; cut: number; p99?: number }): void => {
     process.stderr.write(`  [${String(s.t).padStart(3)} s] open ${s.open}/${streams}${s.pending ? ` (+${s.pending} waiting)` : ''} · failed ${s.failed} · cut ${s.cut}${s.p99 !== undefined ? ` · p99 ${s.p99} ms` : ''}\n`);
   };
   process.stderr.write(`load: ${streams} ${transports.join(' + ')} streams through ${target}, ramp ${rampMs / 1000} s, held ${durationMs / 1000} s…\n`);
-  let run: LoadRun;
+  const running = (async (): Promise<number> => {
+    let run: LoadRun;
+    try {
+      const o = { transports, streams, rampMs, durationMs, intervalMs, token: opts.originToken, insecure: opts.insecure, onSecond, signal: stop.signal };
+      run = setup ? await loadThroughSetup(setup, o) : { measurement: await runLoad({ ...o, url: target }) };
+    } catch (err) {
+      if (err instanceof SetupUnavailable) throw new UsageError(`setup '${setup!.id}' cannot run here: ${err.message}`);
+      throw err;
+    }
+    const m = run.measurement;
+    const limit = loadLimit(m, setup?.id ?? new URL(target).host, setup?.real?.product ?? setup?.imitates ?? run.product, run.capacity);
+    const results = checkThresholds(thresholds, m);
+    const report: Report = {
+      tool: 'pushthrough',
+      kind: 'load',
+      version: VERSION,
+      startedAt: started.toISOString(),
+      durationMs: Date.now() - started.getTime(),
+      options: { command: 'load', target, transports, streams, rampMs, durationMs, intervalMs, thresholds: thresholds.map((t) => t.text) },
+      ...(stop.signal.aborted ? { interrupted: true } : {}),
+      setups: [],
+      load: { target, measurement: m, ...(limit ? { limit } : {}), thresholds: results },
+    };
+    const text = opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderLoadText(report.load!);
+    if (opts.out) {
+      writeFileOrFail(opts.out, text);
+      process.stderr.write(`wrote ${opts.format} load report to ${opts.out}\n`);
+    } else process.stdout.write(text);
+    return results.some((r) => !r.ok) ? EXIT.mismatch : m.testerError ? EXIT.testerError : EXIT.ok;
+  })();
+  // SIGINT/SIGTERM: stop holding streams, then let the run stop its generators, the setup and the origin, and write what it measured.
+  const unregister = onShutdown(async () => {
+    stop.abort();
+    await running.catch(() => undefined);
+  });
   try {
-    const o = { transports, streams, rampMs, durationMs, intervalMs, token: opts.originToken, insecure: opts.insecure, onSecond, signal: stop.signal };
-    run = setup ? await loadThroughSetup(setup, o) : { measurement: await runLoad({ ...o, url: target }) };
-  } catch (err) {
-    if (err instanceof SetupUnavailable) throw new UsageError(`setup '${setup!.id}' cannot run here: ${err.message}`);
-    throw err;
+    process.exitCode = await running;
   } finally {
     unregister();
   }
-  const m = run.measurement;
-  const label = setup?.id ?? new URL(target).host;
-  const sentence = limitSentence(m, label, run.capacity);
-  const product = setup?.real?.product ?? setup?.imitates ?? run.product;
-  // A capacity met (some streams opened first) has the connection-limit fix; a transport that never opened is the matrix's to explain.
-  const capacityMet = sentence !== undefined && ((m.peakOpen[m.firstFailure!.transport] ?? 0) > 0 || m.firstFailure!.held > 1);
-  // The product's own setting: the app-side advice for a connection limit is about browsers, not capacity.
-  const proxyFix = capacityMet ? fixFor('connection-limit', m.firstFailure!.transport, product)?.proxy : undefined;
-  const fix = proxyFix ? { proxy: proxyFix, app: 'Raise the limit in front of the streams (above), or spread them over more instances; every open stream holds its connections for as long as it lives.' } : undefined;
-  const results = checkThresholds(thresholds, m);
-  const report: Report = {
-    tool: 'pushthrough',
-    kind: 'load',
-    version: VERSION,
-    startedAt: started.toISOString(),
-    durationMs: Date.now() - started.getTime(),
-    options: { command: 'load', target, transports, streams, rampMs, durationMs, intervalMs, thresholds: thresholds.map((t) => t.text) },
-    setups: [],
-    load: { target, measurement: m, ...(sentence ? { limit: { sentence, ...(fix ? { fix } : {}), ...(run.capacity ? { capacity: run.capacity } : {}) } } : {}), thresholds: results },
-  };
-  const text = opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderLoadText(report.load!);
-  if (opts.out) {
-    writeFileOrFail(opts.out, text);
-    process.stderr.write(`wrote ${opts.format} load report to ${opts.out}\n`);
-  } else process.stdout.write(text);
-  process.exitCode = results.some((r) => !r.ok) ? EXIT.mismatch : m.testerError ? EXIT.testerError : EXIT.ok;
 }
