@@ -12,6 +12,8 @@ async function longPoll(ctx: CheckContext) {
   await pollOnce(ctx.target, rec, '/long-poll', { count: 0, hold: holdMs, channel: ctx.channel, probe: ctx.probeId, ...mitigationParams(ctx.options) }, {
     payloadBytes: 16,
     timeoutMs: holdMs + ctx.options.graceMs,
+    // The hold starts when the request reaches the origin: a slow CONNECT or TLS handshake in front of it is not the path dropping it.
+    sendTimeoutMs: ctx.options.connectTimeoutMs,
   });
   return rec.finish(await fetchSeen(ctx.target, ctx.probeId, ctx.originUrl));
 }
@@ -31,7 +33,7 @@ export const hold: Check = {
     if (isSessionUnknown(a)) return result(obs, 'fail', 'not-sticky', failedAnswerReason(obs.transport, a, obs.seen, obs.answers.length).detail, base);
     const at = a ? s(a.atMs) : '?';
     if (a?.error?.code === 'TIMEOUT') {
-      return result(obs, 'fail', 'idle-timeout', `a request held ${s(holdMs)} never came back (nothing within ${s(obs.durationMs)}): the path dropped it silently`, { ...base, how: 'silent' });
+      return result(obs, 'fail', 'idle-timeout', `a request held ${s(holdMs)} never came back (${a.error.message}): the path dropped it silently`, { ...base, how: 'silent' });
     }
     if (a?.error) {
       const reset = a.error.code === 'ECONNRESET';

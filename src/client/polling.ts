@@ -4,6 +4,7 @@
  * as arrivals. Polls read the same channels as the streams; `since` is the
  * client's cursor.
  */
+import diagnostics from 'node:diagnostics_channel';
 import { fetchFor } from './http';
 import { classifyError, evidenceHeaders, snippet, type CheckRecorder } from './recorder';
 import { endpointUrl, type Params, type ProbeTarget } from './target';
@@ -30,18 +31,31 @@ export async function pollOnce(
   rec: CheckRecorder,
   path: PollPath,
   params: Params,
-  opts: { payloadBytes: number; timeoutMs: number; keepRepeats?: boolean; signal?: AbortSignal },
+  opts: {
+    payloadBytes: number;
+    timeoutMs: number;
+    /**
+     * Count `timeoutMs` from when the request was written, not from the call:
+     * setting up the connection (a CONNECT, a TLS handshake, a busy proxy's
+     * accept queue) gets up to this long of its own first. A held long poll's
+     * deadline is then the hold plus a grace, however slowly it got there.
+     */
+    sendTimeoutMs?: number;
+    keepRepeats?: boolean;
+    signal?: AbortSignal;
+  },
 ): Promise<PollAnswer> {
   const url = endpointUrl(target, path, params);
   rec.requests++;
   let res: Response;
+  const deadline = requestDeadline(url, opts.timeoutMs, opts.sendTimeoutMs);
   try {
-    const timeout = AbortSignal.timeout(opts.timeoutMs);
-    res = await fetchFor(target)(url, { signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout });
+    res = await fetchFor(target)(url, { signal: opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal });
   } catch (err) {
+    deadline.clear();
     const c = classifyError(err);
     const timedOut = (err as Error)?.name === 'TimeoutError';
-    rec.answer({ error: { code: timedOut ? 'TIMEOUT' : c.code, message: timedOut ? `no answer within ${opts.timeoutMs} ms` : c.message } });
+    rec.answer({ error: { code: timedOut ? 'TIMEOUT' : c.code, message: timedOut ? deadline.message() : c.message } });
     return { events: [], seqs: [] };
   }
   const headers = evidenceHeaders(res.headers.entries());
@@ -52,8 +66,10 @@ export async function pollOnce(
     // The deadline can also run out while the body is read (a head came, then nothing).
     const timedOut = (err as Error)?.name === 'TimeoutError';
     const c = classifyError(err);
-    rec.answer({ status: res.status, headers, error: timedOut ? { code: 'TIMEOUT', message: `no complete answer within ${opts.timeoutMs} ms` } : { code: c.code, message: c.message } });
+    rec.answer({ status: res.status, headers, error: timedOut ? { code: 'TIMEOUT', message: deadline.message('complete answer') } : { code: c.code, message: c.message } });
     return { status: res.status, events: [], seqs: [] };
+  } finally {
+    deadline.clear();
   }
   rec.received(Buffer.byteLength(text));
   const answer = rec.answer({ status: res.status, headers });
@@ -77,6 +93,44 @@ export async function pollOnce(
     if (opts.keepRepeats || !rec.hasSeq(seq)) rec.arrival(raw, rec.answers.length - 1, opts.payloadBytes);
   }
   return { status: res.status, events, seqs, last: body.last, channel: body.channel };
+}
+
+/** undici writes a request's head to its socket: the moment a request was sent (https://undici.nodejs.org/#/docs/api/DiagnosticsChannel). */
+const SEND_HEADERS = 'undici:client:sendHeaders';
+
+/**
+ * A request's deadline, as an AbortSignal that fires with a TimeoutError:
+ * `timeoutMs` after the call, or with `sendTimeoutMs`, `timeoutMs` after
+ * undici wrote the request (and at most `sendTimeoutMs + timeoutMs` after the
+ * call, should that never be seen).
+ */
+function requestDeadline(url: URL | string, timeoutMs: number, sendTimeoutMs?: number): { signal: AbortSignal; clear: () => void; message: (what?: string) => string } {
+  if (sendTimeoutMs === undefined) {
+    return { signal: AbortSignal.timeout(timeoutMs), clear: () => undefined, message: (what = 'answer') => `no ${what} within ${timeoutMs} ms` };
+  }
+  const ac = new AbortController();
+  const u = new URL(url);
+  const pathAndQuery = `${u.pathname}${u.search}`;
+  let sent = false;
+  const fire = (): void => ac.abort(new DOMException('the request timed out', 'TimeoutError'));
+  let timer = setTimeout(fire, sendTimeoutMs + timeoutMs);
+  // Through a forward proxy the request line carries the absolute URL: match its end.
+  const onSend = (msg: unknown): void => {
+    const p = (msg as { request?: { path?: unknown } }).request?.path;
+    if (sent || typeof p !== 'string' || !p.endsWith(pathAndQuery)) return;
+    sent = true;
+    clearTimeout(timer);
+    timer = setTimeout(fire, timeoutMs);
+  };
+  diagnostics.subscribe(SEND_HEADERS, onSend);
+  return {
+    signal: ac.signal,
+    clear: () => {
+      clearTimeout(timer);
+      diagnostics.unsubscribe(SEND_HEADERS, onSend);
+    },
+    message: (what = 'answer') => (sent ? `no ${what} within ${timeoutMs} ms of the request being sent` : `the request was not sent within ${sendTimeoutMs + timeoutMs} ms`),
+  };
 }
 
 /** The highest seq received so far: the client's cursor. */

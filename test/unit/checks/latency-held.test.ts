@@ -1,0 +1,31 @@
+/**
+ * The latency check tells a buffer (events held back to go with later ones:
+ * they arrive together) from a slow path (each event alone, later and later).
+ */
+import { gradeObservation } from '../../../src/checks/registry';
+import type { Observation } from '../../../src/observation/types';
+
+function sse(arrivedMs: number[], headers: Record<string, string> = {}): Observation {
+  const arrivals = arrivedMs.map((at, i) => ({ seq: i + 1, offsetMs: i * 250, arrivedMs: at, bytes: 16, connection: 0, intact: true }));
+  return { transport: 'sse', check: 'delivery', startedAt: 0, durationMs: 5000, scenario: { channel: 'c', count: arrivedMs.length, intervalMs: 250 }, answers: [{ atMs: 2, status: 200, headers }], arrivals, ends: [] };
+}
+
+const latencyOf = (obs: Observation) => gradeObservation(obs, { baselineMaxLateMs: 20 }).find((r) => r.id === 'latency')!;
+
+it('events that each came alone, later and later, are a slow path, not a compressor holding them', () => {
+  // Measured: nginx-gzip-sse with 64 setups probing at once on 2 cores.
+  const r = latencyOf(sse([399, 808, 1283, 2617, 3275, 3673, 3931, 4105], { 'content-encoding': 'gzip' }));
+  expect(r.status).toBe('pass');
+  expect(r.measured.slow).toBe(true);
+  expect(r.detail).toMatch(/on its own, up to 2\.0 s late/);
+});
+
+it('events held back and let go together are a buffer, compressed or not', () => {
+  // The first four held until the fifth, then the rest held until the end of the schedule.
+  const held = [1010, 1012, 1014, 1016, 1018, 1900, 1902, 1904];
+  const gz = latencyOf(sse(held, { 'content-encoding': 'gzip' }));
+  expect([gz.status, gz.reason]).toEqual(['fail', 'compressed']);
+  const plain = latencyOf(sse(held));
+  expect([plain.status, plain.reason]).toEqual(['fail', 'buffered']);
+  expect(plain.measured.largestBurst).toBe(5);
+});
