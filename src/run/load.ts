@@ -5,16 +5,12 @@
  * forked by src/measure/load.ts, then everything stopped. Or straight at a
  * URL someone deployed.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { runLoad, type LoadMeasurement, type LoadOptions } from '../measure/load';
-import type { RunningOrigin } from '../origin/server';
 import type { Setup } from '../setup/types';
-import { signalGroup } from '../util/process-group';
-import { runRegistry } from '../util/run-registry';
 import { nginxCapacity, type CapacityFact } from '../verdict/load';
 import { bringUp } from './bring-up';
+import { startOriginProcess } from './origin-process';
 
 export interface LoadRun {
   measurement: LoadMeasurement;
@@ -22,53 +18,6 @@ export interface LoadRun {
   product?: string;
   /** what its configuration says it holds, where pushthrough can read it */
   capacity?: CapacityFact;
-}
-
-const CLI = path.join(__dirname, '..', 'cli', 'main.js');
-
-/** `pushthrough origin` in a process group of its own, with room for every stream's channel reader. */
-async function originProcess(streams: number): Promise<RunningOrigin & { pid: number }> {
-  const child = spawn(process.execPath, [CLI, 'origin', '--port', '0', '--max-unread-total-mib', String(Math.max(256, Math.ceil(streams / 16)))], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const forget = child.pid ? runRegistry.process(child.pid, 'origin (pushthrough load)') : () => undefined;
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`the origin did not start within 10 s: ${out}`)), 10_000);
-    // Its stderr is kept for the error message (its own shutdown line is not ours to print).
-    child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4096)));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`the origin exited (${code}): ${out}`)));
-  });
-  const u = new URL(url);
-  return {
-    url,
-    instance: 'load-origin',
-    host: u.hostname,
-    port: Number(u.port),
-    pid: child.pid!,
-    async close() {
-      if (child.exitCode === null && child.pid) {
-        signalGroup(child.pid, 'SIGTERM');
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(() => {
-            if (child.pid) signalGroup(child.pid, 'SIGKILL');
-            resolve();
-          }, 3000);
-          child.once('exit', () => {
-            clearTimeout(t);
-            resolve();
-          });
-        });
-      }
-      forget();
-    },
-  };
 }
 
 /** What the setup's product configuration says about its capacity, where pushthrough can read it. */
@@ -82,7 +31,7 @@ function capacityOf(setup: Setup): CapacityFact | undefined {
 }
 
 export async function loadThroughSetup(setup: Setup, o: Omit<LoadOptions, 'url' | 'watch'>): Promise<LoadRun> {
-  const origin = await originProcess(o.streams);
+  const origin = await startOriginProcess({ label: 'origin (pushthrough load)', maxUnreadTotalMib: Math.max(256, Math.ceil(o.streams / 16)) });
   try {
     const active = await bringUp(setup, [origin], {});
     try {

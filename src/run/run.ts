@@ -16,7 +16,7 @@ import type { GradeContext } from '../checks/check';
 import { gradeObservation } from '../checks/registry';
 import { closeAgents } from '../client/http';
 import type { Transport } from '../observation/types';
-import { startOrigin, type RunningOrigin } from '../origin/server';
+import type { RunningOrigin } from '../origin/server';
 import type { Report } from '../report/types';
 import type { Setup } from '../setup/types';
 import { VERSION } from '../version';
@@ -25,15 +25,17 @@ import { buildClientResult, buildSetupResult } from './result';
 import { CHROMIUM_INSTALL, chromiumMissing, launchChromium, type ChromiumClient } from '../client/chromium';
 import type { Client } from '../vocabulary';
 import { Slots } from '../util/slots';
+import { runAdmitted } from '../util/admission';
+import { startOriginProcess } from './origin-process';
 import { fieldRoutes } from './field';
 
 export interface RunOptions extends ProbeSetupOptions {
   setups: Setup[];
   /**
-   * How many setups are brought up and probed at once. Every check's burst
-   * of connections lands on one event loop that also runs the origin and the
-   * simulated proxies; bounded waves keep a 2-core machine from turning its
-   * own scheduling delay into a proxy's timeout.
+   * How many setups are probed at once at most. They start as the event
+   * loop has room (src/util/admission.ts); this bounds the files and
+   * processes they hold. Default MAX_SETUPS_AT_ONCE, HEAVY_CONCURRENCY with a
+   * browser or libraries.
    */
   concurrency?: number;
   /** called as setups start and finish, for progress output */
@@ -54,25 +56,35 @@ export interface RunOptions extends ProbeSetupOptions {
 export const BROWSER_PAGES = 6;
 
 /**
- * Setups mostly wait (silent streams, held requests), so many overlap well;
- * their bursts of connections are short. Measured on this project's 2-core
- * machine over the full built-in matrix (68 setups): 8 workers 700 ms apart
- * took 61 s; 32 workers 300 ms apart took 27-29 s, also with two CPU hogs
- * running, with 0 mismatches in every run; 68 at once was slower (47 s) and
- * Squid setups failed to start. A scheduler sized from measured event-loop
- * delay is issue 13's; these are the measured constants until then.
+ * Setups at once at most: a bound on open files and processes, not on speed
+ * (the admission, src/util/admission.ts, paces the starts by the event
+ * loop's measured delay). Each setup holds a few dozen sockets and at most a
+ * handful of proxy processes; the built-in matrix has 87 setups.
  */
-export const DEFAULT_CONCURRENCY = 32;
+export const MAX_SETUPS_AT_ONCE = 128;
 /**
  * With a browser or the libraries as well, every setup costs much more (a
- * renderer, the libraries' sessions after the checks): fewer at once keep
- * the 2-core machine's own scheduling out of the verdicts. Measured on the
- * full matrix with both: 32 at once flipped 4 cells (resets fired before a
- * starved proxy forwarded the handshake).
+ * renderer, the libraries' sessions after the checks) in work the loop's
+ * delay shows late: fewer at once keep the 2-core machine's own scheduling
+ * out of the verdicts. Measured on the full matrix with both: 32 at once
+ * flipped 4 cells (resets fired before a starved proxy forwarded the
+ * handshake); 12 flipped none.
  */
 export const HEAVY_CONCURRENCY = 12;
-/** Spacing the workers' starts keeps their first bursts (bring-up, the short checks) apart. */
-const RAMP_MS = 300;
+
+/**
+ * The order setups start in: the longest first, so the many short ones fill
+ * in around them and the run ends soon after its longest wait. A setup's
+ * length: its idle window, with what its expectations say it will add (a
+ * broken cell gets the app-side fixes tried after the checks, a window
+ * again) and a real proxy's or firewall's start-up.
+ */
+export function expectedLengthMs(setup: Setup, probe: ProbeSetupOptions['probe']): number {
+  const windowMs = windowsFor(setup, probe).idleMs;
+  const broken = Object.values(setup.expect ?? {}).some((e) => e && e.verdict !== 'pass');
+  const startup = setup.kind === 'real' ? 1000 : setup.firewall ? 500 : 0;
+  return windowMs + (broken ? windowMs / 2 : 0) + startup;
+}
 
 /** The largest extra delay a baseline's streams showed (SSE and WebSocket delivery), or undefined. */
 function maxLateOf(baseline: SetupObservations | undefined, transports: Transport[]): number | undefined {
@@ -143,41 +155,37 @@ export async function runMatrix(opts: RunOptions): Promise<Report> {
   try {
     browser = await startBrowser(opts.clients);
     const probeOpts: RunOptions = browser?.client ? { ...opts, browser: { client: browser.client, slots: new Slots(BROWSER_PAGES), originRoutes: fieldRoutes({ libraries: opts.libraries }) } } : opts;
-    // The field page at `/`: what a browser client loads through each setup.
-    for (let i = 0; i < originCount; i++) origins.push(await startOrigin({ port: 0, routes: fieldRoutes({ libraries: opts.libraries }), libraries: opts.libraries }));
+    // The origin in a process of its own: its emit schedule and held
+    // requests keep time however busy this loop gets with the clients and the
+    // simulated proxies. It serves the field page at `/` too, what a browser
+    // client loads through each setup.
+    const launched = await Promise.allSettled(Array.from({ length: originCount }, (_, i) => startOriginProcess({ label: `origin ${i + 1} (pushthrough run)`, libraries: opts.libraries })));
+    for (const s of launched) if (s.status === 'fulfilled') origins.push(s.value);
+    const failed = launched.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw new Error(`the origin could not be started: ${(failed.reason as Error)?.message ?? String(failed.reason)}`);
     await warmUp(origins[0], opts);
     let done = 0;
     const heavy = opts.clients?.includes('chromium') || (opts.libraries?.length ?? 0) > 0;
-    const limit = Math.max(1, opts.concurrency ?? (heavy ? HEAVY_CONCURRENCY : DEFAULT_CONCURRENCY));
     const all: SetupObservations[] = new Array(opts.setups.length);
     const finished = new Set<SetupObservations>();
-    // Longest first (the direct baseline before all): the long setups overlap the many short ones.
+    // The direct baseline before all, then the longest first.
     const order = opts.setups
-      .map((setup, i) => ({ i, weight: setup.kind === 'direct' ? Infinity : windowsFor(setup, opts.probe).idleMs }))
+      .map((setup, i) => ({ i, weight: setup.kind === 'direct' ? Infinity : expectedLengthMs(setup, opts.probe) }))
       .sort((a, b) => b.weight - a.weight)
       .map((x) => x.i);
-    let next = 0;
-    // Ramp the workers in rather than starting every burst in the same instant.
-    const worker = async (_: unknown, w: number): Promise<void> => {
-      if (w > 0) await new Promise((r) => setTimeout(r, w * RAMP_MS));
-      while (next < opts.setups.length && !opts.signal?.aborted) {
-        const i = order[next++];
-        const setup = opts.setups[i];
-        opts.onProgress?.({ setup: setup.id, phase: 'start', done, total: opts.setups.length });
-        all[i] = await probeSetup(setup, origins, probeOpts, () => opts.onProgress?.({ setup: setup.id, phase: 'probed', done, total: opts.setups.length }));
-        if (opts.signal?.aborted) return;
-        finished.add(all[i]);
-        done++;
-        opts.onProgress?.({ setup: setup.id, phase: 'done', done, total: opts.setups.length });
-      }
-    };
+    const tasks = order.map((i) => async (): Promise<void> => {
+      const setup = opts.setups[i];
+      opts.onProgress?.({ setup: setup.id, phase: 'start', done, total: opts.setups.length });
+      all[i] = await probeSetup(setup, origins, probeOpts, () => opts.onProgress?.({ setup: setup.id, phase: 'probed', done, total: opts.setups.length }));
+      if (opts.signal?.aborted) return;
+      finished.add(all[i]);
+      done++;
+      opts.onProgress?.({ setup: setup.id, phase: 'done', done, total: opts.setups.length });
+    });
     // On abort, stop waiting: setups still under way are left out (their
     // proxies are being stopped, so what they would report is not the path's).
-    const aborted = new Promise<void>((resolve) => {
-      if (opts.signal?.aborted) resolve();
-      opts.signal?.addEventListener('abort', () => resolve(), { once: true });
-    });
-    await Promise.race([Promise.all(Array.from({ length: Math.min(limit, opts.setups.length) }, worker)), aborted]);
+    // A browser page's cost shows in the loop's delay only once it renders: heavy runs also keep their starts 300 ms apart, as measured without flips.
+    await runAdmitted(tasks, { maxInFlight: Math.max(1, opts.concurrency ?? (heavy ? HEAVY_CONCURRENCY : MAX_SETUPS_AT_ONCE)), ...(heavy ? { tickMs: 300 } : {}), signal: opts.signal });
     const probed = all.filter((o) => o !== undefined && (!opts.signal?.aborted || finished.has(o)));
     const ctx = baselineFrom(probed);
     const browserCtx = baselineFrom(probed, 'chromium');

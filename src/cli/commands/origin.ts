@@ -98,6 +98,8 @@ export async function originCommand(opts: OriginCliOptions): Promise<void> {
     throw err;
   }
   onShutdown(() => origin.close());
+  // Started by another pushthrough process (an IPC channel): it stops when that one goes, even by SIGKILL.
+  if (process.send) process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   process.stdout.write(`listening on ${origin.url}\n`);
   if (tls?.caFile) process.stdout.write(`${trustLine(tls.caFile)}\n`);
   process.stdout.write(`field page: ${origin.url}/${opts.token ? '?token=<token>' : ''} — open it in any browser behind the network to test; reports sent back: pushthrough reports ${origin.url}\n`);
