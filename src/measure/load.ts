@@ -81,6 +81,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadMeasurement> {
   const timeline: LoadSecond[] = [];
   const openNow = new Map<number, number>();
   const pendingNow = new Map<number, number>();
+  /** unanswered streams old enough to be held by the path (load-worker's HELD_AFTER_MS) */
+  const waitingNow = new Map<number, number>();
   const openByTransport = new Map<number, LoadTransport>();
   const peakOpen: Record<string, number> = {};
   const peakHeld: Record<string, number> = {};
@@ -100,6 +102,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadMeasurement> {
   const onTick = (i: number, m: WorkerTick): void => {
     openNow.set(i, m.open);
     pendingNow.set(i, m.pending);
+    waitingNow.set(i, m.waiting);
     opened += m.opened;
     second.opened += m.opened;
     add(failed, m.failed);
@@ -114,7 +117,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadMeasurement> {
     if (m.firstFailure && !firstFailure) {
       // Streams of this transport open at that moment, over every worker.
       const others = (map: Map<number, number>): number => sumOf(map, m.transport) - (map.get(i) ?? 0);
-      firstFailure = { transport: m.transport, open: m.firstFailure.open + others(openNow), held: m.firstFailure.held + others(openNow) + others(pendingNow), kind: m.firstFailure.kind, detail: m.firstFailure.detail };
+      firstFailure = { transport: m.transport, open: m.firstFailure.open + others(openNow), held: m.firstFailure.held + others(openNow) + others(waitingNow), kind: m.firstFailure.kind, detail: m.firstFailure.detail };
     }
     testerError ??= m.testerError;
   };
@@ -148,7 +151,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadMeasurement> {
         peakOpen.all = Math.max(peakOpen.all ?? 0, open);
         for (const t of o.transports) {
           peakOpen[t] = Math.max(peakOpen[t] ?? 0, sumOf(openNow, t));
-          peakHeld[t] = Math.max(peakHeld[t] ?? 0, sumOf(openNow, t) + sumOf(pendingNow, t));
+          peakHeld[t] = Math.max(peakHeld[t] ?? 0, sumOf(openNow, t) + sumOf(waitingNow, t));
         }
         const s: LoadSecond = { t: Math.round((Date.now() - t0) / 1000), open, pending, opened: second.opened, failed: second.failed, cut: second.cut };
         if (second.lat.length) Object.assign(s, { p50: Math.round(percentile(second.lat, 50)), p95: Math.round(percentile(second.lat, 95)), p99: Math.round(percentile(second.lat, 99)) });

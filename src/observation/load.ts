@@ -47,7 +47,7 @@ export interface LoadMeasurement {
   timeline: LoadSecond[];
   /** most streams open at once, per transport and in all */
   peakOpen: Record<string, number>;
-  /** most streams held at once (open, or asked for and waiting for their answer), per transport */
+  /** most streams held at once (open, or asked for at least 250 ms ago and still waiting for their answer), per transport */
   peakHeld: Record<string, number>;
   opened: number;
   /** streams that never opened, by kind */

@@ -93,10 +93,16 @@ export function nginxCapacity(config: string): CapacityFact | undefined {
   };
 }
 
-/** Streams of the failing transport got through (or were held waiting) before the first refusal: the refusal is a capacity. */
+/**
+ * Streams of the failing transport got through (or were held waiting) before
+ * the first refusal: the refusal is a capacity. Held waiting counts only when
+ * the refusal was not an answer: a path that answers the very first streams
+ * with a status (nginx without the Upgrade headers: 426) does not carry the
+ * transport at all, and the few still on their way then were not let in.
+ */
 function heldAny(r: LoadMeasurement): boolean {
   const f = r.firstFailure!;
-  return (r.peakOpen[f.transport] ?? 0) > 0 || f.held > 1;
+  return (r.peakOpen[f.transport] ?? 0) > 0 || (f.held > 1 && !f.kind.startsWith('status'));
 }
 
 /** The limit the run found, in one sentence, or undefined when every stream opened. */
