@@ -145,10 +145,11 @@ export function buildProgram(): Command {
     .option('--duration <seconds>', 'hold them this long after the ramp', '30')
     .option('--interval <seconds>', 'an event on every stream this often', '1')
     .option('--threshold <expr...>', "fail (exit 1) unless it holds, as in k6: 'p99<500ms', 'failed<1%', 'open>=900'")
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(new Option('--format <format>', 'output format; html draws streams and latency over time').choices(['table', 'json', 'html']).default('table'))
     .option('--out <file>', 'write the report to a file instead of stdout')
     .option('--origin-token <token>', 'token of an origin started with --token')
     .option('--insecure', 'do not verify the server certificate (https/wss)')
+    .addOption(new Option('--export <tool>', 'write the load as a scenario for another load tool instead of running it: artillery (for load one machine cannot make)').choices(['artillery']))
     .action((url: string | undefined, opts: import('./commands/load').LoadCliOptions) => (require('./commands/load') as typeof import('./commands/load')).loadCommand(url, opts));
 
   program

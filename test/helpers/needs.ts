@@ -7,7 +7,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { isExecutable, listRealProducts } from '../../src/proxy/real/installed';
+import { REPO_ROOT } from './paths';
 
 export const REQUIRED = process.env.PUSHTHROUGH_REQUIRE_PROXIES === '1';
 export const CHROMIUM = '/usr/bin/chromium';
@@ -30,6 +32,13 @@ export function needProduct(product: string): Need {
 export function needFirewall(): Need {
   const r = spawnSync('unshare', ['-rn', 'nft', 'list', 'ruleset'], { stdio: 'ignore' });
   return { what: 'network namespaces with nftables', available: r.status === 0, install: 'apt-get install -y nftables iproute2, and allow unprivileged user namespaces (or run as root)' };
+}
+
+/** Artillery, installed beside the repository (`npm run artillery:install`), not a dependency of the package. */
+export const ARTILLERY = path.join(REPO_ROOT, '.tools', 'artillery', 'node_modules', '.bin', 'artillery');
+
+export function needArtillery(): Need {
+  return { what: 'artillery', available: fs.existsSync(ARTILLERY), install: 'npm run artillery:install' };
 }
 
 export function needChromium(): Need {

@@ -4,10 +4,14 @@
  * at what latency, and which limit it met with the fix. Progress goes to
  * stderr once a second; `--threshold` gates the exit code as in k6 (1 when
  * one breaks); the generator's own limit is exit 4, never the path's failure.
+ * `--export artillery` writes the same load as an Artillery scenario instead
+ * of running it (src/measure/artillery.ts).
  */
 import type { Report } from '../../report/types';
 import { renderLoadText } from '../../report/render/load';
+import { renderLoadHtml } from '../../report/render/load-html';
 import { runLoad } from '../../measure/load';
+import { artilleryScenario } from '../../measure/artillery';
 import { LOAD_TRANSPORTS, type LoadTransport } from '../../vocabulary';
 import { loadThroughSetup, type LoadRun } from '../../run/load';
 import { builtInSetups, realSetupFrom } from '../../run/setups';
@@ -32,6 +36,7 @@ export interface LoadCliOptions {
   out?: string;
   originToken?: string;
   insecure?: boolean;
+  export?: 'artillery';
 }
 
 
@@ -55,7 +60,7 @@ export async function loadCommand(url: string | undefined, opts: LoadCliOptions)
   const rampMs = parseSeconds('ramp', opts.ramp, { min: 0, max: 3600 });
   const durationMs = parseSeconds('duration', opts.duration, { min: 1, max: 86_400 });
   const intervalMs = parseSeconds('interval', opts.interval, { min: 0.05, max: 3600 });
-  if (!['table', 'json'].includes(opts.format)) throw new UsageError(`--format must be table or json, got '${opts.format}'`);
+  if (!['table', 'json', 'html'].includes(opts.format)) throw new UsageError(`--format must be table, json or html, got '${opts.format}'`);
   const thresholds: Threshold[] = (opts.threshold ?? []).map((t) => {
     const p = parseThreshold(t);
     if (typeof p === 'string') throw new UsageError(p);
@@ -67,6 +72,15 @@ export async function loadCommand(url: string | undefined, opts: LoadCliOptions)
   if (opts.setup && !setup) throw new UsageError(`no built-in setup '${opts.setup}' (see \`pushthrough setups\`)`);
   if (setup && (setup.kind === 'firewall' || setup.real?.forward)) throw new UsageError(`setup '${setup.id}' is a ${setup.kind === 'firewall' ? 'kernel firewall' : 'forward proxy'}: load runs through reverse proxies and simulated setups`);
   const target = url ? parseHttpUrl('<url>', url) : `setup ${setup!.id}`;
+  if (opts.export) {
+    if (!url) throw new UsageError(`--export ${opts.export} needs a URL: its runners reach a path someone deployed, not a setup pushthrough starts on this machine`);
+    const scenario = artilleryScenario({ url: target, transports, streams, rampMs, durationMs, intervalMs, thresholds, token: opts.originToken, insecure: opts.insecure });
+    if (opts.out) {
+      writeFileOrFail(opts.out, scenario);
+      process.stderr.write(`wrote the Artillery scenario to ${opts.out}\n`);
+    } else process.stdout.write(scenario);
+    return;
+  }
 
   const stop = new AbortController();
   const started = new Date();
@@ -97,7 +111,7 @@ export async function loadCommand(url: string | undefined, opts: LoadCliOptions)
       setups: [],
       load: { target, measurement: m, ...(limit ? { limit } : {}), thresholds: results },
     };
-    const text = opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderLoadText(report.load!);
+    const text = opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : opts.format === 'html' ? renderLoadHtml(report.load!, report) : renderLoadText(report.load!);
     if (opts.out) {
       writeFileOrFail(opts.out, text);
       process.stderr.write(`wrote ${opts.format} load report to ${opts.out}\n`);

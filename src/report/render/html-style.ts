@@ -5,6 +5,7 @@
  */
 import type { Verdict } from '../../verdict/types';
 import { VERDICT_ORDER } from './common';
+import { esc } from './html-escape';
 
 const VERDICT_COLOURS: Record<Verdict, [string, string, string, string]> = {
   // [foreground light, background light, foreground dark, background dark]
@@ -175,3 +176,19 @@ export const SCRIPT = `
   sync();
 })();
 `.trim();
+
+/** The opening of a self-contained page, up to and including <body>: its title and its styles inline. */
+export function pageOpening(title: string, css: string): string[] {
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<meta name="color-scheme" content="light dark">',
+    `<title>${esc(title)}</title>`,
+    `<style>${css}</style>`,
+    '</head>',
+    '<body>',
+  ];
+}

@@ -38,7 +38,7 @@ import {
 } from './common';
 import { detailsHtml, snippetHtml } from './html-cell';
 import { cellAnchor, codeSpans, esc, slug } from './html-escape';
-import { CSS, SCRIPT } from './html-style';
+import { CSS, SCRIPT, pageOpening } from './html-style';
 
 export { cellAnchor, esc } from './html-escape';
 import { ADVICE_LABELS, adviceHeadlines, keepaliveLines, limitRows, measurementSummary, productLine } from './measurement';
@@ -49,16 +49,7 @@ export function renderHtml(report: Report): string {
   const transports = reportTransports(report);
   const title = `pushthrough report · ${report.startedAt}`;
   return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="color-scheme" content="light dark">',
-    `<title>${esc(title)}</title>`,
-    `<style>${CSS}</style>`,
-    '</head>',
-    '<body>',
+    ...pageOpening(title, CSS),
     headerHtml(report, transports),
     '<main>',
     matrixHtml(report, transports),
