@@ -90,6 +90,7 @@ if (!fs.existsSync(cli)) {
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pushthrough-bench-'));
 const seen = new Map(); // "setup × transport" -> Set of "verdict/reason"
 const rows = [];
+const details = [];
 // --stress: two CPU hogs, each its own process, stopped whatever happens.
 const hogs = args.includes('--stress') ? [0, 1].map(() => require('node:child_process').spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })) : [];
 const stopHogs = () => hogs.forEach((h) => h.exitCode === null && h.kill('SIGKILL'));
@@ -113,6 +114,11 @@ try {
       seen.get(key).add(`${c.verdict}/${c.reason}`);
     }
     const mismatches = cells.filter(({ c }) => c.matches === false).length;
+    // What each cell that did not come out as expected measured, to tell a flip's cause from its verdict.
+    for (const { s, c } of cells.filter(({ c }) => c.matches === false)) {
+      const bad = c.checks.filter((k) => k.status !== 'pass').map((k) => `${k.id}: ${k.detail}`);
+      details.push(`run ${i}, ${s.id} × ${c.transport}: ${c.verdict}/${c.reason}, expected ${c.expected?.verdict}/${c.expected?.reason}\n    ${bad.join('\n    ')}`);
+    }
     longestMs = Math.max(longestMs, longestWaitMs(report));
     rows.push({ run: i, seconds: seconds.toFixed(1), setups: report.setups.length, cells: cells.length, mismatches, exit: res.status });
     console.error(`run ${i}/${runs}: ${seconds.toFixed(1)} s, ${mismatches} mismatches`);
@@ -127,5 +133,6 @@ const secs = rows.map((r) => Number(r.seconds)).sort((a, b) => a - b);
 console.log(`machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}${hogs.length ? ', with 2 CPU hogs running' : ''}; matrix: ${withReal ? 'simulated + real' : 'simulated'} (firewall setups included)`);
 const median = secs[Math.floor(secs.length / 2)];
 console.log(`duration: median ${median} s, worst ${secs[secs.length - 1]} s over ${runs} runs; the longest deliberate wait is ${(longestMs / 1000).toFixed(1)} s, so the median run is ${(median / (longestMs / 1000)).toFixed(1)}× it`);
+if (details.length) console.log(`cells not as expected:\n  ${details.join('\n  ')}`);
 console.log(`verdict flips between runs: ${flips.length}${flips.length ? '\n' + flips.map(([k, v]) => `  ${k}: ${[...v].join(' | ')}`).join('\n') : ''}`);
 process.exit(flips.length || rows.some((r) => r.mismatches) ? 1 : 0);
