@@ -78,3 +78,23 @@ it('a task that throws stops the admissions, and its error comes out once the ot
   await expect(run).rejects.toThrow('a bug');
   expect(log).toEqual(['slow']);
 });
+
+it('holds admissions while the machine’s CPUs are contended, but never longer than pressureHoldMs', async () => {
+  const log: string[] = [];
+  const started: number[] = [];
+  const tasks = ['a', 'b', 'c'].map((n) => async () => {
+    log.push(n);
+    started.push(performance.now());
+  });
+  // Some task waited for a CPU the whole time: 1000 µs of stall per ms.
+  const stats = await runAdmitted(tasks, { maxInFlight: 10, tickMs: 5, lagLimitMs: 1000, windowTicks: 2, pressureHoldMs: 60, readPressureUs: () => performance.now() * 1000 });
+  expect(log).toEqual(['a', 'b', 'c']);
+  expect(stats.heldByPressure).toBeGreaterThan(0);
+  // Each start after the first waited out the hold.
+  expect(started[2] - started[1]).toBeGreaterThanOrEqual(55);
+});
+
+it('an idle machine’s pressure does not hold anything back', async () => {
+  const stats = await runAdmitted([async () => undefined, async () => undefined], { maxInFlight: 10, tickMs: 5, windowTicks: 2, readPressureUs: () => 0 });
+  expect(stats).toMatchObject({ started: 2, heldByPressure: 0 });
+});
