@@ -11,34 +11,67 @@
  * exits 1 when a path did not hold all its streams.
  */
 'use strict';
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 
 const CLI = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
 const scripts = __dirname;
 
+/** `pushthrough load … --format json`, run as a user runs it; its load section, or the error it ended with. */
 function load(args) {
-  const r = spawnSync(process.execPath, [CLI, 'load', ...args, '--format', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
-  if (r.status !== 0 && r.status !== 1) return { error: (r.stderr || '').trim().split('\n').pop() || `exit ${r.status}` };
-  return JSON.parse(r.stdout).load;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'load', ...args, '--format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => {
+      if (code !== 0 && code !== 1) resolve({ error: err.trim().split('\n').pop() || `exit ${code}` });
+      else resolve(JSON.parse(out).load);
+    });
+  });
 }
 
-/** An origin of its own for the direct run, stopped whatever happens. */
+/** A process's resident memory (MiB) and open files now, from /proc; undefined once it is gone. */
+function weightOf(pid) {
+  try {
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    return { rssMiB: Math.round(rssKb / 1024), openFiles: fs.readdirSync(`/proc/${pid}/fd`).length };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An origin of its own for the direct run, stopped whatever happens, and its
+ * heaviest memory and open files while `fn` ran (read each second: the direct
+ * run has no setup of pushthrough's to watch it).
+ */
 function withOrigin(fn) {
   const child = spawn(process.execPath, [CLI, 'origin', '--port', '0', '--max-unread-total-mib', '1024'], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout.on('data', (d) => {
+    let started = false;
+    child.stdout.on('data', async (d) => {
       out += d;
       const m = /listening on (\S+)/.exec(out);
-      if (m) {
-        try {
-          resolve(fn(m[1], child.pid));
-        } catch (e) {
-          reject(e);
-        } finally {
-          process.kill(-child.pid, 'SIGTERM');
-        }
+      if (!m || started) return;
+      started = true;
+      const heaviest = { rssMiB: 0, openFiles: 0 };
+      const watch = setInterval(() => {
+        const w = weightOf(child.pid);
+        if (w) Object.assign(heaviest, { rssMiB: Math.max(heaviest.rssMiB, w.rssMiB), openFiles: Math.max(heaviest.openFiles, w.openFiles) });
+      }, 1000);
+      try {
+        const l = await fn(m[1]);
+        if (!l.error) l.measurement.processes.push({ what: 'origin', pid: child.pid, ...heaviest });
+        resolve(l);
+      } catch (e) {
+        reject(e);
+      } finally {
+        clearInterval(watch);
+        process.kill(-child.pid, 'SIGTERM');
       }
     });
   });
@@ -55,11 +88,7 @@ function withOrigin(fn) {
   let short = false;
   for (const [what, run, direct] of runs) {
     process.stderr.write(`${what}…\n`);
-    let l;
-    if (direct) {
-      // The origin's weight, read before it stops: the direct run has no setup of ours to watch it.
-      l = await withOrigin((url) => load([url, '--streams', '15000', '--ramp', '15', '--duration', '10']));
-    } else l = run();
+    const l = direct ? await withOrigin(run) : await run();
     if (l.error) {
       rows.push({ path: what, error: l.error });
       short = true;

@@ -114,7 +114,13 @@ try {
       seen.get(key).add(`${c.verdict}/${c.reason}`);
     }
     const mismatches = cells.filter(({ c }) => c.matches === false).length;
-    // What each cell that did not come out as expected measured, to tell a flip's cause from its verdict.
+    // What each cell that did not come out as expected measured, to tell a flip's cause from its verdict;
+    // the whole report is kept for a closer look.
+    if (mismatches) {
+      const kept = path.join(os.tmpdir(), `pushthrough-bench-run-${i}-${Date.now()}.json`);
+      fs.copyFileSync(out, kept);
+      details.push(`run ${i}'s report: ${kept}`);
+    }
     for (const { s, c } of cells.filter(({ c }) => c.matches === false)) {
       const bad = c.checks.filter((k) => k.status !== 'pass').map((k) => `${k.id}: ${k.detail}`);
       details.push(`run ${i}, ${s.id} × ${c.transport}: ${c.verdict}/${c.reason}, expected ${c.expected?.verdict}/${c.expected?.reason}\n    ${bad.join('\n    ')}`);
