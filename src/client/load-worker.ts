@@ -8,28 +8,17 @@
  * stream is src/client/load-stream.ts's.
  */
 import type { LoadTransport } from '../vocabulary';
-import { openLoadStream } from './load-stream';
+import { openLoadStream, type LoadStreamSpec } from './load-stream';
 
 export type { LoadTransport } from '../vocabulary';
 
-export interface WorkerStart {
+/** What one generator holds: `streams` of the stream load-stream.ts opens, started evenly over `rampMs`. */
+export interface WorkerStart extends LoadStreamSpec {
   type: 'start';
-  /** base URL of the origin through the path */
-  url: string;
-  transport: LoadTransport;
   streams: number;
   /** spread the opens over this long */
   rampMs: number;
-  channel: string;
-  intervalMs: number;
-  localAddress?: string;
-  token?: string;
-  insecure?: boolean;
-  /** a stream with no answer in this long failed (silently) */
-  openTimeoutMs: number;
 }
-
-export type { FailKind } from './load-stream';
 
 export interface WorkerTick {
   type: 'tick';
