@@ -52,11 +52,6 @@ export interface AdmissionStats {
   worstLagMs: number;
 }
 
-/**
- * Runs every task, starting each when admitted, in order; resolves when all
- * started ones have finished (at once when aborted). A task that throws
- * stops the admissions, and its error is thrown once the others finished.
- */
 /** /proc/pressure/cpu's `some … total=` (µs), or undefined where the kernel has no PSI. */
 export function cpuPressureUs(): number | undefined {
   try {
@@ -67,6 +62,11 @@ export function cpuPressureUs(): number | undefined {
   }
 }
 
+/**
+ * Runs every task, starting each when admitted, in order; resolves when all
+ * started ones have finished (at once when aborted). A task that throws
+ * stops the admissions, and its error is thrown once the others finished.
+ */
 export async function runAdmitted(tasks: Array<() => Promise<void>>, opts: AdmissionOptions): Promise<AdmissionStats> {
   const tickMs = opts.tickMs ?? 50;
   const lagLimitMs = opts.lagLimitMs ?? 30;
@@ -100,21 +100,21 @@ export async function runAdmitted(tasks: Array<() => Promise<void>>, opts: Admis
       last = now;
       stats.worstLagMs = Math.max(stats.worstLagMs, Math.round(lag));
       onTime = lag > lagLimitMs ? 0 : onTime + 1;
+      if (next >= tasks.length || failed || opts.signal?.aborted) return;
       const us = pressureLimit < 1 ? readPressure() : undefined;
       if (us !== undefined) {
         pressures.push({ at: now, us });
         if (pressures.length > windowTicks + 1) pressures.shift();
       }
-      if (next >= tasks.length || failed || opts.signal?.aborted) return;
       if (running.size >= opts.maxInFlight) return;
       if (onTime < windowTicks) {
         stats.heldBack++;
         return;
       }
       if (pressures.length > 1) {
-        const first = pressures[0];
-        const last = pressures[pressures.length - 1];
-        const share = last.at > first.at ? (last.us - first.us) / 1000 / (last.at - first.at) : 0;
+        const oldest = pressures[0];
+        const newest = pressures[pressures.length - 1];
+        const share = newest.at > oldest.at ? (newest.us - oldest.us) / 1000 / (newest.at - oldest.at) : 0;
         if (share > pressureLimit && now - lastAdmitAt < pressureHoldMs) {
           stats.heldByPressure++;
           return;
