@@ -1,9 +1,25 @@
 import { fetchSeen } from '../client/http';
-import { pollOnce } from '../client/polling';
+import { pollOnce, type DeadlineExtension } from '../client/polling';
 import { CheckRecorder } from '../client/recorder';
 import { answerEvidence, describeAnswer, failedAnswerReason, isSessionUnknown, result, s } from '../verdict/answers';
 import { EARLY_ANSWER_SHARE, GATEWAY_STATUSES } from '../verdict/thresholds';
 import { mitigationParams, type Check, type CheckContext } from './check';
+import { isLoopbackHost } from '../util/net';
+
+/**
+ * When the deadline counted from sending runs out: the origin's own record
+ * of when the request reached it. Relayed late (a proxy slow to forward it, a
+ * kernel firewall's relay in a busy tester), the origin's 204 is due a hold
+ * after that, and a grace after that is when it is missing. Only for an
+ * origin the tester started on this machine: its clock is this clock.
+ */
+async function dueFromOrigin(ctx: CheckContext, holdMs: number): Promise<DeadlineExtension | undefined> {
+  if (!ctx.originUrl || !isLoopbackHost(new URL(ctx.originUrl).hostname)) return undefined;
+  const reached = (await fetchSeen(ctx.target, ctx.probeId, ctx.originUrl))?.find((r) => r.path.includes('/long-poll'));
+  if (!reached) return undefined;
+  const ms = reached.at + holdMs + ctx.options.graceMs - Date.now();
+  return { ms, message: `no answer within ${ctx.options.graceMs} ms of the origin's, due ${holdMs} ms after the request reached it` };
+}
 
 /** A request held `hold` ms on a channel with no events must end with the origin's 204. */
 async function longPoll(ctx: CheckContext) {
@@ -14,6 +30,7 @@ async function longPoll(ctx: CheckContext) {
     timeoutMs: holdMs + ctx.options.graceMs,
     // The hold starts when the request reaches the origin: a slow CONNECT or TLS handshake in front of it is not the path dropping it.
     sendTimeoutMs: ctx.options.connectTimeoutMs,
+    extendDeadline: () => dueFromOrigin(ctx, holdMs),
   });
   return rec.finish(await fetchSeen(ctx.target, ctx.probeId, ctx.originUrl));
 }

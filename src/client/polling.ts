@@ -41,6 +41,12 @@ export async function pollOnce(
      * deadline is then the hold plus a grace, however slowly it got there.
      */
     sendTimeoutMs?: number;
+    /**
+     * Asked once when the deadline runs out, before giving up: more time to
+     * wait, and what to say if that runs out too (a held long poll whose
+     * request reached the origin late is due a hold after that), or nothing.
+     */
+    extendDeadline?: () => Promise<DeadlineExtension | undefined>;
     keepRepeats?: boolean;
     signal?: AbortSignal;
   },
@@ -48,7 +54,7 @@ export async function pollOnce(
   const url = endpointUrl(target, path, params);
   rec.requests++;
   let res: Response;
-  const deadline = requestDeadline(url, opts.timeoutMs, opts.sendTimeoutMs);
+  const deadline = requestDeadline(url, opts.timeoutMs, opts.sendTimeoutMs, opts.extendDeadline);
   try {
     res = await fetchFor(target)(url, { signal: opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal });
   } catch (err) {
@@ -98,22 +104,44 @@ export async function pollOnce(
 /** undici writes a request's head to its socket: the moment a request was sent (https://undici.nodejs.org/#/docs/api/DiagnosticsChannel). */
 const SEND_HEADERS = 'undici:client:sendHeaders';
 
+export interface DeadlineExtension {
+  ms: number;
+  /** the timeout's message should the extension run out too */
+  message: string;
+}
+
 /**
  * A request's deadline, as an AbortSignal that fires with a TimeoutError:
  * `timeoutMs` after the call, or with `sendTimeoutMs`, `timeoutMs` after
  * undici wrote the request (and at most `sendTimeoutMs + timeoutMs` after the
- * call, should that never be seen).
+ * call, should that never be seen); then, once, whatever `extend` grants.
  */
-function requestDeadline(url: URL | string, timeoutMs: number, sendTimeoutMs?: number): { signal: AbortSignal; clear: () => void; message: (what?: string) => string } {
-  if (sendTimeoutMs === undefined) {
-    return { signal: AbortSignal.timeout(timeoutMs), clear: () => undefined, message: (what = 'answer') => `no ${what} within ${timeoutMs} ms` };
-  }
+function requestDeadline(
+  url: URL | string,
+  timeoutMs: number,
+  sendTimeoutMs?: number,
+  extend?: () => Promise<DeadlineExtension | undefined>,
+): { signal: AbortSignal; clear: () => void; message: (what?: string) => string } {
   const ac = new AbortController();
   const u = new URL(url);
   const pathAndQuery = `${u.pathname}${u.search}`;
   let sent = false;
-  const fire = (): void => ac.abort(new DOMException('the request timed out', 'TimeoutError'));
-  let timer = setTimeout(fire, sendTimeoutMs + timeoutMs);
+  let cleared = false;
+  let extended: DeadlineExtension | undefined;
+  const abort = (): void => ac.abort(new DOMException('the request timed out', 'TimeoutError'));
+  const fire = (): void => {
+    if (!extend || extended || cleared) return abort();
+    extend().then(
+      (more) => {
+        if (cleared) return;
+        if (!more || more.ms <= 0) return abort();
+        extended = more;
+        timer = setTimeout(abort, more.ms);
+      },
+      () => abort(),
+    );
+  };
+  let timer = setTimeout(fire, sendTimeoutMs === undefined ? timeoutMs : sendTimeoutMs + timeoutMs);
   // Through a forward proxy the request line carries the absolute URL: match its end.
   const onSend = (msg: unknown): void => {
     const p = (msg as { request?: { path?: unknown } }).request?.path;
@@ -122,14 +150,19 @@ function requestDeadline(url: URL | string, timeoutMs: number, sendTimeoutMs?: n
     clearTimeout(timer);
     timer = setTimeout(fire, timeoutMs);
   };
-  diagnostics.subscribe(SEND_HEADERS, onSend);
+  if (sendTimeoutMs !== undefined) diagnostics.subscribe(SEND_HEADERS, onSend);
   return {
     signal: ac.signal,
     clear: () => {
+      cleared = true;
       clearTimeout(timer);
-      diagnostics.unsubscribe(SEND_HEADERS, onSend);
+      if (sendTimeoutMs !== undefined) diagnostics.unsubscribe(SEND_HEADERS, onSend);
     },
-    message: (what = 'answer') => (sent ? `no ${what} within ${timeoutMs} ms of the request being sent` : `the request was not sent within ${sendTimeoutMs + timeoutMs} ms`),
+    message: (what = 'answer') => {
+      if (extended) return extended.message;
+      if (sendTimeoutMs === undefined) return `no ${what} within ${timeoutMs} ms`;
+      return sent ? `no ${what} within ${timeoutMs} ms of the request being sent` : `the request was not sent within ${sendTimeoutMs + timeoutMs} ms`;
+    },
   };
 }
 

@@ -131,3 +131,8 @@ export async function acceptsConnections(host: string, port: number, timeoutMs: 
   }
 }
 
+
+/** A URL's hostname that names this machine: 127.0.0.0/8, ::1 or localhost. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === '[::1]' || hostname === '::1';
+}

@@ -12,11 +12,16 @@ import type { ProbeTarget } from '../../../src/client/target';
 import { runThrowawayTls } from '../../../src/util/certs';
 
 let origin: RunningOrigin;
+/** the same over plain HTTP, behind the slow relay */
+let plainOrigin: RunningOrigin;
 let ca: string;
 let proxy: net.Server;
 let connectDelayMs = 0;
 /** reads requests and never answers them: a path that drops a held request */
 let blackhole: net.Server;
+/** takes the request at once and forwards it to the origin a second later: a relay slow to pass it on */
+let slowRelay: net.Server;
+const RELAY_DELAY_MS = 1000;
 const sockets = new Set<net.Socket>();
 
 beforeAll(async () => {
@@ -24,6 +29,7 @@ beforeAll(async () => {
   const tls = await runThrowawayTls();
   ca = tls.ca;
   origin = await startOrigin({ port: 0, tls: { cert: tls.cert, key: tls.key } });
+  plainOrigin = await startOrigin({ port: 0 });
   proxy = net.createServer((client) => {
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
@@ -51,19 +57,40 @@ beforeAll(async () => {
     s.resume();
   });
   await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r));
+  const { hostname, port } = new URL(plainOrigin.url);
+  slowRelay = net.createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.pause();
+    // The relay's own delay is the behaviour under test, not synchronisation.
+    setTimeout(() => {
+      const upstream = net.connect(Number(port), hostname, () => {
+        client.pipe(upstream);
+        upstream.pipe(client);
+        client.resume();
+      });
+      sockets.add(upstream);
+      upstream.on('close', () => sockets.delete(upstream));
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    }, RELAY_DELAY_MS);
+  });
+  await new Promise<void>((r) => slowRelay.listen(0, '127.0.0.1', r));
 });
 afterAll(async () => {
   for (const s of sockets) s.destroy();
   await new Promise((r) => proxy.close(r));
   await new Promise((r) => blackhole.close(r));
+  await new Promise((r) => slowRelay.close(r));
+  await plainOrigin.close();
   await origin.close();
   await closeAgents();
 });
 
 const options = { ...DEFAULT_PROBE_OPTIONS, holdMs: 1000, graceMs: 500, connectTimeoutMs: 4000 };
 const portOf = (server: net.Server): number => (server.address() as net.AddressInfo).port;
-const hold = async (target: ProbeTarget) => {
-  const obs = await probeTransport({ target, transport: 'long-poll', options, checks: ['hold'], originUrl: origin.url });
+const hold = async (target: ProbeTarget, originUrl = origin.url) => {
+  const obs = await probeTransport({ target, transport: 'long-poll', options, checks: ['hold'], originUrl });
   return gradeTransport('long-poll', obs).checks.find((c) => c.id === 'hold')!;
 };
 
@@ -80,4 +107,11 @@ it('a request the path never answers is a silent drop, a grace after the hold fr
   expect([r.status, r.reason, r.measured.how]).toEqual(['fail', 'idle-timeout', 'silent']);
   expect(r.detail).toContain('no answer within 1500 ms of the request being sent');
   expect(r.measured.answeredAtMs as number).toBeGreaterThanOrEqual(options.holdMs + options.graceMs);
+});
+
+it('a request relayed to the origin late is due a hold after it reached the origin, not after it was sent', async () => {
+  // Sent at 0, at the origin at 1.0 s, its 204 at 2.0 s: past the 1.5 s counted from sending.
+  const r = await hold({ baseUrl: `http://127.0.0.1:${portOf(slowRelay)}` }, plainOrigin.url);
+  expect([r.status, r.reason, r.measured.status]).toEqual(['pass', 'none', 204]);
+  expect(r.measured.answeredAtMs as number).toBeGreaterThan(RELAY_DELAY_MS + options.holdMs);
 });
