@@ -47,6 +47,13 @@ export function heldByBuffer(extraDelayMs: number[], intervalMs: number): boolea
 }
 
 /**
+ * Events a buffer lets go together arrive within this of each other (one
+ * write, usually one read); events forwarded one by one, however late, come
+ * further apart.
+ */
+export const RELEASED_TOGETHER_MS = 15;
+
+/**
  * Whole-body buffering: the first event was held back for at least this share
  * of the schedule's span, and the response ended within END_AFTER_LAST_MS of
  * the last arrival.

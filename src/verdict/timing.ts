@@ -19,6 +19,13 @@ export interface TimingSummary {
   /** groups of events that arrived together although emitted apart */
   bursts: number;
   largestBurst: number;
+  /**
+   * The shortest gap between the arrivals of two events emitted at least
+   * half an interval apart (undefined with fewer than two): near 0 where a
+   * buffer let them go in one write, tens of ms or more where each was
+   * forwarded on its own.
+   */
+  tightestGapMs?: number;
 }
 
 export function percentile(values: number[], p: number): number {
@@ -48,9 +55,11 @@ export function summariseTiming(arrivals: Arrival[], intervalMs: number): Timing
   let bursts = 0;
   let largest = firsts.length ? 1 : 0;
   let run = 1;
+  let tightest: number | undefined;
   for (let i = 1; i < firsts.length; i++) {
     const arrivalGap = firsts[i].arrivedMs - firsts[i - 1].arrivedMs;
     const emitGap = firsts[i].offsetMs - firsts[i - 1].offsetMs;
+    if (emitGap >= intervalMs * 0.5) tightest = Math.min(tightest ?? Infinity, Math.max(0, arrivalGap));
     if (arrivalGap < burstGapMs && emitGap >= intervalMs * 0.5) {
       run++;
       if (run === 2) bursts++;
@@ -65,5 +74,6 @@ export function summariseTiming(arrivals: Arrival[], intervalMs: number): Timing
     latencyP95Ms: round(percentile(lateness, 95)),
     bursts,
     largestBurst: largest,
+    ...(tightest !== undefined ? { tightestGapMs: round(tightest) } : {}),
   };
 }
