@@ -49,6 +49,9 @@ export const hold: Check = {
     if (a?.status === 204 || a?.status === 200) return result(obs, 'pass', 'none', `a request held ${s(holdMs)} ended with the origin's ${a.status} after ${s(a.atMs)}`, base);
     if (isSessionUnknown(a)) return result(obs, 'fail', 'not-sticky', failedAnswerReason(obs.transport, a, obs.seen, obs.answers.length).detail, base);
     const at = a ? s(a.atMs) : '?';
+    if (a?.error?.code === 'NOT_SENT') {
+      return result(obs, 'fail', 'blocked', `a request to hold could not even be sent (${a.error.message}): the connection or its tunnel never stood, so nothing was held`, { ...base, how: 'not-sent' });
+    }
     if (a?.error?.code === 'TIMEOUT') {
       return result(obs, 'fail', 'idle-timeout', `a request held ${s(holdMs)} never came back (${a.error.message}): the path dropped it silently`, { ...base, how: 'silent' });
     }

@@ -61,7 +61,8 @@ export async function pollOnce(
     deadline.clear();
     const c = classifyError(err);
     const timedOut = (err as Error)?.name === 'TimeoutError';
-    rec.answer({ error: { code: timedOut ? 'TIMEOUT' : c.code, message: timedOut ? deadline.message() : c.message } });
+    // With sendTimeoutMs, a request never written is not one the path held: NOT_SENT.
+    rec.answer({ error: { code: timedOut ? (deadline.unsent() ? 'NOT_SENT' : 'TIMEOUT') : c.code, message: timedOut ? deadline.message() : c.message } });
     return { events: [], seqs: [] };
   }
   const headers = evidenceHeaders(res.headers.entries());
@@ -121,7 +122,7 @@ function requestDeadline(
   timeoutMs: number,
   sendTimeoutMs?: number,
   extend?: () => Promise<DeadlineExtension | undefined>,
-): { signal: AbortSignal; clear: () => void; message: (what?: string) => string } {
+): { signal: AbortSignal; clear: () => void; message: (what?: string) => string; unsent: () => boolean } {
   const ac = new AbortController();
   const u = new URL(url);
   const pathAndQuery = `${u.pathname}${u.search}`;
@@ -158,6 +159,7 @@ function requestDeadline(
       clearTimeout(timer);
       if (sendTimeoutMs !== undefined) diagnostics.unsubscribe(SEND_HEADERS, onSend);
     },
+    unsent: () => sendTimeoutMs !== undefined && !sent,
     message: (what = 'answer') => {
       if (extended) return extended.message;
       if (sendTimeoutMs === undefined) return `no ${what} within ${timeoutMs} ms`;
