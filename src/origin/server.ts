@@ -73,6 +73,8 @@ export interface RunningOrigin {
   host: string;
   port: number;
   close(): Promise<void>;
+  /** an origin in a process of its own: why it is gone, when it died before close() (what the clients saw after is not the path's) */
+  problem?: () => string | undefined;
 }
 
 /** The largest WebSocket message the origin takes: the largest payload it sends (16 MiB), with room for framing. */

@@ -38,11 +38,16 @@ export async function startOriginProcess(opts: OriginProcessOptions): Promise<Or
   if (opts.maxUnreadTotalMib !== undefined) args.push('--max-unread-total-mib', String(opts.maxUnreadTotalMib));
   if (opts.libraries?.length) args.push('--libraries', opts.libraries.join(','));
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-  // Not kept alive by its own child: the run ends when its work does, and close() stops this one.
-  child.unref();
+  // The IPC channel alone does not keep this process alive (close() stops the child in any case).
   child.channel?.unref();
   const forget = child.pid ? runRegistry.process(child.pid, opts.label) : () => undefined;
+  let closing = false;
+  let died: string | undefined;
+  child.once('exit', (code, signal) => {
+    if (!closing) died = `pushthrough's origin (${opts.label}) exited on its own (${signal ?? `code ${code}`})`;
+  });
   const stop = async (): Promise<void> => {
+    closing = true;
     if (child.exitCode === null && child.signalCode === null && child.pid) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       signalGroup(child.pid, 'SIGTERM');
@@ -79,7 +84,7 @@ export async function startOriginProcess(opts: OriginProcessOptions): Promise<Or
       });
     });
     const u = new URL(url);
-    return { url, instance: `${opts.label} ${child.pid}`, host: u.hostname, port: Number(u.port), pid: child.pid!, close: stop };
+    return { url, instance: `${opts.label} ${child.pid}`, host: u.hostname, port: Number(u.port), pid: child.pid!, close: stop, problem: () => died };
   } catch (err) {
     await stop();
     throw err;

@@ -138,7 +138,7 @@ export async function probeSetup(setup: Setup, origins: RunningOrigin[], runOpts
   } finally {
     out.logs = active.logs();
     // Something of ours broke under the probe (a firewall's upstream refused, its hop died): every cell is an error, not a finding.
-    const problem = active.testerProblem?.();
+    const problem = active.testerProblem?.() ?? origins.map((o) => o.problem?.()).find((p) => p !== undefined);
     if (problem) out.unavailable = new SetupUnavailable(`${problem}: what the clients saw says nothing about this setup`, 'error', out.logs);
     await active.stop().catch(() => undefined);
   }
