@@ -5,6 +5,7 @@
  * configuration where it names one), and the fix.
  * https://grafana.com/docs/k6/latest/using-k6/thresholds/
  */
+import { CAPACITY_STATUSES } from './thresholds';
 import type { LoadMeasurement } from '../observation/load';
 import { fixFor } from './fixes';
 import type { Fix } from './types';
@@ -96,14 +97,19 @@ export function nginxCapacity(config: string): CapacityFact | undefined {
 /**
  * Streams of the failing transport got through (or were held waiting) before
  * the first refusal: the refusal is a capacity. Held waiting counts only when
- * the refusal was not an answer: a path that answers the very first streams
- * with a status (nginx without the Upgrade headers: 426) does not carry the
- * transport at all, and the few still on their way then were not let in.
+ * the refusal was a capacity's: a path that answers the very first streams
+ * with another status (nginx without the Upgrade headers: 426) does not
+ * carry the transport at all, and the few still on their way then were not
+ * let in.
  */
 function heldAny(r: LoadMeasurement): boolean {
   const f = r.firstFailure!;
-  return (r.peakOpen[f.transport] ?? 0) > 0 || (f.held > 1 && !f.kind.startsWith('status'));
+  // A full path's own answers (thresholds.ts's CAPACITY_STATUSES) are a capacity; any other status is not.
+  const status = /^status (\d+)$/.exec(f.kind)?.[1];
+  const notCarried = status !== undefined && !CAPACITY_STATUSES.includes(Number(status));
+  return (r.peakOpen[f.transport] ?? 0) > 0 || (f.held > 1 && !notCarried);
 }
+
 
 /** The limit the run found, in one sentence, or undefined when every stream opened. */
 export function limitSentence(r: LoadMeasurement, label: string, capacity?: CapacityFact): string | undefined {

@@ -74,6 +74,10 @@ it('names the limit it found, with the product’s reason', () => {
   expect(limitSentence(measured({ peakOpen: { all: 0, sse: 0 }, peakHeld: { sse: 511 }, firstFailure: { transport: 'sse', open: 0, held: 482, kind: 'reset', detail: 'ECONNRESET' } }), 'nginx-naive')).toBe(
     "nginx-naive: at most 511 SSE streams held (0 of them answered; the path holds the others' response heads); the rest were reset",
   );
+  // A path that holds response heads, then answers the rest 503 when full: a capacity, though none was answered.
+  expect(limitSentence(measured({ peakOpen: { all: 0, sse: 0 }, peakHeld: { sse: 300 }, firstFailure: { transport: 'sse', open: 0, held: 300, kind: 'status 503', detail: 'HTTP 503' } }), 'lb')).toBe(
+    "lb: at most 300 SSE streams held (0 of them answered; the path holds the others' response heads); the rest were answered HTTP 503",
+  );
   // Measured through nginx-naive with a 3 s ramp: 4 handshakes were on their way when the first 426 came. They were not let in.
   for (const held of [0, 4]) {
     expect(limitSentence(measured({ peakOpen: { all: 0, websocket: 0 }, peakHeld: { websocket: held }, firstFailure: { transport: 'websocket', open: 0, held, kind: 'status 426', detail: 'HTTP 426 instead of 101' } }), 'nginx-naive')).toMatch(
