@@ -27,8 +27,13 @@ function load(args) {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('close', (code) => {
-      if (code !== 0 && code !== 1) resolve({ error: err.trim().split('\n').pop() || `exit ${code}` });
-      else resolve(JSON.parse(out).load);
+      const last = err.trim().split('\n').pop() || `exit ${code}`;
+      if (code !== 0 && code !== 1) return resolve({ error: last });
+      try {
+        resolve(JSON.parse(out).load);
+      } catch {
+        resolve({ error: `no JSON report (exit ${code}): ${last}` });
+      }
     });
   });
 }
@@ -53,6 +58,9 @@ function withOrigin(fn) {
   return new Promise((resolve, reject) => {
     let out = '';
     let started = false;
+    child.once('exit', (code) => {
+      if (!started) reject(new Error(`the origin exited (${code}) before it listened`));
+    });
     child.stdout.on('data', async (d) => {
       out += d;
       const m = /listening on (\S+)/.exec(out);

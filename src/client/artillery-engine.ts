@@ -1,11 +1,12 @@
 /**
  * pushthrough's streams as an Artillery engine (`engine: pushthrough`), for
  * load one machine cannot make: Artillery runs the virtual users, each holds
- * one SSE response or chain of long polls (src/client/load-stream.ts, the
- * same stream `pushthrough load` holds) for `holdSeconds` after it opened,
+ * one SSE response, chain of long polls or WebSocket (src/client/load-stream.ts,
+ * the same stream `pushthrough load` holds) for `holdSeconds` after it opened,
  * and reports what happened as Artillery metrics. `pushthrough load …
- * --export artillery` writes the scenario; WebSocket goes through Artillery's
- * own `ws` engine there. The engine API: a constructor (script, ee, helpers)
+ * --export artillery` writes the scenario, with WebSocket in Artillery's own
+ * `ws` engine (which sees only the handshake; this one also takes
+ * `transport: websocket`). The engine API: a constructor (script, ee, helpers)
  * and createScenario(spec, ee) returning (context, callback)
  * (https://www.artillery.io/docs/reference/extensions, and @artilleryio/int-core's
  * lib/runner.js, which counts `started`, `counter`, `histogram` and `error`).

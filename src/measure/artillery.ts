@@ -51,7 +51,9 @@ function condition(t: Threshold, hasPushthroughEngine: boolean): { expression: s
 }
 
 export function artilleryScenario(o: ArtilleryExportOptions): string {
-  const holdSeconds = (o.rampMs + o.durationMs) / 1000;
+  // Artillery's phases last whole seconds: hold for the phase as it runs, so all overlap for the duration.
+  const phaseSeconds = Math.max(1, Math.round(o.rampMs / 1000));
+  const holdSeconds = phaseSeconds + o.durationMs / 1000;
   const channel = (t: LoadTransport): string => `load-artillery-${t}`;
   const base = new URL(o.url);
   const wsBase = `${base.protocol === 'https:' ? 'wss' : 'ws'}://${base.host}${base.pathname.replace(/\/$/, '')}`;
@@ -61,7 +63,7 @@ export function artilleryScenario(o: ArtilleryExportOptions): string {
   const ensure = conditions.filter((c): c is { expression: string } => 'expression' in c);
   const config: Record<string, unknown> = {
     target: o.url,
-    phases: [{ name: 'ramp', duration: Math.max(1, Math.round(o.rampMs / 1000)), arrivalCount: o.streams }],
+    phases: [{ name: 'ramp', duration: phaseSeconds, arrivalCount: o.streams }],
     ...(streamed.length ? { engines: { pushthrough: {} } } : {}),
     ...(o.insecure ? { tls: { rejectUnauthorized: false } } : {}),
     ...(ensure.length ? { plugins: { ensure: { conditions: ensure } } } : {}),
@@ -80,7 +82,7 @@ export function artilleryScenario(o: ArtilleryExportOptions): string {
   const left = conditions.filter((c): c is { left: string } => 'left' in c).map((c) => `not exported: ${c.left}`);
   doc.commentBefore = [
     ` pushthrough load as an Artillery scenario: ${o.streams} ${o.transports.join(' + ')} streams through ${o.url},`,
-    ` started over ${o.rampMs / 1000} s, each held ${holdSeconds} s, an event every ${o.intervalMs} ms on each.`,
+    ` started over ${phaseSeconds} s, each held ${holdSeconds} s, an event every ${o.intervalMs} ms on each.`,
     ...(streamed.length
       ? [
           ' SSE and long polls run in pushthrough\'s engine (engine: pushthrough). Artillery finds it by name, artillery-engine-pushthrough:',

@@ -11,6 +11,7 @@ import { decimal } from './common';
 import { esc } from './html-escape';
 import { CSS, pageOpening } from './html-style';
 import { niceStep } from './timeline-svg';
+import { kinds, measuredOf } from './load';
 
 interface Series {
   name: string;
@@ -86,12 +87,6 @@ export function loadChartSvg(title: string, yLabel: string, timeline: LoadSecond
   return `<figure class="chart">${parts.join('\n')}${legend}</figure>`;
 }
 
-const kinds = (m: Record<string, number>): string =>
-  Object.entries(m)
-    .sort((a, b) => b[1] - a[1])
-    .map(([k, v]) => `${v} ${k}`)
-    .join(', ') || 'none';
-
 /** Running totals: how many failed (or were cut) by each second. */
 function cumulative(values: number[]): number[] {
   let sum = 0;
@@ -122,7 +117,7 @@ export function renderLoadHtml(l: LoadSection, meta: { version: string; startedA
       : '<p><strong>Limit:</strong> none reached: every stream opened and stayed open.</p>';
   const thresholds = l.thresholds.length
     ? `<h2>Thresholds</h2><ul>${l.thresholds
-        .map((t) => `<li class="${t.ok ? 'v-pass' : 'v-fail'}"><span class="badge">${t.ok ? '✔ held' : '✘ broken'}</span> <code>${esc(t.text)}</code> — measured ${esc(Number.isFinite(t.actual) ? (t.share ? `${(t.actual * 100).toFixed(2)}%` : String(Math.round(t.actual * 100) / 100)) : 'nothing')}</li>`)
+        .map((t) => `<li class="${t.ok ? 'v-pass' : 'v-fail'}"><span class="badge">${t.ok ? '✔ held' : '✘ broken'}</span> <code>${esc(t.text)}</code> — measured ${esc(measuredOf(t))}</li>`)
         .join('')}</ul>`
     : '';
   const streamsChart = loadChartSvg(

@@ -4,12 +4,17 @@
  * a function of the load section of the JSON report.
  */
 import type { LoadSection } from '../types';
+import type { ThresholdResult } from '../../verdict/load';
 
-const kinds = (m: Record<string, number>): string =>
+/** Counts by kind, the most first: `489 reset, 3 status 503`, or `none`. */
+export const kinds = (m: Record<string, number>): string =>
   Object.entries(m)
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${v} ${k}`)
     .join(', ') || 'none';
+
+/** What a threshold measured: a share as a percentage, a count or a time as a number. */
+export const measuredOf = (t: ThresholdResult): string => (Number.isFinite(t.actual) ? (t.share ? `${(t.actual * 100).toFixed(2)}%` : String(Math.round(t.actual * 100) / 100)) : 'nothing');
 
 export function renderLoadText(l: LoadSection): string {
   const m = l.measurement;
@@ -26,7 +31,7 @@ export function renderLoadText(l: LoadSection): string {
     if (l.limit.fix?.proxy) out.push(`    fix (${l.limit.fix.proxy.label ?? l.limit.fix.proxy.product}): ${l.limit.fix.proxy.snippet.split('\n').join(' ')}`);
     if (l.limit.fix?.app) out.push(`    app: ${l.limit.fix.app}`);
   } else if (!m.testerError) out.push('  limit: none reached: every stream opened and stayed open');
-  for (const t of l.thresholds) out.push(`  ${t.ok ? '✔' : '✘'} ${t.text} (measured ${Number.isFinite(t.actual) ? (t.share ? `${(t.actual * 100).toFixed(2)}%` : Math.round(t.actual * 100) / 100) : 'nothing'})`);
+  for (const t of l.thresholds) out.push(`  ${t.ok ? '✔' : '✘'} ${t.text} (measured ${measuredOf(t)})`);
   const tl = m.timeline.map((s) => `${s.t}s:${s.open}${s.p99 !== undefined ? `/${s.p99}ms` : ''}`).join(' ');
   out.push(`  timeline (open/p99): ${tl}`);
   return `${out.join('\n')}\n`;

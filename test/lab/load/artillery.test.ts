@@ -1,10 +1,10 @@
 /**
  * `pushthrough load <url> --export artillery` as a user runs it: the scenario
- * written, then `npx artillery run` (Artillery, a devDependency) holding its
+ * written, then `npx artillery run` (Artillery installed beside the repository) holding its
  * streams through a simulated setup in front of an origin, pushthrough's
  * engine for SSE and long polls, Artillery's ws engine for WebSocket; the
  * thresholds exported as Artillery's ensure checks gate its exit code.
- * Artillery is installed beside the repository (`npm run artillery:install`).
+ * `npm run artillery:install` puts it in .tools/, outside the package's dependencies.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
