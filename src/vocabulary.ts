@@ -38,6 +38,8 @@ export type Library = (typeof LIBRARIES)[number];
 /** The transports `pushthrough load` holds open: the ones that are streams (a short poll holds nothing). */
 export const LOAD_TRANSPORTS = ['sse', 'websocket', 'long-poll'] as const;
 export type LoadTransport = (typeof LOAD_TRANSPORTS)[number];
+/** What `pushthrough load` writes: html draws streams and latency over time. */
+export const LOAD_FORMATS = ['table', 'json', 'html'] as const;
 
 /**
  * The error code a browser's client records for a WebSocket that closed

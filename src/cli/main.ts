@@ -18,8 +18,9 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { FORMATS } from '../report/render';
-import { EXIT, UsageError } from '../util/errors';
+import { EXIT, TesterError, UsageError } from '../util/errors';
 import { VERSION } from '../version';
+import { LOAD_FORMATS } from '../vocabulary';
 import { installSignalHandlers, interruptedExitCode, reapEarlierRuns, shutdownAll } from './cleanup';
 import { cleanupCommand } from './commands/cleanup';
 import { ORIGIN_LIMIT_OPTIONS, originCommand } from './commands/origin';
@@ -145,7 +146,7 @@ export function buildProgram(): Command {
     .option('--duration <seconds>', 'hold them this long after the ramp', '30')
     .option('--interval <seconds>', 'an event on every stream this often', '1')
     .option('--threshold <expr...>', "fail (exit 1) unless it holds, as in k6: 'p99<500ms', 'failed<1%', 'open>=900'")
-    .addOption(new Option('--format <format>', 'output format; html draws streams and latency over time').choices(['table', 'json', 'html']).default('table'))
+    .addOption(new Option('--format <format>', 'output format; html draws streams and latency over time').choices(LOAD_FORMATS).default('table'))
     .option('--out <file>', 'write the report to a file instead of stdout')
     .option('--origin-token <token>', 'token of an origin started with --token')
     .option('--insecure', 'do not verify the server certificate (https/wss)')
@@ -183,8 +184,9 @@ export function buildProgram(): Command {
 
 /**
  * Runs the CLI; resolves to the exit code. A UsageError (and commander's own
- * argument errors) is one line and exit 2; anything else thrown is a bug in
- * pushthrough, reported with its stack, exit 70.
+ * argument errors) is one line and exit 2; a TesterError (a helper of ours
+ * that could not start here) one line and exit 4; anything else thrown is a
+ * bug in pushthrough, reported with its stack, exit 70.
  */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -200,6 +202,11 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError) {
       process.stderr.write(`pushthrough: ${err.message}\n`);
       return EXIT.usage;
+    }
+    // This machine could not run what was asked (a helper of ours did not start): the tester's problem, neither a bug nor the path's.
+    if (err instanceof TesterError) {
+      process.stderr.write(`pushthrough: ${err.message}\n`);
+      return EXIT.testerError;
     }
     process.stderr.write(`pushthrough: internal error (a bug in pushthrough, please report it): ${(err as Error)?.stack ?? String(err)}\n`);
     return EXIT.internal;

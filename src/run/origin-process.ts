@@ -16,6 +16,7 @@ import type { Library } from '../vocabulary';
 import { signalGroup } from '../util/process-group';
 import { PROJECT_ROOT } from '../util/paths';
 import { runRegistry } from '../util/run-registry';
+import { TesterError } from '../util/errors';
 
 /** The compiled CLI, also when this module runs from src/ (tests): a child process runs JavaScript. */
 const CLI = __filename.endsWith('.ts') ? path.join(PROJECT_ROOT, 'dist', 'cli', 'main.js') : path.join(__dirname, '..', 'cli', 'main.js');
@@ -87,6 +88,6 @@ export async function startOriginProcess(opts: OriginProcessOptions): Promise<Or
     return { url, instance: `${opts.label} ${child.pid}`, host: u.hostname, port: Number(u.port), pid: child.pid!, close: stop, problem: () => died };
   } catch (err) {
     await stop();
-    throw err;
+    throw new TesterError(`pushthrough's origin (${opts.label}) did not start here: ${(err as Error).message}`);
   }
 }

@@ -162,7 +162,7 @@ export async function runMatrix(opts: RunOptions): Promise<Report> {
     const launched = await Promise.allSettled(Array.from({ length: originCount }, (_, i) => startOriginProcess({ label: `origin ${i + 1} (pushthrough run)`, libraries: opts.libraries })));
     for (const s of launched) if (s.status === 'fulfilled') origins.push(s.value);
     const failed = launched.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw new Error(`the origin could not be started: ${(failed.reason as Error)?.message ?? String(failed.reason)}`);
+    if (failed) throw failed.reason;
     await warmUp(origins[0], opts);
     let done = 0;
     const heavy = opts.clients?.includes('chromium') || (opts.libraries?.length ?? 0) > 0;

@@ -12,7 +12,7 @@ import { renderLoadText } from '../../report/render/load';
 import { renderLoadHtml } from '../../report/render/load-html';
 import { runLoad } from '../../measure/load';
 import { artilleryScenario } from '../../measure/artillery';
-import { LOAD_TRANSPORTS, type LoadTransport } from '../../vocabulary';
+import { LOAD_FORMATS, LOAD_TRANSPORTS, type LoadTransport } from '../../vocabulary';
 import { loadThroughSetup, type LoadRun } from '../../run/load';
 import { builtInSetups, realSetupFrom } from '../../run/setups';
 import { SetupUnavailable } from '../../run/bring-up';
@@ -60,7 +60,7 @@ export async function loadCommand(url: string | undefined, opts: LoadCliOptions)
   const rampMs = parseSeconds('ramp', opts.ramp, { min: 0, max: 3600 });
   const durationMs = parseSeconds('duration', opts.duration, { min: 1, max: 86_400 });
   const intervalMs = parseSeconds('interval', opts.interval, { min: 0.05, max: 3600 });
-  if (!['table', 'json', 'html'].includes(opts.format)) throw new UsageError(`--format must be table, json or html, got '${opts.format}'`);
+  if (!(LOAD_FORMATS as readonly string[]).includes(opts.format)) throw new UsageError(`--format must be one of ${LOAD_FORMATS.join(', ')}, got '${opts.format}'`);
   const thresholds: Threshold[] = (opts.threshold ?? []).map((t) => {
     const p = parseThreshold(t);
     if (typeof p === 'string') throw new UsageError(p);

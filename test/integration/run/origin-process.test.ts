@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startOriginProcess } from '../../../src/run/origin-process';
+import { TesterError } from '../../../src/util/errors';
 import { REPO_ROOT } from '../../helpers/paths';
 import { until } from '../../helpers/until';
 
@@ -56,4 +57,10 @@ it('stops by itself when the process that started it is killed', async () => {
     if (alive(pid)) process.kill(-pid, 'SIGKILL');
     fs.rmSync(runsDir, { recursive: true, force: true });
   }
+});
+
+it('an origin that does not start in time is the tester’s problem, said in one line', async () => {
+  const err = await startOriginProcess({ label: 'origin (test)', startTimeoutMs: 1 }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(TesterError);
+  expect((err as Error).message).toMatch(/^pushthrough's origin \(origin \(test\)\) did not start here: the origin did not start within 0\.001 s/);
 });
