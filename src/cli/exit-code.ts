@@ -2,7 +2,7 @@
  * The exit code a CI gate reads from a report:
  *   0  every cell as expected (run) / every transport passes (probe)
  *   1  a cell not as expected (run) / a transport degraded or failing (probe)
- *   4  otherwise, a cell the tester could not run (an `error` cell): the answer is incomplete
+ *   4  otherwise, a cell the tester could not run (an `error` cell): the answer is incomplete; or a helper of ours (the origin) did not start
  * A skipped cell (a proxy not installed) counts as neither.
  */
 import type { Report } from '../report/types';

@@ -68,7 +68,7 @@ const EXIT_MEANINGS: Record<keyof typeof EXIT, string> = {
   ok: 'every cell as expected (`run`); every transport passes (`probe`); nothing got worse (`diff`)',
   mismatch: 'a cell not as expected (`run`); a transport degraded or failing (`probe`); a cell got worse (`diff`)',
   usage: 'a usage or configuration error: one line on stderr naming what is wrong and what was expected',
-  testerError: 'otherwise, a cell the tester could not run (an `error` cell: a proxy that never started, an unreachable external setup): the answer is incomplete',
+  testerError: 'otherwise, a cell the tester could not run (an `error` cell: a proxy that never started, an unreachable external setup): the answer is incomplete; or a helper of pushthrough’s own that could not start here (its origin), said in one line',
   internal: 'a bug in pushthrough: an internal error with its stack trace',
   sigint: 'interrupted by Ctrl-C (SIGINT); the partial report, marked interrupted, is written',
   sigterm: 'stopped by SIGTERM; the partial report, marked interrupted, is written',
