@@ -95,6 +95,7 @@ export const REASONS = [
   'tester-error',
   'not-run',
   'browser-connection-limit',
+  'handshake-timeout',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 

@@ -880,6 +880,11 @@
         disconnected: function (reason) {
           obs.disconnects.push({ atMs: now(), reason: String(reason) });
         },
+        abandoned: function (attempt) {
+          attempt.atMs = now();
+          (obs.abandoned = obs.abandoned || []).push(attempt);
+        },
+        now: now,
         error: function (message, status, body) {
           if (obs.errors.length >= 50) return;
           var e = { atMs: now(), message: String(message) };
@@ -912,6 +917,35 @@
       if (cfg.token) query.token = cfg.token;
       var windowMs = Math.max(o.connectTimeoutMs, (o.deliveryCount - 1) * o.deliveryIntervalMs + o.idleMs + 2000);
       return { scenario: scenario, query: query, windowMs: windowMs, probe: probe };
+    }
+
+    /**
+     * Each transport SockJS abandons while still connecting, with its close code
+     * and, for its own timer (close 2007), that timer and how late it fired, as
+     * src/client/libraries/sockjs.ts records them in Node (sockjs-client 1.6
+     * lib/main.js: _connect, _transportClose; max(_timeout, _rto × roundTrips) or 5000 ms).
+     */
+    function watchSockJsAttempts(sock, rec) {
+      var close = sock._transportClose;
+      var connect = sock._connect;
+      if (typeof close !== 'function' || typeof connect !== 'function') return;
+      var startedMs = 0;
+      sock._connect = function () {
+        startedMs = rec.now();
+        return connect.apply(this, arguments);
+      };
+      sock._transportClose = function (code, reason) {
+        var t = this._transport;
+        if (t && t.transportName && this.readyState === 0) {
+          var attempt = { name: t.transportName, transport: transportOf.sockjs(t.transportName), code: code, reason: String(reason), timedOut: code === 2007 };
+          if (attempt.timedOut) {
+            attempt.timeoutMs = Math.round(Math.max(this._timeout || 0, (this._rto || 0) * ((t.constructor && t.constructor.roundTrips) || 0) || 5000));
+            attempt.lateMs = Math.max(0, Math.round(rec.now() - startedMs - attempt.timeoutMs));
+          }
+          rec.abandoned(attempt);
+        }
+        return close.apply(this, arguments);
+      };
     }
 
     var runners = {
@@ -966,6 +1000,7 @@
         });
         // SockJS's own per-transport timeouts (from the round trip it measures), as an app gets them.
         var sock = new global.SockJS(u.toString());
+        watchSockJsAttempts(sock, rec);
         sock.onopen = function () {
           rec.connected();
           if (sock.transport) rec.uses(sock.transport);

@@ -119,6 +119,19 @@ export interface LibraryTransportUse {
   transport: Transport;
 }
 
+/** A transport a library tried and gave up on before it connected, and why. */
+export interface LibraryAttempt extends LibraryTransportUse {
+  /** the close code and reason the library gave itself */
+  code: number;
+  reason: string;
+  /** the library's own timer ran out (it had not seen the transport open in time), not the path closing it */
+  timedOut: boolean;
+  /** that timer, where the library derives one */
+  timeoutMs?: number;
+  /** how long after it was due that timer fired: a busy event loop on the tester's side */
+  lateMs?: number;
+}
+
 /**
  * What a real-time library's own client saw through a path (src/client/libraries):
  * when it connected, which transports it used and when it switched, every
@@ -135,6 +148,8 @@ export interface LibraryObservation {
   /** ms after the start when it first connected */
   connectedAtMs?: number;
   transports: LibraryTransportUse[];
+  /** transports it tried and gave up on before it connected (SockJS's fallback chain), where its client tells */
+  abandoned?: LibraryAttempt[];
   arrivals: Arrival[];
   disconnects: Array<{ atMs: number; reason: string }>;
   /** connection errors the library reported: its message, and the HTTP status and body where it gave them */

@@ -8,10 +8,11 @@
  * and a cross-check: it ends on WebSocket exactly where the websocket cell
  * says WebSocket works here.
  */
-import type { LibraryObservation, Transport } from '../observation/types';
+import type { LibraryAttempt, LibraryObservation, Transport } from '../observation/types';
 import type { Library } from '../vocabulary';
 import { s } from './answers';
 import { fixFor, quietBeforeCutMs } from './fixes';
+import { LATE_TIMER_MS } from './thresholds';
 import type { Cell, Fix, Reason, Verdict } from './types';
 
 /** What the library's client measured, as a cell keeps it. */
@@ -34,6 +35,8 @@ export interface LibraryMeasured {
   switches: number;
   /** it had a WebSocket open at some point in the window */
   reachedWebsocket: boolean;
+  /** transports it gave up on before it connected, with why (its own timer, or the path closing them) */
+  abandoned?: LibraryAttempt[];
   sessionUnknown: number;
   errors: LibraryObservation['errors'];
   disconnects: LibraryObservation['disconnects'];
@@ -75,6 +78,7 @@ export function measuredOf(obs: LibraryObservation): LibraryMeasured {
     reconnects: obs.reconnects,
     switches: Math.max(0, obs.transports.length - 1 - initialUpgrade),
     reachedWebsocket: obs.transports.some((t) => t.transport === 'websocket'),
+    ...(obs.abandoned?.length ? { abandoned: obs.abandoned.slice(0, 10) } : {}),
     sessionUnknown: obs.errors.filter(isSessionUnknown).length,
     errors: obs.errors.slice(0, 10),
     disconnects: obs.disconnects.slice(0, 10),
@@ -96,13 +100,20 @@ export function gradeLibrary(obs: LibraryObservation, transportCells: Cell[]): C
   const ws = transportCells.find((c) => c.transport === 'websocket' && !c.library && c.verdict !== 'skipped' && c.verdict !== 'error');
   // Socket.IO's polling needs affinity before it can even upgrade: where the transports found no affinity, failing on it is what they foretell.
   const unsticky = transportCells.some((c) => !c.library && c.reason === 'not-sticky');
+  // The library's own timer gave up its WebSocket before the path answered (SockJS's, derived from one round trip): not the path refusing it.
+  const timedOut = m.abandoned?.find((a) => a.transport === 'websocket' && a.timedOut);
   if (m.sessionUnknown > 0) m.consistentWithTransports = unsticky;
   // A WebSocket refused only above a connection limit may be refused to the library or not: either is what the cell foretells.
   // Had a WebSocket at all, not the one it ended on: a session cut at the end of the window may be caught polling again before its upgrade.
-  else if (ws && m.connected) m.consistentWithTransports = ws.reason === 'connection-limit' || m.reachedWebsocket === usable(ws);
+  // A WebSocket the library stopped waiting for is no word on whether the path carries one: the websocket cell's (which waits) stands.
+  else if (ws && m.connected) m.consistentWithTransports = ws.reason === 'connection-limit' || m.reachedWebsocket === usable(ws) || (!m.reachedWebsocket && timedOut !== undefined);
   const transport: Transport = m.endedOnTransport ?? FIRST[obs.library];
   const cell = (verdict: Verdict, reason: Reason, explanation: string): Cell => ({ transport, library: obs.library, verdict, reason, explanation, checks: [], measured: m });
   if (obs.testerError) return cell('error', 'tester-error', obs.testerError);
+  if (timedOut && !m.reachedWebsocket && (timedOut.lateMs ?? 0) > LATE_TIMER_MS) {
+    delete m.consistentWithTransports;
+    return cell('error', 'tester-error', `${name}'s own ${timedOut.timeoutMs ?? '?'} ms timer gave up its WebSocket ${timedOut.lateMs} ms after it was due: this machine's event loop was busy then, so an answer in time may have waited unread behind the timer — run fewer setups at once (--setups) or on a quieter machine`);
+  }
   const window = `in ${s(obs.durationMs)}`;
   const firstError = obs.errors[0];
   const body = firstError?.body?.split('\n')[0].slice(0, 80);
@@ -139,6 +150,11 @@ export function gradeLibrary(obs: LibraryObservation, transportCells: Cell[]): C
   }
   if (m.endedOnTransport !== 'websocket') {
     const wsBroken = ws !== undefined && ws.verdict !== 'pass' && ws.reason !== 'none';
+    // Its own timer, where the path does carry WebSocket: the timer is why it fell back, not what limits WebSocket here.
+    if (timedOut && (ws === undefined || usable(ws))) {
+      const opened = ws ? `, though this path carries WebSocket (the websocket cell ${ws.verdict === 'pass' ? 'passes' : `is ${ws.verdict}: ${ws.reason}`})` : '';
+      return cell('degraded', 'handshake-timeout', `${name} delivered all ${m.expected} events, in order, ${over}: it gave up its WebSocket when its own ${timedOut.timeoutMs ?? '?'} ms timer ran out${opened} — ${name} derives that timer from one round trip it measured, and this WebSocket handshake took longer (a slow hop, or a lost packet that TCP sends again only after 0.2–1 s)`);
+    }
     const reason: Reason = wsBroken ? ws.reason : 'upgrade-rejected';
     const because = wsBroken ? `WebSocket ${ws.verdict === 'fail' ? 'fails' : 'is limited'} here (${ws.reason}), as the websocket cell shows` : 'its WebSocket did not open';
     return cell('degraded', reason, `${name} delivered all ${m.expected} events, in order, ${over}: it fell back because ${because}`);
@@ -153,7 +169,7 @@ export function gradeLibrary(obs: LibraryObservation, transportCells: Cell[]): C
  */
 export function libraryFix(cell: Cell, transportCells: Cell[], product: string | undefined): Fix | undefined {
   if (cell.verdict !== 'degraded' && cell.verdict !== 'fail') return undefined;
-  const about: Transport = ['upgrade-rejected', 'upgrade-stripped', 'protocol-downgrade'].includes(cell.reason) ? 'websocket' : cell.transport;
+  const about: Transport = ['upgrade-rejected', 'upgrade-stripped', 'protocol-downgrade', 'handshake-timeout'].includes(cell.reason) ? 'websocket' : cell.transport;
   const cutCell = transportCells.find((c) => c.transport === cell.transport && !c.library);
   const idleCutMs = cutCell ? quietBeforeCutMs(cutCell) : undefined;
   return fixFor(cell.reason, about, product, idleCutMs !== undefined ? { idleCutMs } : {});

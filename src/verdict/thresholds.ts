@@ -106,3 +106,11 @@ export const LIBRARY_HOLD_MS = 20_000;
 
 /** Reconnect streams at this share of a measured maximum duration, before the path cuts. */
 export const RECONNECT_SHARE = 0.8;
+
+/**
+ * A library's own timer that fired this much after it was due ran on an
+ * event loop the tester kept busy: a handshake answered in time may have
+ * waited unread behind it, so what the timer decided is the tester's, not
+ * the path's. (Node runs due timers before it reads sockets.)
+ */
+export const LATE_TIMER_MS = 100;

@@ -4,7 +4,7 @@
  * One file per library in this folder, registered in index.ts.
  */
 import { performance } from 'node:perf_hooks';
-import type { LibraryObservation, Scenario, Transport } from '../../observation/types';
+import type { LibraryAttempt, LibraryObservation, Scenario, Transport } from '../../observation/types';
 import type { Library } from '../../vocabulary';
 import { parseEvent } from '../../protocol/events';
 import type { ProbeTarget } from '../target';
@@ -66,6 +66,11 @@ export class LibraryRecorder {
   uses(name: string, transport: Transport): void {
     const last = this.obs.transports.at(-1);
     if (last?.name !== name) this.obs.transports.push({ atMs: this.now(), name, transport });
+  }
+
+  /** a transport it tried and gave up on before it connected */
+  abandoned(attempt: Omit<LibraryAttempt, 'atMs'>): void {
+    (this.obs.abandoned ??= []).push({ atMs: this.now(), ...attempt });
   }
 
   message(raw: string, payloadBytes = 16): void {

@@ -19,6 +19,47 @@ export function sockJsTransport(name: string): Transport {
   return 'long-poll';
 }
 
+/** The parts of a SockJS instance (sockjs-client 1.6, lib/main.js) that say why it left a transport before it opened. */
+interface SockJsInternals {
+  readyState: number;
+  _timeout?: number;
+  _rto?: number;
+  _transport?: { transportName?: string; constructor: { roundTrips?: number } } | null;
+  _transportClose?: (code: number, reason: string) => void;
+  _connect?: () => void;
+}
+
+/** SockJS gives up a transport with close 2007 when its own timer (the larger of its `timeout` option and the RTO it derives from /info's round trip × the transport's round trips) runs out first. */
+const SOCKJS_TRANSPORT_TIMED_OUT = 2007;
+
+/**
+ * Record each transport SockJS abandons while it is still connecting, with
+ * its code and, for its own timeout, the timer it used (lib/main.js
+ * `_connect`: max(_timeout, _rto × roundTrips) or 5000 ms). SockJS keeps
+ * these to itself; its close event only reports the last one.
+ */
+function watchAttempts(s: SockJsInternals, rec: LibraryRecorder): void {
+  const close = s._transportClose;
+  const connect = s._connect;
+  if (typeof close !== 'function' || typeof connect !== 'function') return;
+  // When the current transport's attempt (and its timer) started.
+  let startedMs = 0;
+  s._connect = function (this: SockJsInternals) {
+    startedMs = rec.now();
+    connect.call(this);
+  };
+  s._transportClose = function (this: SockJsInternals, code: number, reason: string) {
+    const t = this._transport;
+    if (t?.transportName && this.readyState === 0) {
+      const timedOut = code === SOCKJS_TRANSPORT_TIMED_OUT;
+      const timeoutMs = Math.round(Math.max(this._timeout ?? 0, (this._rto ?? 0) * (t.constructor.roundTrips ?? 0) || 5000));
+      const late = { timeoutMs, lateMs: Math.max(0, Math.round(rec.now() - startedMs - timeoutMs)) };
+      rec.abandoned({ name: t.transportName, transport: sockJsTransport(t.transportName), code, reason, timedOut, ...(timedOut ? late : {}) });
+    }
+    close.call(this, code, reason);
+  };
+}
+
 export const sockJsClient: LibraryClient = {
   id: 'sockjs',
   unsupported(target: ProbeTarget) {
@@ -37,7 +78,8 @@ export const sockJsClient: LibraryClient = {
     try {
       // SockJS's own per-transport timeouts (from the round trip it measures), as an app gets them.
       sock = new SockJS(url.toString()) as unknown as WebSocket;
-      const s = sock as unknown as { transport?: string; onopen: () => void; onmessage: (m: { data: unknown }) => void; onclose: (e: { code: number; reason: string }) => void };
+      const s = sock as unknown as SockJsInternals & { transport?: string; onopen: () => void; onmessage: (m: { data: unknown }) => void; onclose: (e: { code: number; reason: string }) => void };
+      watchAttempts(s, rec);
       s.onopen = () => {
         rec.connected();
         if (s.transport) rec.uses(s.transport, sockJsTransport(s.transport));

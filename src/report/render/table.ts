@@ -41,6 +41,7 @@ const SHORT: Partial<Record<Reason, string>> = {
   'message-too-large': 'too large',
   'connection-limit': 'conn limit',
   'browser-connection-limit': 'tab limit',
+  'handshake-timeout': 'hs timeout',
   'not-sticky': 'not sticky',
   'tester-error': 'tester',
 };

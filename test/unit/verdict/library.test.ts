@@ -5,7 +5,7 @@
  * unknown", and whether it agrees with the websocket cell.
  */
 import type { LibraryObservation } from '../../../src/observation/types';
-import { gradeLibrary, libraryNotRun } from '../../../src/verdict/library';
+import { gradeLibrary, libraryFix, libraryNotRun } from '../../../src/verdict/library';
 import type { Cell } from '../../../src/verdict/types';
 
 const wsCell = (verdict: Cell['verdict'], reason: Cell['reason']): Cell => ({ transport: 'websocket', verdict, reason, explanation: '', checks: [] });
@@ -45,6 +45,31 @@ it('a fallback is degraded with the websocket cell’s reason, and agrees with i
 
 it('a WebSocket the websocket cell says fails, yet the library used: not consistent', () => {
   expect(gradeLibrary(observation({}), cells(wsCell('fail', 'upgrade-stripped'))).measured?.consistentWithTransports).toBe(false);
+});
+
+it('a WebSocket SockJS stopped waiting for on its own timer, where the websocket cell passes: a handshake timeout, not the path refusing WebSocket', () => {
+  const obs = observation({
+    library: 'sockjs',
+    transports: [{ atMs: 640, name: 'xhr-streaming', transport: 'sse' }],
+    abandoned: [{ atMs: 630, name: 'websocket', transport: 'websocket', code: 2007, reason: 'Transport timed out', timedOut: true, timeoutMs: 610 }],
+  });
+  const c = gradeLibrary(obs, cells(wsCell('pass', 'none')));
+  expect(c).toMatchObject({ transport: 'sse', verdict: 'degraded', reason: 'handshake-timeout', measured: { consistentWithTransports: true, reachedWebsocket: false, abandoned: [{ name: 'websocket', timedOut: true }] } });
+  expect(c.explanation).toMatch(/^SockJS delivered all 5 events, in order, over xhr-streaming \(sse\): it gave up its WebSocket when its own 610 ms timer ran out, though this path carries WebSocket/);
+  expect(libraryFix(c, cells(wsCell('pass', 'none')), undefined)?.app).toMatch(/SockJS’s `timeout` option/);
+  // Where the path itself refused the WebSocket (not the library's timer), falling back beside a passing websocket cell still disagrees with it.
+  const refused = observation({ ...obs, abandoned: [{ ...obs.abandoned![0], code: 1006, reason: 'WebSocket connection broken', timedOut: false }] });
+  expect(gradeLibrary(refused, cells(wsCell('pass', 'none')))).toMatchObject({ reason: 'upgrade-rejected', measured: { consistentWithTransports: false } });
+  // A timer that fired well after it was due ran on a busy tester: the handshake may have been answered in time, unread.
+  const late = observation({ ...obs, abandoned: [{ ...obs.abandoned![0], lateMs: 480 }] });
+  const error = gradeLibrary(late, cells(wsCell('pass', 'none')));
+  expect(error).toMatchObject({ verdict: 'error', reason: 'tester-error' });
+  expect(error.explanation).toMatch(/SockJS's own 610 ms timer gave up its WebSocket 480 ms after it was due: this machine's event loop was busy/);
+  expect(error.measured).not.toHaveProperty('consistentWithTransports');
+  // Where WebSocket works but is cut when idle, the timer is still why it fell back.
+  expect(gradeLibrary(obs, cells(wsCell('degraded', 'idle-timeout')))).toMatchObject({ reason: 'handshake-timeout', explanation: expect.stringMatching(/the websocket cell is degraded: idle-timeout/) });
+  // Where WebSocket fails here anyway, the fallback carries the websocket cell's reason, timer or not.
+  expect(gradeLibrary(obs, cells(wsCell('fail', 'upgrade-stripped')))).toMatchObject({ reason: 'upgrade-stripped', measured: { consistentWithTransports: true } });
 });
 
 it('the event after the silence lost with nothing closed: a silent drop the library had not noticed', () => {

@@ -1,0 +1,107 @@
+/**
+ * A path that carries WebSocket, but slowly: a TCP relay in front of the
+ * origin holds each WebSocket handshake 1.5 s before it passes it on, while
+ * every other request goes straight through. SockJS times its transports
+ * from one quick round trip (to /info), so it gives up its WebSocket first
+ * and falls back to streaming; the websocket cell, which waits, passes. The
+ * library's cell says it was SockJS's own timer (with the timer), agrees
+ * with the websocket cell, and gives SockJS's `timeout` option as the fix.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startOrigin, type RunningOrigin } from '../../../src/origin/server';
+import type { Report } from '../../../src/report/types';
+import { fieldRoutes } from '../../../src/run/field';
+import { validateReport } from '../../../src/report/validate';
+import { listen } from '../../../src/util/net';
+import { runCli } from '../../helpers/cli';
+import { describeWith, needChromium } from '../../helpers/needs';
+
+/** How long the relay holds a WebSocket handshake: above SockJS's ~0.6 s timer on loopback, far below the websocket check's own wait. */
+const UPGRADE_DELAY_MS = 1500;
+
+let origin: RunningOrigin;
+let relay: net.Server;
+let relayUrl: string;
+let tmp: string;
+let held = 0;
+const sockets = new Set<net.Socket>();
+const timers = new Set<NodeJS.Timeout>();
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pushthrough-hs-timeout-'));
+  // As `pushthrough origin --libraries sockjs` serves it: with its page, for the browser's clients.
+  origin = await startOrigin({ port: 0, libraries: ['sockjs'], routes: fieldRoutes({ libraries: ['sockjs'] }) });
+  relay = net.createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => undefined);
+    client.pause();
+    client.once('readable', () => {
+      const first = client.read() as Buffer | null;
+      if (!first) return;
+      const pass = (): void => {
+        if (client.destroyed) return;
+        const upstream = net.connect(origin.port, '127.0.0.1');
+        sockets.add(upstream);
+        upstream.on('close', () => sockets.delete(upstream));
+        upstream.on('error', () => client.destroy());
+        client.on('close', () => upstream.destroy());
+        upstream.write(first);
+        client.pipe(upstream).pipe(client);
+        client.resume();
+      };
+      if (!/^upgrade:\s*websocket/im.test(first.toString('latin1'))) return pass();
+      held++;
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        pass();
+      }, UPGRADE_DELAY_MS);
+      timers.add(timer);
+    });
+  });
+  relayUrl = `http://127.0.0.1:${await listen(relay, 0, '127.0.0.1')}`;
+});
+
+afterAll(async () => {
+  for (const t of timers) clearTimeout(t);
+  for (const s of sockets) s.destroy();
+  await new Promise((r) => relay.close(r));
+  await origin.close();
+  if (!process.env.KEEP) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+it('SockJS gives up a slow WebSocket on its own timer: degraded handshake-timeout, consistent with the passing websocket cell, with SockJS’s timeout option as the fix', async () => {
+  const out = path.join(tmp, 'report.json');
+  const res = await runCli(['probe', relayUrl, '--libraries', 'sockjs', '--transports', 'websocket', '--no-mitigations', '--format', 'json', '--out', out], { timeoutMs: 90_000 });
+  expect([res.code, res.stderr]).toEqual([expect.any(Number), expect.not.stringMatching(/error|Error/)]);
+  const report = JSON.parse(fs.readFileSync(out, 'utf8')) as Report;
+  expect(validateReport(report)).toBeNull();
+  const cells = report.setups[0].cells;
+  const ws = cells.find((c) => c.transport === 'websocket' && !c.library)!;
+  const sockjs = cells.find((c) => c.library === 'sockjs')!;
+  expect(held).toBeGreaterThan(0);
+  expect([ws.verdict, ws.explanation]).toEqual(['pass', expect.any(String)]);
+  expect(sockjs).toMatchObject({ verdict: 'degraded', reason: 'handshake-timeout', transport: 'sse', measured: { reachedWebsocket: false, consistentWithTransports: true, missing: [], abandoned: [{ name: 'websocket', transport: 'websocket', code: 2007, timedOut: true }] } });
+  const { timeoutMs: timer, lateMs } = (sockjs.measured as { abandoned: Array<{ timeoutMs: number; lateMs: number }> }).abandoned[0];
+  expect(timer).toBeLessThan(UPGRADE_DELAY_MS);
+  expect(lateMs).toBeGreaterThanOrEqual(0);
+  expect(sockjs.explanation).toMatch(new RegExp(`it gave up its WebSocket when its own ${timer} ms timer ran out, though this path carries WebSocket`));
+  expect(sockjs.fix?.app).toMatch(/SockJS’s `timeout` option/);
+}, 100_000);
+
+describeWith([needChromium()], 'in a browser', () => {
+  it('SockJS’s browser client gives up the same slow WebSocket on the same kind of timer, and its cell says so too', async () => {
+    const out = path.join(tmp, 'chromium.json');
+    await runCli(['probe', relayUrl, '--libraries', 'sockjs', '--transports', 'websocket', '--no-mitigations', '--clients', 'node,chromium', '--format', 'json', '--out', out], { timeoutMs: 150_000 });
+    const report = JSON.parse(fs.readFileSync(out, 'utf8')) as Report;
+    expect(validateReport(report)).toBeNull();
+    const browser = report.setups.find((s) => s.id.endsWith('@chromium'))!;
+    expect(browser.cells.find((c) => c.transport === 'websocket' && !c.library)).toMatchObject({ verdict: 'pass' });
+    const sockjs = browser.cells.find((c) => c.library === 'sockjs')!;
+    expect(sockjs).toMatchObject({ verdict: 'degraded', reason: 'handshake-timeout', client: 'chromium', measured: { reachedWebsocket: false, consistentWithTransports: true, abandoned: [{ name: 'websocket', code: 2007, timedOut: true }] } });
+    expect((sockjs.measured as { abandoned: Array<{ timeoutMs: number }> }).abandoned[0].timeoutMs).toBeLessThan(UPGRADE_DELAY_MS);
+  }, 160_000);
+});
