@@ -28,7 +28,8 @@ export interface LoadCliOptions {
   real?: string;
   transports: string;
   streams: string;
-  ramp: string;
+  ramp?: string;
+  rate?: string;
   duration: string;
   interval: string;
   threshold?: string[];
@@ -47,6 +48,33 @@ function parseLoadTransports(raw: string): LoadTransport[] {
   return [...new Set(list)] as LoadTransport[];
 }
 
+/** The ramp when none is given. */
+const DEFAULT_RAMP = '10';
+/** The longest a ramp may take, however it is given. */
+const MAX_RAMP_S = 3600;
+
+/** `--rate 500/s` (or `500`): streams opened a second. */
+function parseRate(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)(?:\/s)?$/.exec(raw.trim());
+  const n = m ? Number(m[1]) : NaN;
+  if (!(n > 0 && n <= 1_000_000)) throw new UsageError(`--rate must be a number of streams a second above 0 and up to 1000000, e.g. 500/s, got '${raw}'`);
+  return n;
+}
+
+/**
+ * How long the opens are spread over: --ramp, or --rate as streams ÷ rate
+ * (every generator opens its share evenly over the ramp, so the two are one
+ * setting, given two ways).
+ */
+function rampOf(opts: Pick<LoadCliOptions, 'ramp' | 'rate'>, streams: number): number {
+  if (opts.ramp !== undefined && opts.rate !== undefined) throw new UsageError('--ramp and --rate both set how fast the streams open: give one of them');
+  if (opts.rate === undefined) return parseSeconds('ramp', opts.ramp ?? DEFAULT_RAMP, { min: 0, max: MAX_RAMP_S });
+  const rate = parseRate(opts.rate);
+  const rampMs = Math.round((streams / rate) * 1000);
+  if (rampMs > MAX_RAMP_S * 1000) throw new UsageError(`--rate ${opts.rate} opens ${streams} streams over ${Math.round(rampMs / 1000)} s, longer than the ${MAX_RAMP_S} s a ramp may take: raise the rate or lower --streams`);
+  return rampMs;
+}
+
 function parseStreams(raw: string): number {
   if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > 200_000) throw new UsageError(`--streams must be an integer from 1 to 200000, got '${raw}'`);
   return Number(raw);
@@ -57,7 +85,7 @@ export async function loadCommand(url: string | undefined, opts: LoadCliOptions)
   if (targets !== 1) throw new UsageError('load needs exactly one target: a URL, --setup ID or --real PRODUCT=VARIANT');
   const transports = parseLoadTransports(opts.transports);
   const streams = parseStreams(opts.streams);
-  const rampMs = parseSeconds('ramp', opts.ramp, { min: 0, max: 3600 });
+  const rampMs = rampOf(opts, streams);
   const durationMs = parseSeconds('duration', opts.duration, { min: 1, max: 86_400 });
   const intervalMs = parseSeconds('interval', opts.interval, { min: 0.05, max: 3600 });
   if (!(LOAD_FORMATS as readonly string[]).includes(opts.format)) throw new UsageError(`--format must be one of ${LOAD_FORMATS.join(', ')}, got '${opts.format}'`);
@@ -87,7 +115,7 @@ export async function loadCommand(url: string | undefined, opts: LoadCliOptions)
   const onSecond = (s: { t: number; open: number; pending: number; failed: number; cut: number; p99?: number }): void => {
     process.stderr.write(`  [${String(s.t).padStart(3)} s] open ${s.open}/${streams}${s.pending ? ` (+${s.pending} waiting)` : ''} · failed ${s.failed} · cut ${s.cut}${s.p99 !== undefined ? ` · p99 ${s.p99} ms` : ''}\n`);
   };
-  process.stderr.write(`load: ${streams} ${transports.join(' + ')} streams through ${target}, ramp ${rampMs / 1000} s, held ${durationMs / 1000} s…\n`);
+  process.stderr.write(`load: ${streams} ${transports.join(' + ')} streams through ${target}, ramp ${rampMs / 1000} s${opts.rate !== undefined ? ` (${parseRate(opts.rate)} a second)` : ''}, held ${durationMs / 1000} s…\n`);
   const running = (async (): Promise<number> => {
     let run: LoadRun;
     try {
@@ -106,7 +134,7 @@ export async function loadCommand(url: string | undefined, opts: LoadCliOptions)
       version: VERSION,
       startedAt: started.toISOString(),
       durationMs: Date.now() - started.getTime(),
-      options: { command: 'load', target, transports, streams, rampMs, durationMs, intervalMs, thresholds: thresholds.map((t) => t.text) },
+      options: { command: 'load', target, transports, streams, rampMs, ...(opts.rate !== undefined ? { ratePerSecond: parseRate(opts.rate) } : {}), durationMs, intervalMs, thresholds: thresholds.map((t) => t.text) },
       ...(stop.signal.aborted ? { interrupted: true } : {}),
       setups: [],
       load: { target, measurement: m, ...(limit ? { limit } : {}), thresholds: results },

@@ -30,6 +30,18 @@ it('holds every stream of the three transports through passthrough, with latency
   expect(res.stderr).toMatch(/\[ {2}\d s\] open \d+\/300 · failed 0 · cut 0/);
 });
 
+it('--rate opens that many streams a second: the ramp is streams ÷ rate, and the report keeps both', async () => {
+  const res = await runCli(['load', '--setup', 'passthrough', '--transports', 'sse', '--streams', '40', '--rate', '20/s', '--duration', '1', '--format', 'json'], { timeoutMs: 60_000 });
+  expect(res.code).toBe(0);
+  const report = JSON.parse(res.stdout) as Report;
+  expect(validateReport(report)).toBeNull();
+  expect(report.options).toMatchObject({ rampMs: 2000, ratePerSecond: 20 });
+  expect(report.load!.measurement).toMatchObject({ streams: 40, opened: 40, rampMs: 2000 });
+  // Not all at once: a second in, about half had been asked for.
+  expect(report.load!.measurement.timeline.find((s) => s.t === 1)!.opened).toBeLessThan(40);
+  expect(res.stderr).toMatch(/ramp 2 s \(20 a second\)/);
+});
+
 it('finds a connection limit, names it, and a broken threshold is exit 1', async () => {
   const res = await runCli(['load', '--setup', 'connection-limit', '--transports', 'sse', '--streams', '30', '--ramp', '1', '--duration', '1', '--threshold', 'failed<1%'], { timeoutMs: 60_000 });
   expect(res.code).toBe(1);
@@ -43,6 +55,9 @@ it.each([
   [['load', '--setup', 'passthrough', '--streams', '0'], "pushthrough: --streams must be an integer from 1 to 200000, got '0'"],
   [['load', '--setup', 'nope'], "pushthrough: no built-in setup 'nope' (see `pushthrough setups`)"],
   [['load', '--setup', 'passthrough', '--threshold', 'p99<5%'], "pushthrough: --threshold 'p99<5%': a latency is in ms or s, not %"],
+  [['load', '--setup', 'passthrough', '--ramp', '5', '--rate', '100/s'], 'pushthrough: --ramp and --rate both set how fast the streams open: give one of them'],
+  [['load', '--setup', 'passthrough', '--rate', 'fast'], "pushthrough: --rate must be a number of streams a second above 0 and up to 1000000, e.g. 500/s, got 'fast'"],
+  [['load', '--setup', 'passthrough', '--streams', '10000', '--rate', '1/s'], 'pushthrough: --rate 1/s opens 10000 streams over 10000 s, longer than the 3600 s a ramp may take: raise the rate or lower --streams'],
   [['load', '--setup', 'passthrough', '--transports', 'short-poll'], "pushthrough: --transports must be a comma-separated list of sse, websocket, long-poll, got 'short-poll'"],
 ])('%j is one line and exit 2', async (args, line) => {
   const res = await runCli(args);
