@@ -2,7 +2,7 @@
  * `pushthrough load <url> | --setup ID | --real PRODUCT=VARIANT`: holds many
  * streams through the path and says how many it held, how the rest failed,
  * at what latency, and which limit it met with the fix. Progress goes to
- * stderr once a second; `--threshold` gates the exit code as in k6 (1 when
+ * stderr once a second (a bar on a terminal, a line in a log); `--threshold` gates the exit code as in k6 (1 when
  * one breaks); the generator's own limit is exit 4, never the path's failure.
  * `--export artillery` writes the same load as an Artillery scenario instead
  * of running it (src/measure/artillery.ts).
@@ -20,6 +20,7 @@ import { EXIT, UsageError } from '../../util/errors';
 import { checkThresholds, loadLimit, parseThreshold, type Threshold } from '../../verdict/load';
 import { VERSION } from '../../version';
 import { onShutdown } from '../cleanup';
+import { LoadProgress, type LoadSecondProgress } from '../progress';
 import { parseHttpUrl, parseSeconds } from '../options';
 import { checkWritable, writeFileOrFail } from '../output';
 
@@ -112,9 +113,8 @@ export async function loadCommand(url: string | undefined, opts: LoadCliOptions)
 
   const stop = new AbortController();
   const started = new Date();
-  const onSecond = (s: { t: number; open: number; pending: number; failed: number; cut: number; p99?: number }): void => {
-    process.stderr.write(`  [${String(s.t).padStart(3)} s] open ${s.open}/${streams}${s.pending ? ` (+${s.pending} waiting)` : ''} · failed ${s.failed} · cut ${s.cut}${s.p99 !== undefined ? ` · p99 ${s.p99} ms` : ''}\n`);
-  };
+  const progress = new LoadProgress(streams);
+  const onSecond = (s: LoadSecondProgress): void => progress.second(s);
   process.stderr.write(`load: ${streams} ${transports.join(' + ')} streams through ${target}, ramp ${rampMs / 1000} s${opts.rate !== undefined ? ` (${parseRate(opts.rate)} a second)` : ''}, held ${durationMs / 1000} s…\n`);
   const running = (async (): Promise<number> => {
     let run: LoadRun;
@@ -124,6 +124,8 @@ export async function loadCommand(url: string | undefined, opts: LoadCliOptions)
     } catch (err) {
       if (err instanceof SetupUnavailable) throw new UsageError(`setup '${setup!.id}' cannot run here: ${err.message}`);
       throw err;
+    } finally {
+      progress.finish();
     }
     const m = run.measurement;
     const limit = loadLimit(m, setup?.id ?? new URL(target).host, setup?.real?.product ?? setup?.imitates ?? run.product, run.capacity);
