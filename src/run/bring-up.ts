@@ -22,8 +22,8 @@ export interface ActiveSetup {
   product?: string;
   logs(): string[];
   stop(): Promise<void>;
-  /** set when something of the tester's broke while probing (what was measured says nothing about the setup) */
-  testerProblem?(): string | undefined;
+  /** set when something of the tester's broke while probing (what was measured says nothing about the setup); its helpers' word on it is all in when it resolves */
+  testerProblem?(): Promise<string | undefined>;
 }
 
 /** A real product whose binary is not here. */
@@ -153,7 +153,7 @@ async function firewall(setup: Setup, origins: RunningOrigin[], opts: BringUpOpt
       originUrl: inner.originUrl,
       product: inner.product,
       logs: () => [...fw.logs(), ...inner.logs()],
-      testerProblem: () => fw.testerProblem() ?? inner.testerProblem?.(),
+      testerProblem: async () => (await fw.testerProblem()) ?? (await inner.testerProblem?.()),
       stop: async () => {
         await fw.stop();
         await inner.stop();

@@ -30,9 +30,9 @@ export function isRunning(pid: number): boolean {
   return psRows().some((row) => row.pid === pid && !row.stat.startsWith('Z'));
 }
 
-/** Running firewall hops (src/proxy/firewall/hop.ts), each the only process of its network namespace. */
+/** Running firewall processes: hops (src/proxy/firewall/hop.ts), each the only process of its network namespace, and their brokers on the host (broker.ts). */
 export function firewallHops(): PsRow[] {
-  return psRows().filter((row) => /proxy\/firewall\/hop\.js/.test(row.args) && !row.stat.startsWith('Z'));
+  return psRows().filter((row) => /proxy\/firewall\/(hop|broker)\.js/.test(row.args) && !row.stat.startsWith('Z'));
 }
 
 /** The host's own nftables ruleset, to show a run changed nothing on it. */

@@ -2,27 +2,28 @@
  * A firewall setup in front of an upstream (the origin, or a proxy in front
  * of it): a network namespace made for this run with the kernel's own
  * netfilter and traffic control on its loopback (src/proxy/firewall/rules.ts), and the
- * hop process inside it (hop.ts). This side listens on the host's 127.0.0.1,
- * hands every accepted client socket to the hop, and opens a socket to the
- * upstream whenever the hop's far side accepts one.
+ * hop process inside it (hop.ts). The broker (broker.ts), a process of its
+ * own on the host, listens on 127.0.0.1, hands every accepted client socket
+ * to the hop, and opens a socket to the upstream whenever the hop's far side
+ * accepts one; this side only starts it and hears what it says.
  *
  * Nothing changes on the host: the namespace, its ruleset and its qdisc
- * exist only as long as the hop process does (it leads its own process
- * group, is recorded for `pushthrough cleanup`, and exits when this process
- * disconnects). Where namespaces cannot be made (no unprivileged user
+ * exist only as long as the hop process does (it runs in the broker's
+ * process group, which is recorded for `pushthrough cleanup`, and each
+ * exits when its parent disconnects). Where namespaces cannot be made (no unprivileged user
  * namespaces, no nft), starting fails with FirewallUnavailable, and the
  * setup is skipped with the reason and what would enable it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../util/paths';
 import { runRegistry } from '../../util/run-registry';
 import { signalGroup } from '../../util/process-group';
 import { explainFirewall, namespaceCommands, nftRuleset, tcCommands, type FirewallSpec } from './rules';
-import type { HopConfig, HopMessage } from './hop';
+import type { BrokerConfig, BrokerMessage, BrokerRequest } from './broker';
+import type { HopConfig } from './hop';
 
 export type { FirewallSpec, LinkSpec } from './rules';
 
@@ -40,12 +41,17 @@ export interface RunningFirewall {
    * Why what it relayed says nothing about the firewall, if so: the upstream
    * behind it refused connections, or the hop died while serving. Clients
    * saw resets either way; those are the tester's problem, not findings.
+   * Asked after a sync with the broker, so all it said before is in (and
+   * its logs with it).
    */
-  testerProblem(): string | undefined;
+  testerProblem(): Promise<string | undefined>;
 }
 
 const HOP_SCRIPT = path.join(PROJECT_ROOT, 'dist', 'proxy', 'firewall', 'hop.js');
+const BROKER_SCRIPT = path.join(PROJECT_ROOT, 'dist', 'proxy', 'firewall', 'broker.js');
 const READY_MS = 10_000;
+/** How long a sync with a live broker may take before what has arrived is taken as all. */
+const SYNC_MS = 2000;
 /** Every firewall started and not yet stopped, with a synchronous kill for the 'exit' handler. */
 const running = new Map<RunningFirewall, () => void>();
 
@@ -80,7 +86,7 @@ export async function startFirewall(spec: FirewallSpec, upstream: { host: string
   const found = Object.fromEntries(tools.map((t) => [t, findTool(t)]));
   const missing = tools.filter((t) => !found[t]);
   if (missing.length) throw new FirewallUnavailable(`firewall setups need ${missing.map((t) => `${t} (apt-get install -y ${PACKAGE[t]})`).join(', ')}`);
-  if (!fs.existsSync(HOP_SCRIPT)) throw new Error(`${HOP_SCRIPT} is missing: run npm run build`);
+  for (const script of [HOP_SCRIPT, BROKER_SCRIPT]) if (!fs.existsSync(script)) throw new Error(`${script} is missing: run npm run build`);
 
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'pushthrough-firewall-'));
   const forgetDir = runRegistry.tempDir(dir, 'firewall');
@@ -89,14 +95,16 @@ export async function startFirewall(spec: FirewallSpec, upstream: { host: string
   const cfg: HopConfig = { port: spec.port, commands: namespaceCommands(spec, rulesFile).map((c) => ({ ...c, path: found[c.file]! })) };
   await fs.promises.writeFile(rulesFile, nftRuleset(spec));
   await fs.promises.writeFile(path.join(dir, 'hop.json'), JSON.stringify(cfg));
+  const brokerCfg: BrokerConfig = { unshare: found.unshare!, hopConfig: path.join(dir, 'hop.json'), upstream, listen: { host: listen.host ?? '127.0.0.1', port: listen.port ?? 0 } };
+  await fs.promises.writeFile(path.join(dir, 'broker.json'), JSON.stringify(brokerCfg));
 
   const logs: string[] = [];
   const log = (line: string): void => {
     logs.push(line);
     if (logs.length > 500) logs.shift();
   };
-  // unshare -r: root in a user namespace of our own, -n: a network namespace of our own; exec'd into node.
-  const child: ChildProcess = spawn(found.unshare!, ['-rn', process.execPath, HOP_SCRIPT, path.join(dir, 'hop.json')], { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  // The broker leads a process group of its own, the hop's too.
+  const child: ChildProcess = spawn(process.execPath, [BROKER_SCRIPT, path.join(dir, 'broker.json')], { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const forgetProcess = child.pid ? runRegistry.process(child.pid, 'firewall namespace') : () => undefined;
   for (const s of [child.stdout, child.stderr]) s?.on('data', (d: Buffer) => d.toString('utf8').split('\n').filter(Boolean).forEach(log));
   const alive = (): boolean => child.exitCode === null && child.signalCode === null && !spawnFailed;
@@ -106,66 +114,68 @@ export async function startFirewall(spec: FirewallSpec, upstream: { host: string
     child.once('close', () => resolve());
     child.once('error', (e) => {
       spawnFailed = true;
-      log(`the firewall's hop: ${e.message}`);
+      log(`the firewall's broker: ${e.message}`);
       resolve();
     });
   });
   let stopping: Promise<void> | undefined;
   let problem: string | undefined;
-  // A send that fails (the hop dying) must not crash the run: the socket it carried goes.
-  const send = (m: HopMessage, socket?: net.Socket): void => {
-    if (!child.connected) return void socket?.destroy();
-    child.send(m, socket as net.Socket, (err) => {
-      if (err) socket?.destroy();
-    });
-  };
-
-  const upstreamWanted = (id: number): void => {
-    const socket = net.connect({ host: upstream.host, port: upstream.port });
-    socket.pause();
-    socket.once('connect', () => send({ type: 'upstream', id }, socket));
-    socket.once('error', (e: NodeJS.ErrnoException) => {
-      log(`upstream ${upstream.host}:${upstream.port}: ${e.code ?? e.message}`);
-      problem ??= `the upstream behind the firewall (${upstream.host}:${upstream.port}) refused a connection (${e.code ?? e.message})`;
-      send({ type: 'upstream-failed', id, code: e.code ?? 'ERROR' });
-    });
+  let bound: { address: string; port: number; family: string } | undefined;
+  const synced = new Map<number, () => void>();
+  let syncs = 0;
+  /** Everything the broker said before now has arrived (or it is gone, or too slow to wait for). */
+  const sync = async (): Promise<void> => {
+    if (!child.connected) return;
+    const id = ++syncs;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => {
+        synced.set(id, resolve);
+        child.send({ type: 'sync', id } satisfies BrokerRequest, (err) => err && resolve());
+      }),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, SYNC_MS))),
+      exited,
+    ]);
+    clearTimeout(timer);
+    synced.delete(id);
   };
 
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the firewall namespace did not come up within ${READY_MS / 1000} s`)), READY_MS);
-    child.on('message', (m: HopMessage) => {
+    const gone = (said: string): void => {
+      clearTimeout(timer);
+      const because = unavailableBecause(said);
+      reject(because ? new FirewallUnavailable(because) : new Error(`the firewall's hop exited before it was ready: ${said}`));
+    };
+    child.on('message', (m: BrokerMessage) => {
       if (m.type === 'ready') {
         clearTimeout(timer);
+        bound = m;
         resolve();
       } else if (m.type === 'failed') {
         clearTimeout(timer);
         const message = `${m.step} failed in the firewall's network namespace: ${m.error}`;
         // What this machine lacks is a skip; anything else (a ruleset nft cannot parse) is our bug.
         reject(unavailableBecause(m.error) && !/syntax error|unexpected/i.test(m.error) ? new FirewallUnavailable(message) : new Error(`${message} (a bug in pushthrough)`));
-      } else if (m.type === 'upstream-wanted') upstreamWanted(m.id);
+      } else if (m.type === 'exited') gone(m.said);
+      else if (m.type === 'listen-failed') {
+        clearTimeout(timer);
+        // As a listen of this process's own would fail: the callers tell a port in use by its code.
+        reject(Object.assign(new Error(m.message), { code: m.code }));
+      } else if (m.type === 'problem') problem ??= m.text;
       else if (m.type === 'log') log(m.line);
+      else if (m.type === 'synced') synced.get(m.id)?.();
     });
     void exited.then(() => {
-      clearTimeout(timer);
-      const said = logs.join(' ').slice(-400) || `exit code ${child.exitCode ?? child.signalCode}`;
-      const because = unavailableBecause(said);
-      reject(because ? new FirewallUnavailable(because) : new Error(`the firewall's hop exited before it was ready: ${said}`));
-      // Gone while serving: stop listening, so clients are refused (a tester problem) instead of reset (a finding).
-      if (!stopping) {
-        problem ??= `the firewall's hop exited while serving: ${said}`;
-        server.close();
-      }
+      gone(logs.join(' ').slice(-400) || `exit code ${child.exitCode ?? child.signalCode}`);
+      // Gone while serving: what it relayed since says nothing about the firewall.
+      if (!stopping) problem ??= `the firewall's broker exited while serving: ${logs.slice(-3).join(' ') || `exit code ${child.exitCode ?? child.signalCode}`}`;
     });
   });
 
-  const server = net.createServer({ pauseOnConnect: true }, (client) => {
-    if (!child.connected) return void client.destroy();
-    send({ type: 'client', id: 0 }, client);
-  });
   // One stop for every caller (the command's own close, the signal handler, the exit), each awaiting all of it.
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      server.close();
       if (alive() && child.pid) signalGroup(child.pid, 'SIGKILL');
       await exited;
       forgetProcess();
@@ -173,22 +183,21 @@ export async function startFirewall(spec: FirewallSpec, upstream: { host: string
       forgetDir();
       running.delete(fw);
     })());
-  const fw: RunningFirewall = { url: '', explanation: explainFirewall(spec), logs: () => [...logs], stop, exited, testerProblem: () => problem };
+  const testerProblem = async (): Promise<string | undefined> => {
+    await sync();
+    return problem;
+  };
+  const fw: RunningFirewall = { url: '', explanation: explainFirewall(spec), logs: () => [...logs], stop, exited, testerProblem };
   running.set(fw, () => {
     if (alive() && child.pid) signalGroup(child.pid, 'SIGKILL');
   });
   try {
     await ready;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(listen.port ?? 0, listen.host ?? '127.0.0.1', () => resolve());
-    });
   } catch (err) {
     await stop();
     throw err;
   }
-  const bound = server.address() as net.AddressInfo;
-  fw.url = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+  fw.url = `http://${bound!.family === 'IPv6' ? `[${bound!.address}]` : bound!.address}:${bound!.port}`;
   return fw;
 }
 

@@ -131,7 +131,8 @@ describeWith([needFirewall()], 'firewall setups in a network namespace', () => {
       (e: Error & { cause?: { code?: string } }) => e.cause?.code,
     );
     expect(err).toBe('ECONNRESET');
-    expect(blocked.logs().join('\n')).toContain('hop to port 8080: ECONNREFUSED');
+    // The hop's word on it comes over IPC, through the broker: wait for it.
+    expect(await until(() => blocked.logs().some((l) => l.includes('hop to port 8080: ECONNREFUSED')) || undefined, 5000)).toBe(true);
     const open = await firewall({ port: 443, allowPorts: [80, 443], blocked: 'reset' });
     expect((await fetch(`${open.url}/health`)).status).toBe(200);
   }, 20_000);
@@ -143,13 +144,14 @@ describeWith([needFirewall()], 'firewall setups in a network namespace', () => {
     await new Promise<void>((r) => closed.close(() => r()));
     const fw = await startFirewall({ port: 443 }, { host: '127.0.0.1', port });
     started.push(fw);
-    expect(fw.testerProblem()).toBeUndefined();
+    expect(await fw.testerProblem()).toBeUndefined();
     const err = await fetch(`${fw.url}/health`).then(
       () => 'answered',
       (e: Error & { cause?: { code?: string } }) => e.cause?.code,
     );
     expect(err).toBe('ECONNRESET');
-    expect(fw.testerProblem()).toBe(`the upstream behind the firewall (127.0.0.1:${port}) refused a connection (ECONNREFUSED)`);
+    // Asked after a sync with the broker: its word on the refusal is in.
+    expect(await fw.testerProblem()).toBe(`the upstream behind the firewall (127.0.0.1:${port}) refused a connection (ECONNREFUSED)`);
   }, 20_000);
 
   it('a lossy link loses packets, not data: TCP retransmits and a 1 MiB event arrives whole', async () => {
