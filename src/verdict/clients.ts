@@ -2,7 +2,13 @@
  * A browser and Node's clients through the same setup: where their verdicts
  * differ, the report shows both and says why, from what each cell recorded.
  */
+import { BROWSER_WS_FAILED } from '../vocabulary';
 import type { Cell } from './types';
+
+/** A browser's WebSocket cell that failed seeing only close code 1006: why the path refused it (an upgrade refused, a full connection limit, a blocked port) the page cannot tell. */
+export function blindWebsocketFailure(cell: Cell): boolean {
+  return cell.transport === 'websocket' && cell.checks.some((c) => c.measured.error !== undefined && JSON.stringify(c.measured.error).includes(BROWSER_WS_FAILED));
+}
 
 /** Why a browser's cell differs from the Node client's on the same setup and transport, in one sentence. */
 export function whyClientsDiffer(browser: Cell, node: Cell, path: PathFacts = {}): string {
@@ -21,8 +27,7 @@ export function whyClientsDiffer(browser: Cell, node: Cell, path: PathFacts = {}
     const name = (v: string) => (v === 'h2' ? 'HTTP/2' : 'HTTP/1.1');
     return `the browser spoke ${name(b)} to the front and Node’s clients ${name(n)}, and this path treats the two differently`;
   }
-  const blind = browser.checks.some((c) => c.measured.error !== undefined && /WS_HANDSHAKE_FAILED/.test(JSON.stringify(c.measured.error)));
-  if (blind) return `a page sees only close code 1006 for a failed WebSocket, never the handshake’s status, so its reason comes from what reached the origin (${browser.reason}), where Node read the answer itself (${node.reason})`;
+  if (blindWebsocketFailure(browser)) return `a page sees only close code 1006 for a failed WebSocket, never the handshake’s status, so its reason comes from what reached the origin (${browser.reason}), where Node read the answer itself (${node.reason})`;
   if (browser.verdict === 'error' || node.verdict === 'error') return `one of the two clients could not run its checks (${browser.verdict === 'error' ? 'the browser' : 'Node'}): ${browser.verdict === 'error' ? browser.explanation : node.explanation}`;
   return `the browser saw ${browser.verdict}${browser.reason === 'none' ? '' : ` (${browser.reason})`}: ${browser.explanation} — Node’s clients saw ${node.verdict}${node.reason === 'none' ? '' : ` (${node.reason})`}: ${node.explanation}`;
 }

@@ -11,6 +11,7 @@
 import type { LibraryAttempt, LibraryObservation, Transport } from '../observation/types';
 import type { Library } from '../vocabulary';
 import { s } from './answers';
+import { blindWebsocketFailure } from './clients';
 import { fixFor, quietBeforeCutMs } from './fixes';
 import { LATE_TIMER_MS } from './thresholds';
 import type { Cell, Fix, Reason, Verdict } from './types';
@@ -102,11 +103,13 @@ export function gradeLibrary(obs: LibraryObservation, transportCells: Cell[]): C
   const unsticky = transportCells.some((c) => !c.library && c.reason === 'not-sticky');
   // The library's own timer gave up its WebSocket before the path answered (SockJS's, derived from one round trip): not the path refusing it.
   const timedOut = m.abandoned?.find((a) => a.transport === 'websocket' && a.timedOut);
-  if (m.sessionUnknown > 0) m.consistentWithTransports = unsticky;
   // A WebSocket refused only above a connection limit may be refused to the library or not: either is what the cell foretells.
+  // So may one a page saw refused blind (close 1006 only) where the path's other transports met a connection limit.
+  const limited = ws !== undefined && (ws.reason === 'connection-limit' || (blindWebsocketFailure(ws) && transportCells.some((c) => !c.library && c.reason === 'connection-limit')));
+  if (m.sessionUnknown > 0) m.consistentWithTransports = unsticky;
   // Had a WebSocket at all, not the one it ended on: a session cut at the end of the window may be caught polling again before its upgrade.
   // A WebSocket the library stopped waiting for is no word on whether the path carries one: the websocket cell's (which waits) stands.
-  else if (ws && m.connected) m.consistentWithTransports = ws.reason === 'connection-limit' || m.reachedWebsocket === usable(ws) || (!m.reachedWebsocket && timedOut !== undefined);
+  else if (ws && m.connected) m.consistentWithTransports = limited || m.reachedWebsocket === usable(ws) || (!m.reachedWebsocket && timedOut !== undefined);
   const transport: Transport = m.endedOnTransport ?? FIRST[obs.library];
   const cell = (verdict: Verdict, reason: Reason, explanation: string): Cell => ({ transport, library: obs.library, verdict, reason, explanation, checks: [], measured: m });
   if (obs.testerError) return cell('error', 'tester-error', obs.testerError);

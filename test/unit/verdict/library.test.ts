@@ -72,6 +72,14 @@ it('a WebSocket SockJS stopped waiting for on its own timer, where the websocket
   expect(gradeLibrary(obs, cells(wsCell('fail', 'upgrade-stripped')))).toMatchObject({ reason: 'upgrade-stripped', measured: { consistentWithTransports: true } });
 });
 
+it('a WebSocket a page saw refused blind (close 1006 only), where the other transports met a connection limit: the library may open one or not', () => {
+  const blind: Cell = { ...wsCell('fail', 'upgrade-rejected'), checks: [{ id: 'connect', status: 'fail', reason: 'upgrade-rejected', measured: { error: { code: 'WS_HANDSHAKE_FAILED', message: 'closed before it opened' } }, detail: '' }] };
+  const limited: Cell = { transport: 'sse', verdict: 'degraded', reason: 'connection-limit', explanation: '', checks: [] };
+  expect(gradeLibrary(observation({}), cells(blind, [limited])).measured?.consistentWithTransports).toBe(true);
+  // Without that evidence the blind refusal stands, and a library that opened a WebSocket disagrees with it.
+  expect(gradeLibrary(observation({}), cells(blind)).measured?.consistentWithTransports).toBe(false);
+});
+
 it('the event after the silence lost with nothing closed: a silent drop the library had not noticed', () => {
   const c = gradeLibrary(observation({ seqs: [1, 2, 3, 4] }), cells(wsCell('degraded', 'idle-timeout')));
   expect(c).toMatchObject({ verdict: 'degraded', reason: 'idle-timeout', measured: { missing: [5] } });
