@@ -393,16 +393,45 @@
     }
 
     /** The browser's WebSocket until `until` holds; `reconnect` gives the next connection's params or undefined. */
+    /**
+     * A browser opens one WebSocket handshake to a host at a time and queues
+     * the others (RFC 6455 §4.1: no more than one connection in CONNECTING to
+     * an address), so the page's checks, which open several at once, take
+     * turns here: each check's deadline counts from its own turn, as an app's
+     * one WebSocket would get it, not from a place in the browser's queue
+     * behind a slow path's other handshakes. A turn ends when the socket opens
+     * or closes, or after the connect timeout, whichever is first.
+     */
+    var wsQueue = Promise.resolve();
+    function wsTurn() {
+      var release;
+      var mine = new Promise(function (resolve) {
+        release = resolve;
+      });
+      var before = wsQueue;
+      wsQueue = before.then(function () {
+        return mine;
+      });
+      return before.then(function () {
+        var timer = setTimeout(release, o.connectTimeoutMs);
+        return function () {
+          clearTimeout(timer);
+          release();
+        };
+      });
+    }
+
     async function runWs(rec, params, s) {
       var conn = -1;
       var current;
       var finished = false;
-      var connect = function (p) {
+      var connect = function (p, release) {
         var opened = false;
         rec.requests++;
         var ws = new WebSocket(url('/ws', p, true));
         current = ws;
         ws.onopen = function () {
+          release();
           opened = true;
           conn++;
           rec.connections = conn + 1;
@@ -418,6 +447,7 @@
           } else if (!(s.onText && s.onText(m.data))) rec.arrival(m.data, conn, s.payloadBytes || 16);
         };
         ws.onclose = function (ev) {
+          release();
           if (finished) return;
           if (!opened) {
             rec.answer({ error: { code: WS_FAILED, message: 'the WebSocket closed before it opened (close code ' + ev.code + ')' } });
@@ -427,10 +457,16 @@
             rec.end({ how: complete ? 'complete' : 'clean-close', connection: conn, code: ev.code, detail: ev.reason || (ev.code === 1006 ? 'closed without a close frame' : undefined) });
           }
           var next = opened && s.reconnect ? s.reconnect(rec) : undefined;
-          if (next) connect(next);
+          if (next) {
+            wsTurn().then(function (again) {
+              if (finished) return again();
+              connect(next, again);
+            });
+          }
         };
       };
-      connect(params);
+      // The check's clock starts at its turn.
+      connect(params, await wsTurn());
       await session(rec, s);
       finished = true;
       if (current && current.readyState === WebSocket.OPEN) rec.end({ how: 'open', connection: conn });
