@@ -32,10 +32,11 @@ class Bar extends SingleBar {
   }
 }
 
-/** A bar drawn from its first value on, and stopped (the line cleared) once. */
+/** A bar drawn from its first value on, and stopped (the line cleared) once: nothing draws it after that. */
 class LiveBar {
   private readonly bar: SingleBar;
   private started = false;
+  private finished = false;
 
   constructor(
     out: ProgressOutput,
@@ -47,14 +48,16 @@ class LiveBar {
   }
 
   draw(value: number, payload: Record<string, unknown>): void {
+    // Stopped (the report is being written, or Ctrl-C): setups still winding down must not draw it again.
+    if (this.finished) return;
     if (this.started) return this.bar.update(value, payload);
     this.bar.start(this.total, value, payload);
     this.started = true;
   }
 
   stop(): void {
-    if (this.started) this.bar.stop();
-    this.started = false;
+    if (this.started && !this.finished) this.bar.stop();
+    this.finished = true;
   }
 }
 

@@ -137,7 +137,7 @@ export async function probeSetup(setup: Setup, origins: RunningOrigin[], runOpts
     if (browser) out.browser = await browser.slots.run(() => browser.client.probe(active.target, runOpts.transports, pageOptionsOf(probe), active.originUrl, runOpts.libraries));
   } finally {
     // Something of ours broke under the probe (a firewall's upstream refused, its hop died): every cell is an error, not a finding.
-    const problem = (await active.testerProblem?.()) ?? origins.map((o) => o.problem?.()).find((p) => p !== undefined);
+    const problem = (await active.testerProblem?.().catch(() => undefined)) ?? origins.map((o) => o.problem?.()).find((p) => p !== undefined);
     out.logs = active.logs();
     if (problem) out.unavailable = new SetupUnavailable(`${problem}: what the clients saw says nothing about this setup`, 'error', out.logs);
     await active.stop().catch(() => undefined);

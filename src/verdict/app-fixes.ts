@@ -94,7 +94,7 @@ export function appFix(reason: Reason, transport: Transport, ctx: FixContext): s
       return 'Serve the stream over HTTP/2 (a TLS front that offers h2), where all of a page’s streams share one connection; or open one stream per browser and share it between tabs (a SharedWorker, or BroadcastChannel with one leader tab). Over HTTP/1.1 every open EventSource holds one of the 6 connections a browser allows per host, and the 7th waits.';
     case 'handshake-timeout':
       // sockjs-client 1.6 lib/main.js: each transport gets max(timeout, RTO × its round trips), RTO = 300 ms + RTT when the RTT is under 100 ms.
-      return 'Give the library’s transport timer room for one lost packet: set SockJS’s `timeout` option (`new SockJS(url, null, { timeout: 5000 })`, https://github.com/sockjs/sockjs-client#sockjs-class), the least it waits for each transport. By default it waits about twice a round trip it measured once, often under a second, while TCP sends a lost connection request again only after 1 s (RFC 6298 §2).';
+      return 'Give the library’s transport timer room for one lost packet: set SockJS’s `timeout` option (`new SockJS(url, null, { timeout: 5000 })`, https://github.com/sockjs/sockjs-client#sockjs-class), the least it waits for each transport. By default it waits 2 × (300 ms + a round trip it measured once to `/info`), about 0.6 s on a fast path, while TCP sends a lost packet again only after 0.2–1 s (a lost connection request after 1 s, RFC 6298 §2).';
     case 'not-sticky':
       return 'Enable sticky sessions at the load balancer, or keep session state in a shared store so any backend can answer the next poll; WebSocket-only clients do not need stickiness.';
     case 'blocked':

@@ -5,8 +5,9 @@
  * and switches in the window (flapping), and Socket.IO's "Session ID
  * unknown". The result is a cell like the transports' (`library` set,
  * `transport` = the one it ended on), with the same verdicts and reasons,
- * and a cross-check: it ends on WebSocket exactly where the websocket cell
- * says WebSocket works here.
+ * and a cross-check: it ends on WebSocket where the websocket cell says
+ * WebSocket works here and falls back where it does not (a fallback on the
+ * library's own timer, or around a connection limit, agrees either way).
  */
 import type { LibraryAttempt, LibraryObservation, Transport } from '../observation/types';
 import type { Library } from '../vocabulary';
@@ -41,7 +42,7 @@ export interface LibraryMeasured {
   sessionUnknown: number;
   errors: LibraryObservation['errors'];
   disconnects: LibraryObservation['disconnects'];
-  /** it ended on WebSocket exactly where the setup's websocket cell says WebSocket works; undefined when the websocket cell did not run */
+  /** it ended on WebSocket where the setup's websocket cell says WebSocket works and fell back where it does not (its own timer's fallback, or either outcome around a connection limit, agrees); undefined when the websocket cell did not run */
   consistentWithTransports?: boolean;
 }
 
@@ -113,7 +114,9 @@ export function gradeLibrary(obs: LibraryObservation, transportCells: Cell[]): C
   const transport: Transport = m.endedOnTransport ?? FIRST[obs.library];
   const cell = (verdict: Verdict, reason: Reason, explanation: string): Cell => ({ transport, library: obs.library, verdict, reason, explanation, checks: [], measured: m });
   if (obs.testerError) return cell('error', 'tester-error', obs.testerError);
-  if (timedOut && !m.reachedWebsocket && (timedOut.lateMs ?? 0) > LATE_TIMER_MS) {
+  // Only where the path carries WebSocket could the handshake have been answered in time: elsewhere the websocket cell's reason stands.
+  const carried = ws !== undefined && usable(ws) && ws.reason !== 'connection-limit';
+  if (timedOut && carried && !m.reachedWebsocket && (timedOut.lateMs ?? 0) > LATE_TIMER_MS) {
     delete m.consistentWithTransports;
     return cell('error', 'tester-error', `${name}'s own ${timedOut.timeoutMs ?? '?'} ms timer gave up its WebSocket ${timedOut.lateMs} ms after it was due: this machine's event loop was busy then, so an answer in time may have waited unread behind the timer — run fewer setups at once (--setups) or on a quieter machine`);
   }
@@ -153,9 +156,9 @@ export function gradeLibrary(obs: LibraryObservation, transportCells: Cell[]): C
   }
   if (m.endedOnTransport !== 'websocket') {
     const wsBroken = ws !== undefined && ws.verdict !== 'pass' && ws.reason !== 'none';
-    // Its own timer, where the path does carry WebSocket: the timer is why it fell back, not what limits WebSocket here.
-    if (timedOut && (ws === undefined || usable(ws))) {
-      const opened = ws ? `, though this path carries WebSocket (the websocket cell ${ws.verdict === 'pass' ? 'passes' : `is ${ws.verdict}: ${ws.reason}`})` : '';
+    // Its own timer, where the path does carry WebSocket (not only below a limit that may queue the handshake): the timer is why it fell back.
+    if (timedOut && carried) {
+      const opened = `, though this path carries WebSocket (the websocket cell ${ws.verdict === 'pass' ? 'passes' : `is ${ws.verdict}: ${ws.reason}`})`;
       return cell('degraded', 'handshake-timeout', `${name} delivered all ${m.expected} events, in order, ${over}: it gave up its WebSocket when its own ${timedOut.timeoutMs ?? '?'} ms timer ran out${opened} — ${name} derives that timer from one round trip it measured, and this WebSocket handshake took longer (a slow hop, or a lost packet that TCP sends again only after 0.2–1 s)`);
     }
     const reason: Reason = wsBroken ? ws.reason : 'upgrade-rejected';

@@ -2,8 +2,9 @@
  * `pushthrough load <url> | --setup ID | --real PRODUCT=VARIANT`: holds many
  * streams through the path and says how many it held, how the rest failed,
  * at what latency, and which limit it met with the fix. Progress goes to
- * stderr once a second (a bar on a terminal, a line in a log); `--threshold` gates the exit code as in k6 (1 when
- * one breaks); the generator's own limit is exit 4, never the path's failure.
+ * stderr once a second (a bar on a terminal, a line in a log);
+ * `--threshold` gates the exit code as in k6 (1 when one breaks); the
+ * generator's own limit is exit 4, never the path's failure.
  * `--export artillery` writes the same load as an Artillery scenario instead
  * of running it (src/measure/artillery.ts).
  */

@@ -54,7 +54,7 @@ function watchAttempts(s: SockJsInternals, rec: LibraryRecorder): void {
       const timedOut = code === SOCKJS_TRANSPORT_TIMED_OUT;
       const timeoutMs = Math.round(Math.max(this._timeout ?? 0, (this._rto ?? 0) * (t.constructor.roundTrips ?? 0) || 5000));
       const late = { timeoutMs, lateMs: Math.max(0, Math.round(rec.now() - startedMs - timeoutMs)) };
-      rec.abandoned({ name: t.transportName, transport: sockJsTransport(t.transportName), code, reason, timedOut, ...(timedOut ? late : {}) });
+      rec.abandoned({ name: t.transportName, transport: sockJsTransport(t.transportName), code, reason: String(reason), timedOut, ...(timedOut ? late : {}) });
     }
     close.call(this, code, reason);
   };

@@ -76,9 +76,15 @@ function main(configFile: string): void {
   const upstreamWanted = (id: number): void => {
     const socket = net.connect(cfg.upstream);
     socket.pause();
-    socket.once('connect', () => send({ type: 'upstream', id }, socket));
+    let connected = false;
+    socket.once('connect', () => {
+      connected = true;
+      send({ type: 'upstream', id }, socket);
+    });
     socket.once('error', (e: NodeJS.ErrnoException) => {
       log(`upstream ${cfg.upstream.host}:${cfg.upstream.port}: ${e.code ?? e.message}`);
+      // Failing after it connected (before the hop took it over) is that connection's end, not a refusal.
+      if (connected) return;
       if (!refused) tell({ type: 'problem', text: `the upstream behind the firewall (${cfg.upstream.host}:${cfg.upstream.port}) refused a connection (${e.code ?? e.message})` });
       refused = true;
       send({ type: 'upstream-failed', id, code: e.code ?? 'ERROR' });
@@ -90,8 +96,12 @@ function main(configFile: string): void {
   });
   hop.on('message', (m: HopMessage) => {
     if (m.type === 'ready') {
-      server.once('error', (e: NodeJS.ErrnoException) => tell({ type: 'listen-failed', code: e.code ?? 'ERROR', message: e.message }, () => process.exit(3)));
+      const listenFailed = (e: NodeJS.ErrnoException): void => tell({ type: 'listen-failed', code: e.code ?? 'ERROR', message: e.message }, () => process.exit(3));
+      server.once('error', listenFailed);
       server.listen(cfg.listen.port, cfg.listen.host, () => {
+        // Listening: a later error (an accept that failed) is one connection's, said in the logs.
+        server.off('error', listenFailed);
+        server.on('error', (e: NodeJS.ErrnoException) => log(`accept on ${cfg.listen.host}:${cfg.listen.port}: ${e.code ?? e.message}`));
         ready = true;
         const a = server.address() as net.AddressInfo;
         tell({ type: 'ready', address: a.address, port: a.port, family: a.family });

@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../util/paths';
 import { runRegistry } from '../../util/run-registry';
-import { signalGroup } from '../../util/process-group';
+import { livingGroupMembers, signalGroup } from '../../util/process-group';
 import { explainFirewall, namespaceCommands, nftRuleset, tcCommands, type FirewallSpec } from './rules';
 import type { BrokerConfig, BrokerMessage, BrokerRequest } from './broker';
 import type { HopConfig } from './hop';
@@ -41,8 +41,8 @@ export interface RunningFirewall {
    * Why what it relayed says nothing about the firewall, if so: the upstream
    * behind it refused connections, or the hop died while serving. Clients
    * saw resets either way; those are the tester's problem, not findings.
-   * Asked after a sync with the broker, so all it said before is in (and
-   * its logs with it).
+   * Asked after a sync with the broker, so all the broker said before is in
+   * (a word of the hop's still on its way to the broker may not be).
    */
   testerProblem(): Promise<string | undefined>;
 }
@@ -107,19 +107,24 @@ export async function startFirewall(spec: FirewallSpec, upstream: { host: string
   const child: ChildProcess = spawn(process.execPath, [BROKER_SCRIPT, path.join(dir, 'broker.json')], { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const forgetProcess = child.pid ? runRegistry.process(child.pid, 'firewall namespace') : () => undefined;
   for (const s of [child.stdout, child.stderr]) s?.on('data', (d: Buffer) => d.toString('utf8').split('\n').filter(Boolean).forEach(log));
-  const alive = (): boolean => child.exitCode === null && child.signalCode === null && !spawnFailed;
-  let spawnFailed = false;
   // 'close': the process is gone and its output read to the end (the reason it gave is in the logs).
   const exited = new Promise<void>((resolve) => {
     child.once('close', () => resolve());
     child.once('error', (e) => {
-      spawnFailed = true;
       log(`the firewall's broker: ${e.message}`);
       resolve();
     });
   });
   let stopping: Promise<void> | undefined;
   let problem: string | undefined;
+  /**
+   * Kills the broker's group, the hop with it, while any of it lives: the
+   * hop may outlive a broker that exited (a listen that failed, a crash).
+   * A group with a living member keeps its id, so this never reaches another.
+   */
+  const killGroup = (): void => {
+    if (child.pid && livingGroupMembers(child.pid).length > 0) signalGroup(child.pid, 'SIGKILL');
+  };
   let bound: { address: string; port: number; family: string } | undefined;
   const synced = new Map<number, () => void>();
   let syncs = 0;
@@ -176,7 +181,7 @@ export async function startFirewall(spec: FirewallSpec, upstream: { host: string
   // One stop for every caller (the command's own close, the signal handler, the exit), each awaiting all of it.
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      if (alive() && child.pid) signalGroup(child.pid, 'SIGKILL');
+      killGroup();
       await exited;
       forgetProcess();
       await fs.promises.rm(dir, { recursive: true, force: true });
@@ -189,7 +194,7 @@ export async function startFirewall(spec: FirewallSpec, upstream: { host: string
   };
   const fw: RunningFirewall = { url: '', explanation: explainFirewall(spec), logs: () => [...logs], stop, exited, testerProblem };
   running.set(fw, () => {
-    if (alive() && child.pid) signalGroup(child.pid, 'SIGKILL');
+    killGroup();
   });
   try {
     await ready;

@@ -183,8 +183,8 @@ describeWith([needFirewall()], 'firewall setups in a network namespace', () => {
   ] as const)('%s mid-run: the namespace goes with its hop, and nothing is left on the host', async (signal, code) => {
     const child = spawn(process.execPath, [CLI, 'run', '--setups', 'nat-silent-drop', '--transports', 'sse'], { env: { ...process.env, NO_COLOR: '1' }, detached: true, stdio: 'ignore' });
     try {
-      // Once its hop runs, the firewall is up.
-      const up = await until(() => ours().length > 0 || undefined, 15_000);
+      // Once its hop runs (not only its broker), the firewall is up.
+      const up = await until(() => firewallHops().some((h) => /hop\.js/.test(h.args) && !others.has(h.pid)) || undefined, 15_000);
       expect(up).toBe(true);
       process.kill(child.pid!, signal);
       expect(await waitExit(child, 15_000)).toBe(code);

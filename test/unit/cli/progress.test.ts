@@ -47,6 +47,11 @@ it('the matrix: setups probed out of all, with the running ones, on a terminal; 
   p.finish();
   expect(tty.text()).toMatch(/probing [█░]{24} 1\/3 setups · \d+s — nginx-naive/);
   expect(tty.text()).not.toContain('\n');
+  // Setups still winding down after it stopped (Ctrl-C, the report being written) never draw it again.
+  const before = tty.text();
+  p.update({ setup: 'nginx-naive', phase: 'done' });
+  p.finish();
+  expect(tty.text()).toBe(before);
 
   const log = output(false);
   const q = new Progress(3, log.out);

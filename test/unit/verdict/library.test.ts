@@ -66,6 +66,11 @@ it('a WebSocket SockJS stopped waiting for on its own timer, where the websocket
   expect(error).toMatchObject({ verdict: 'error', reason: 'tester-error' });
   expect(error.explanation).toMatch(/SockJS's own 610 ms timer gave up its WebSocket 480 ms after it was due: this machine's event loop was busy/);
   expect(error.measured).not.toHaveProperty('consistentWithTransports');
+  // Late or not, where WebSocket fails here the handshake could not have been answered: the websocket cell's reason stands.
+  expect(gradeLibrary(late, cells(wsCell('fail', 'upgrade-rejected')))).toMatchObject({ verdict: 'degraded', reason: 'upgrade-rejected' });
+  // No websocket cell, or one that works only below a connection limit (which may queue the handshake): no evidence the path carries WebSocket, so no word on the timer.
+  expect(gradeLibrary(obs, [cells(wsCell('pass', 'none'))[0]])).toMatchObject({ verdict: 'degraded', reason: 'upgrade-rejected' });
+  expect(gradeLibrary(obs, cells(wsCell('degraded', 'connection-limit')))).toMatchObject({ verdict: 'degraded', reason: 'connection-limit' });
   // Where WebSocket works but is cut when idle, the timer is still why it fell back.
   expect(gradeLibrary(obs, cells(wsCell('degraded', 'idle-timeout')))).toMatchObject({ reason: 'handshake-timeout', explanation: expect.stringMatching(/the websocket cell is degraded: idle-timeout/) });
   // Where WebSocket fails here anyway, the fallback carries the websocket cell's reason, timer or not.
