@@ -16,12 +16,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import type { HopMessage } from './hop';
 
 export interface BrokerConfig {
-  /** absolute path of unshare */
+  /** absolute paths of unshare and of the hop's script */
   unshare: string;
+  hopScript: string;
   /** the hop's own config file (hop.ts HopConfig) */
   hopConfig: string;
   upstream: { host: string; port: number };
@@ -46,8 +46,6 @@ export type BrokerMessage =
 /** From the main process: a sync, answered in order after everything said before it. */
 export type BrokerRequest = { type: 'sync'; id: number };
 
-const HOP_SCRIPT = path.join(__dirname, 'hop.js');
-
 function tell(m: BrokerMessage, then?: () => void): void {
   if (!process.send) return then?.();
   process.send(m, undefined, undefined, () => then?.());
@@ -63,7 +61,7 @@ function main(configFile: string): void {
   };
   let ready = false;
   // unshare -r: root in a user namespace of our own, -n: a network namespace of our own; exec'd into node. In this process's group.
-  const hop: ChildProcess = spawn(cfg.unshare, ['-rn', process.execPath, HOP_SCRIPT, cfg.hopConfig], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const hop: ChildProcess = spawn(cfg.unshare, ['-rn', process.execPath, cfg.hopScript, cfg.hopConfig], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   for (const s of [hop.stdout, hop.stderr]) s?.on('data', (d: Buffer) => d.toString('utf8').split('\n').filter(Boolean).forEach(log));
   // A send that fails (the hop dying) must not end the broker: the socket it carried goes.
   const send = (m: HopMessage, socket?: net.Socket): void => {

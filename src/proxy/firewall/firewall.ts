@@ -95,7 +95,7 @@ export async function startFirewall(spec: FirewallSpec, upstream: { host: string
   const cfg: HopConfig = { port: spec.port, commands: namespaceCommands(spec, rulesFile).map((c) => ({ ...c, path: found[c.file]! })) };
   await fs.promises.writeFile(rulesFile, nftRuleset(spec));
   await fs.promises.writeFile(path.join(dir, 'hop.json'), JSON.stringify(cfg));
-  const brokerCfg: BrokerConfig = { unshare: found.unshare!, hopConfig: path.join(dir, 'hop.json'), upstream, listen: { host: listen.host ?? '127.0.0.1', port: listen.port ?? 0 } };
+  const brokerCfg: BrokerConfig = { unshare: found.unshare!, hopScript: HOP_SCRIPT, hopConfig: path.join(dir, 'hop.json'), upstream, listen: { host: listen.host ?? '127.0.0.1', port: listen.port ?? 0 } };
   await fs.promises.writeFile(path.join(dir, 'broker.json'), JSON.stringify(brokerCfg));
 
   const logs: string[] = [];

@@ -10,6 +10,7 @@ import { DEFAULT_PROBE_OPTIONS, gradeTransport, probeTransport } from '../../../
 import { closeAgents } from '../../../src/client/http';
 import type { ProbeTarget } from '../../../src/client/target';
 import { runThrowawayTls } from '../../../src/util/certs';
+import { startSlowRelay, type SlowRelay } from '../../helpers/slow-relay';
 
 let origin: RunningOrigin;
 /** the same over plain HTTP, behind the slow relay */
@@ -20,7 +21,7 @@ let connectDelayMs = 0;
 /** reads requests and never answers them: a path that drops a held request */
 let blackhole: net.Server;
 /** takes the request at once and forwards it to the origin a second later: a relay slow to pass it on */
-let slowRelay: net.Server;
+let slowRelay: SlowRelay;
 const RELAY_DELAY_MS = 1000;
 const sockets = new Set<net.Socket>();
 
@@ -57,31 +58,13 @@ beforeAll(async () => {
     s.resume();
   });
   await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r));
-  const { hostname, port } = new URL(plainOrigin.url);
-  slowRelay = net.createServer((client) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    client.pause();
-    // The relay's own delay is the behaviour under test, not synchronisation.
-    setTimeout(() => {
-      const upstream = net.connect(Number(port), hostname, () => {
-        client.pipe(upstream);
-        upstream.pipe(client);
-        client.resume();
-      });
-      sockets.add(upstream);
-      upstream.on('close', () => sockets.delete(upstream));
-      upstream.on('error', () => client.destroy());
-      client.on('error', () => upstream.destroy());
-    }, RELAY_DELAY_MS);
-  });
-  await new Promise<void>((r) => slowRelay.listen(0, '127.0.0.1', r));
+  slowRelay = await startSlowRelay({ host: '127.0.0.1', port: plainOrigin.port }, () => RELAY_DELAY_MS);
 });
 afterAll(async () => {
   for (const s of sockets) s.destroy();
   await new Promise((r) => proxy.close(r));
   await new Promise((r) => blackhole.close(r));
-  await new Promise((r) => slowRelay.close(r));
+  await slowRelay.close();
   await plainOrigin.close();
   await origin.close();
   await closeAgents();
@@ -111,7 +94,7 @@ it('a request the path never answers is a silent drop, a grace after the hold fr
 
 it('a request relayed to the origin late is due a hold after it reached the origin, not after it was sent', async () => {
   // Sent at 0, at the origin at 1.0 s, its 204 at 2.0 s: past the 1.5 s counted from sending.
-  const r = await hold({ baseUrl: `http://127.0.0.1:${portOf(slowRelay)}` }, plainOrigin.url);
+  const r = await hold({ baseUrl: slowRelay.url }, plainOrigin.url);
   expect([r.status, r.reason, r.measured.status]).toEqual(['pass', 'none', 204]);
   expect(r.measured.answeredAtMs as number).toBeGreaterThan(RELAY_DELAY_MS + options.holdMs);
 });

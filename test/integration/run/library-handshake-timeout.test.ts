@@ -10,16 +10,15 @@
  * several handshakes at once and the browser lets one through at a time.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startOrigin, type RunningOrigin } from '../../../src/origin/server';
 import type { Report } from '../../../src/report/types';
 import { fieldRoutes } from '../../../src/run/field';
 import { validateReport } from '../../../src/report/validate';
-import { listen } from '../../../src/util/net';
 import { LATE_TIMER_MS } from '../../../src/verdict/thresholds';
 import { runCli } from '../../helpers/cli';
+import { startSlowRelay, type SlowRelay } from '../../helpers/slow-relay';
 import { describeWith, needChromium } from '../../helpers/needs';
 
 /**
@@ -32,54 +31,23 @@ import { describeWith, needChromium } from '../../helpers/needs';
 const UPGRADE_DELAY_MS = 2000;
 
 let origin: RunningOrigin;
-let relay: net.Server;
+let relay: SlowRelay;
 let relayUrl: string;
 let tmp: string;
-let held = 0;
-const sockets = new Set<net.Socket>();
-const timers = new Set<NodeJS.Timeout>();
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pushthrough-hs-timeout-'));
   // As `pushthrough origin --libraries sockjs` serves it: with its page, for the browser's clients.
   origin = await startOrigin({ port: 0, libraries: ['sockjs'], routes: fieldRoutes({ libraries: ['sockjs'] }) });
-  relay = net.createServer((client) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    client.on('error', () => undefined);
-    client.pause();
-    client.once('readable', () => {
-      const first = client.read() as Buffer | null;
-      if (!first) return;
-      const pass = (): void => {
-        if (client.destroyed) return;
-        const upstream = net.connect(origin.port, '127.0.0.1');
-        sockets.add(upstream);
-        upstream.on('close', () => sockets.delete(upstream));
-        upstream.on('error', () => client.destroy());
-        client.on('close', () => upstream.destroy());
-        upstream.write(first);
-        client.pipe(upstream).pipe(client);
-        client.resume();
-      };
-      if (!/^upgrade:\s*websocket/im.test(first.toString('latin1'))) return pass();
-      held++;
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        pass();
-      }, UPGRADE_DELAY_MS);
-      timers.add(timer);
-    });
-  });
-  relayUrl = `http://127.0.0.1:${await listen(relay, 0, '127.0.0.1')}`;
+  // WebSocket handshakes held, every other request straight through.
+  relay = await startSlowRelay({ host: '127.0.0.1', port: origin.port }, (head) => (/^upgrade:\s*websocket/im.test(head.toString('latin1')) ? UPGRADE_DELAY_MS : 0));
+  relayUrl = relay.url;
 });
 
 afterAll(async () => {
-  for (const t of timers) clearTimeout(t);
-  for (const s of sockets) s.destroy();
-  await new Promise((r) => relay.close(r));
+  await relay.close();
   await origin.close();
-  if (!process.env.KEEP) fs.rmSync(tmp, { recursive: true, force: true });
+  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 /**
@@ -107,7 +75,7 @@ it('SockJS gives up a slow WebSocket on its own timer: degraded handshake-timeou
   const cells = report.setups[0].cells;
   const ws = cells.find((c) => c.transport === 'websocket' && !c.library)!;
   const sockjs = cells.find((c) => c.library === 'sockjs')!;
-  expect(held).toBeGreaterThan(0);
+  expect(relay.held()).toBeGreaterThan(0);
   expect([ws.verdict, ws.explanation]).toEqual(['pass', expect.any(String)]);
   expect(sockjs).toMatchObject({ verdict: 'degraded', reason: 'handshake-timeout', transport: 'sse', measured: { reachedWebsocket: false, consistentWithTransports: true, missing: [], abandoned: [{ name: 'websocket', transport: 'websocket', code: 2007, timedOut: true }] } });
   const { timeoutMs: timer, lateMs } = (sockjs.measured as { abandoned: Array<{ timeoutMs: number; lateMs: number }> }).abandoned[0];
